@@ -1,0 +1,3 @@
+from intentsync.cli import main
+
+main()

@@ -1,0 +1,123 @@
+"""HTTP for accounts on the CRM surface."""
+
+from fastapi import Depends, Query, Request
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from intentsync.accounts import service
+from intentsync.accounts.schemas import (
+    AccountOut,
+    AccountsCreate,
+    AccountsCreateResult,
+    AccountUpdate,
+    MappingsResult,
+    MappingsUpdate,
+    UnmappedAccount,
+    UpdatedMessage,
+)
+from intentsync.auth.service import Principal
+from intentsync.kit.pagination import page_request
+from intentsync.kit.responses import envelope
+from intentsync.kit.routing import api_router, get_principal, get_session
+from intentsync.kit.schemas import Envelope, Page
+
+router = api_router("accounts")
+
+
+@router.post(
+    "/accounts",
+    response_model=Envelope[AccountsCreateResult],
+    summary="Push 1-100 accounts; each item reports created, updated or failed",
+)
+def create_accounts(
+    request: Request,
+    body: AccountsCreate,
+    session: Session = Depends(get_session),
+    principal: Principal = Depends(get_principal),
+) -> Response:
+    result = service.create_accounts(session, team_id=principal.team_id, body=body)
+    return envelope(request, result.model_dump())
+
+
+@router.get(
+    "/accounts",
+    response_model=Envelope[Page[AccountOut]],
+    summary="List accounts with rtp_ scores; page with cursor, filter with lastSync",
+)
+def list_accounts(
+    request: Request,
+    limit: int = Query(100, ge=1, le=1000),
+    cursor: str | None = Query(None, description="nextCursor of the previous page, or an offset"),
+    last_sync: str | None = Query(
+        None, alias="lastSync", description="ISO 8601; only accounts changed after it"
+    ),
+    session: Session = Depends(get_session),
+    principal: Principal = Depends(get_principal),
+) -> Response:
+    page = service.list_accounts(
+        session, team_id=principal.team_id, page=page_request(limit, cursor, last_sync)
+    )
+    return envelope(request, page.model_dump())
+
+
+@router.get(
+    "/accounts/missing-external-ids",
+    response_model=Envelope[list[UnmappedAccount]],
+    summary="Accounts that have no externalId yet",
+)
+def list_missing_external_ids(
+    request: Request,
+    limit: int = Query(100, ge=1, le=1000),
+    session: Session = Depends(get_session),
+    principal: Principal = Depends(get_principal),
+) -> Response:
+    rows = service.list_missing_external_ids(session, team_id=principal.team_id, limit=limit)
+    return envelope(request, [r.model_dump() for r in rows])
+
+
+@router.patch(
+    "/accounts/external-ids",
+    response_model=Envelope[MappingsResult],
+    summary="Write externalIds onto accounts matched by domain",
+)
+def map_external_ids(
+    request: Request,
+    body: MappingsUpdate,
+    session: Session = Depends(get_session),
+    principal: Principal = Depends(get_principal),
+) -> Response:
+    result = service.map_external_ids(session, team_id=principal.team_id, body=body)
+    return envelope(request, result.model_dump())
+
+
+@router.get(
+    "/accounts/{external_id}",
+    response_model=Envelope[AccountOut],
+    summary="One account by its externalId",
+)
+def get_account(
+    request: Request,
+    external_id: str,
+    session: Session = Depends(get_session),
+    principal: Principal = Depends(get_principal),
+) -> Response:
+    account = service.get_account(session, team_id=principal.team_id, external_id=external_id)
+    return envelope(request, account.model_dump())
+
+
+@router.put(
+    "/accounts/{external_id}",
+    response_model=Envelope[UpdatedMessage],
+    summary="Merge custom field values into one account",
+)
+def update_account(
+    request: Request,
+    external_id: str,
+    body: AccountUpdate,
+    session: Session = Depends(get_session),
+    principal: Principal = Depends(get_principal),
+) -> Response:
+    service.update_custom_fields(
+        session, team_id=principal.team_id, external_id=external_id, body=body
+    )
+    return envelope(request, UpdatedMessage().model_dump())

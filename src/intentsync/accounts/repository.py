@@ -1,0 +1,149 @@
+"""SQL for accounts. Reads return plain rows; batch writes are single Core statements."""
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy.orm import Session
+
+from intentsync.db.models import Account
+
+_T = Account.__table__
+
+LIST_COLUMNS = (
+    Account.id,
+    Account.external_id,
+    Account.name,
+    Account.domain,
+    Account.short_name,
+    Account.linkedin_url,
+    Account.tags,
+    Account.rtp_aid,
+    Account.account_score,
+    Account.journey_stage,
+    Account.advertising_score,
+    Account.website_score,
+    Account.g2_score,
+    Account.bombora_score,
+    Account.changed_ms,
+    Account.custom_fields,
+)
+
+
+@dataclass(frozen=True)
+class Existing:
+    id: int
+    rtp_aid: str
+    domain: str
+    external_id: str | None
+    custom_fields: dict[str, Any]
+
+
+def _existing(rows: Sequence[Row[Any]]) -> list[Existing]:
+    return [
+        Existing(id=r.id, rtp_aid=r.rtp_aid, domain=r.domain, external_id=r.external_id,
+                 custom_fields=dict(r.custom_fields or {}))
+        for r in rows
+    ]
+
+
+_EXISTING_COLUMNS = (Account.id, Account.rtp_aid, Account.domain, Account.external_id, Account.custom_fields)
+
+
+def find_by_domains(session: Session, *, team_id: int, domains: Collection[str]) -> dict[str, Existing]:
+    if not domains:
+        return {}
+    rows = session.execute(
+        select(*_EXISTING_COLUMNS).where(Account.team_id == team_id, Account.domain.in_(list(domains)))
+    ).all()
+    return {e.domain: e for e in _existing(rows)}
+
+
+def find_by_external_ids(
+    session: Session, *, team_id: int, external_ids: Collection[str]
+) -> dict[str, Existing]:
+    if not external_ids:
+        return {}
+    rows = session.execute(
+        select(*_EXISTING_COLUMNS).where(
+            Account.team_id == team_id, Account.external_id.in_(list(external_ids))
+        )
+    ).all()
+    return {e.external_id: e for e in _existing(rows) if e.external_id is not None}
+
+
+def find_one_by_external_id(session: Session, *, team_id: int, external_id: str) -> Existing | None:
+    found = find_by_external_ids(session, team_id=team_id, external_ids=[external_id])
+    return found.get(external_id)
+
+
+def insert_many(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert in one executemany round trip; ids come back in parameter order."""
+    if not rows:
+        return []
+    result = session.execute(
+        _T.insert().returning(_T.c.id, sort_by_parameter_order=True), list(rows)
+    )
+    return [r[0] for r in result.all()]
+
+
+def update_many(session: Session, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+    """Apply per-row values in one executemany; each row carries its key as 'pk'."""
+    if not rows:
+        return
+    stmt = (
+        update(_T)
+        .where(_T.c.id == bindparam("pk"))
+        .values({c: bindparam(c) for c in columns})
+    )
+    session.connection().execute(stmt, list(rows))
+
+
+def set_external_ids(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    update_many(session, rows, ("external_id", "changed_ms"))
+
+
+def clear_external_ids(session: Session, account_ids: Collection[int]) -> None:
+    if account_ids:
+        session.execute(update(_T).where(_T.c.id.in_(list(account_ids))).values(external_id=None))
+
+
+def page(
+    session: Session,
+    *,
+    team_id: int,
+    after_id: int | None,
+    offset: int | None,
+    changed_after_ms: int | None,
+    limit: int,
+) -> Sequence[Row[Any]]:
+    query = select(*LIST_COLUMNS).where(Account.team_id == team_id)
+    if changed_after_ms is not None:
+        query = query.where(Account.changed_ms > changed_after_ms)
+    if after_id is not None:
+        query = query.where(Account.id > after_id)
+    query = query.order_by(Account.id).limit(limit)
+    if offset:
+        query = query.offset(offset)
+    return session.execute(query).all()
+
+
+def one_for_output(session: Session, *, team_id: int, external_id: str) -> Row[Any] | None:
+    return session.execute(
+        select(*LIST_COLUMNS).where(Account.team_id == team_id, Account.external_id == external_id)
+    ).first()
+
+
+def missing_external_ids(session: Session, *, team_id: int, limit: int) -> Sequence[Row[Any]]:
+    return session.execute(
+        select(Account.name, Account.domain)
+        .where(Account.team_id == team_id, Account.external_id.is_(None))
+        .order_by(Account.id)
+        .limit(limit)
+    ).all()
+
+
+def mark_changed(session: Session, account_ids: Collection[int], *, at_ms: int) -> None:
+    if account_ids:
+        session.execute(update(_T).where(_T.c.id.in_(list(account_ids))).values(changed_ms=at_ms))

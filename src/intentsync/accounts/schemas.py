@@ -1,0 +1,112 @@
+"""Wire models for accounts (spec E1-E5)."""
+
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints
+
+from intentsync.kit.schemas import RequestModel, WireModel
+from intentsync.kit.validation import NotBlank, Rules
+from intentsync.segments.schemas import SegmentRef
+
+MAX_BATCH = 100
+
+Text255 = StringConstraints(max_length=255)
+
+
+class AccountIn(RequestModel):
+    external_id: Annotated[str, Rules("isString", "isNotEmpty"), Text255, NotBlank]
+    domain: Annotated[
+        str, Rules("isNotEmpty", "isString"), StringConstraints(max_length=2048), NotBlank
+    ]
+    name: Annotated[str, Rules("isNotEmpty", "isString"), Text255, NotBlank]
+    short_name: Annotated[str | None, Text255] = None
+    linkedin_url: Annotated[str | None, StringConstraints(max_length=1024)] = None
+    tags: Annotated[list[Annotated[str, Text255]] | None, Field(max_length=100)] = None
+    custom_fields: dict[str, Any] | None = None
+
+
+class AccountsCreate(RequestModel):
+    accounts: Annotated[
+        list[AccountIn],
+        Rules("isArray", "arrayMinSize", n=1),
+        Field(min_length=1, max_length=MAX_BATCH),
+    ]
+    segment_id: Annotated[str | None, Text255] = None
+
+
+class AccountResult(WireModel):
+    external_id: str | None
+    rtp_aid: str | None = Field(serialization_alias="rtp_aid")
+    domain: str
+    status: str
+    error: str | None = Field(default=None, exclude_if=lambda v: v is None)
+
+
+class CreateSummary(WireModel):
+    total: int
+    created: int
+    updated: int
+    failed: int
+
+
+class AccountsCreateResult(WireModel):
+    results: list[AccountResult]
+    summary: CreateSummary
+
+
+class AccountUpdate(RequestModel):
+    custom_fields: dict[str, Any] | None = None
+
+
+class UpdatedMessage(WireModel):
+    message: str = "Account updated successfully"
+
+
+class MappingIn(RequestModel):
+    domain: Annotated[str, Rules("isNotEmpty", "isString"), StringConstraints(max_length=2048), NotBlank]
+    external_id: Annotated[str, Rules("isString", "isNotEmpty"), Text255, NotBlank]
+
+
+class MappingsUpdate(RequestModel):
+    mappings: Annotated[
+        list[MappingIn],
+        Rules("isArray", "arrayMinSize", n=1),
+        Field(min_length=1, max_length=MAX_BATCH),
+    ]
+
+
+class MappingConflict(WireModel):
+    domain: str
+    external_id: str
+    error: str
+
+
+class MappingsResult(WireModel):
+    matched: int
+    updated: int
+    not_found: list[str]
+    conflicts: list[MappingConflict]
+
+
+class UnmappedAccount(WireModel):
+    name: str
+    domain: str
+
+
+class AccountOut(WireModel):
+    external_id: str | None
+    name: str
+    domain: str
+    short_name: str | None
+    linkedin_url: str | None
+    tags: list[str]
+    rtp_aid: str = Field(serialization_alias="rtp_aid")
+    rtp_account_score: int = Field(serialization_alias="rtp_account_score")
+    rtp_journey_stage: str = Field(serialization_alias="rtp_journey_stage")
+    rtp_advertising_activity_score: int = Field(serialization_alias="rtp_advertising_activity_score")
+    rtp_website_intent_score: int = Field(serialization_alias="rtp_website_intent_score")
+    rtp_g2_intent_score: int = Field(serialization_alias="rtp_g2_intent_score")
+    rtp_bombora_intent_score: int = Field(serialization_alias="rtp_bombora_intent_score")
+    rtp_last_account_date: str = Field(serialization_alias="rtp_last_account_date")
+    custom_fields: dict[str, Any]
+    rtp_segments: list[SegmentRef] = Field(serialization_alias="rtp_segments")

@@ -1,0 +1,295 @@
+"""Account rules for the CRM surface: externalId is the client's key, domain is unique."""
+
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.orm import Session
+
+from intentsync.accounts import repository
+from intentsync.accounts.schemas import (
+    AccountIn,
+    AccountOut,
+    AccountResult,
+    AccountsCreate,
+    AccountsCreateResult,
+    AccountUpdate,
+    CreateSummary,
+    MappingConflict,
+    MappingsResult,
+    MappingsUpdate,
+    UnmappedAccount,
+)
+from intentsync.custom_fields.service import active_definitions
+from intentsync.custom_fields.values import FieldDef, check_values
+from intentsync.journey.stages import JOURNEY_STAGES
+from intentsync.kit.clock import format_ms
+from intentsync.kit.domains import clean_domain
+from intentsync.kit.errors import BadRequest, NotFound
+from intentsync.kit.ids import new_object_id
+from intentsync.kit.pagination import PageRequest, encode_cursor
+from intentsync.kit.schemas import Page
+from intentsync.segments import repository as segments_repository
+from intentsync.segments.schemas import SegmentRef
+from intentsync.segments.service import member_target
+from intentsync.teams.service import change_stamp, sync_watermark
+
+DEFAULT_STAGE = JOURNEY_STAGES[0]
+
+
+def _unique_tags(tags: list[str] | None) -> list[str]:
+    return list(dict.fromkeys(tags or []))
+
+
+def _item_error(
+    item: AccountIn,
+    domain: str,
+    *,
+    by_domain: dict[str, repository.Existing],
+    by_external: dict[str, repository.Existing],
+    seen_domains: set[str],
+    seen_external: set[str],
+    fields: dict[str, FieldDef],
+) -> str | None:
+    if not domain:
+        return f"domain '{item.domain}' is not a valid domain"
+    if item.external_id in seen_external:
+        return f"externalId '{item.external_id}' appears earlier in this request"
+    if domain in seen_domains:
+        return f"domain '{domain}' appears earlier in this request"
+    if item.external_id in by_external:
+        return (
+            f"Account with externalId '{item.external_id}' already exists. "
+            f"Use PUT /accounts/{item.external_id} to update it."
+        )
+    existing = by_domain.get(domain)
+    if existing is not None and existing.external_id is not None:
+        return (
+            f"Account with domain '{domain}' already exists with externalId "
+            f"'{existing.external_id}'"
+        )
+    problem = check_values(fields, item.custom_fields or {})
+    if problem:
+        return f"{problem}. Unable to add this account."
+    return None
+
+
+def create_accounts(session: Session, *, team_id: int, body: AccountsCreate) -> AccountsCreateResult:
+    stamp = change_stamp(session, team_id=team_id)
+    segment_pk = (
+        member_target(session, team_id=team_id, segment_id=body.segment_id)
+        if body.segment_id is not None
+        else None
+    )
+    fields = active_definitions(session, team_id=team_id)
+    domains = [clean_domain(item.domain) for item in body.accounts]
+    by_domain = repository.find_by_domains(session, team_id=team_id, domains={d for d in domains if d})
+    by_external = repository.find_by_external_ids(
+        session, team_id=team_id, external_ids={item.external_id for item in body.accounts}
+    )
+    seen_domains: set[str] = set()
+    seen_external: set[str] = set()
+    results: list[AccountResult] = []
+    inserts: list[dict[str, Any]] = []
+    insert_slots: list[int] = []
+    claims: list[dict[str, Any]] = []
+    claimed_ids: list[int] = []
+    for item, domain in zip(body.accounts, domains, strict=True):
+        error = _item_error(
+            item, domain, by_domain=by_domain, by_external=by_external,
+            seen_domains=seen_domains, seen_external=seen_external, fields=fields,
+        )
+        seen_external.add(item.external_id)
+        if domain:
+            seen_domains.add(domain)
+        if error:
+            results.append(AccountResult(external_id=item.external_id, rtp_aid=None,
+                                         domain=domain or item.domain, status="failed", error=error))
+            continue
+        existing = by_domain.get(domain)
+        if existing is not None:
+            claims.append({
+                "pk": existing.id,
+                "external_id": item.external_id,
+                "name": item.name,
+                "short_name": item.short_name,
+                "linkedin_url": item.linkedin_url,
+                "tags": _unique_tags(item.tags),
+                "custom_fields": {**existing.custom_fields, **(item.custom_fields or {})},
+                "changed_ms": stamp,
+            })
+            claimed_ids.append(existing.id)
+            results.append(AccountResult(external_id=item.external_id, rtp_aid=existing.rtp_aid,
+                                         domain=domain, status="updated"))
+            continue
+        rtp_aid = new_object_id(stamp // 1000)
+        inserts.append({
+            "team_id": team_id,
+            "rtp_aid": rtp_aid,
+            "external_id": item.external_id,
+            "domain": domain,
+            "name": item.name,
+            "short_name": item.short_name,
+            "linkedin_url": item.linkedin_url,
+            "tags": _unique_tags(item.tags),
+            "custom_fields": dict(item.custom_fields or {}),
+            "account_score": 0,
+            "journey_stage": DEFAULT_STAGE,
+            "advertising_score": 0,
+            "website_score": 0,
+            "g2_score": 0,
+            "bombora_score": 0,
+            "created_ms": stamp,
+            "changed_ms": stamp,
+        })
+        insert_slots.append(len(results))
+        results.append(AccountResult(external_id=item.external_id, rtp_aid=rtp_aid,
+                                     domain=domain, status="created"))
+    repository.update_many(
+        session, claims,
+        ("external_id", "name", "short_name", "linkedin_url", "tags", "custom_fields", "changed_ms"),
+    )
+    new_ids = repository.insert_many(session, inserts)
+    if segment_pk is not None:
+        segments_repository.add_members(
+            session, team_id=team_id, segment_pk=segment_pk,
+            account_ids=[*claimed_ids, *new_ids], at_ms=stamp,
+        )
+    counts = {status: sum(1 for r in results if r.status == status)
+              for status in ("created", "updated", "failed")}
+    return AccountsCreateResult(results=results, summary=CreateSummary(total=len(results), **counts))
+
+
+def update_custom_fields(
+    session: Session, *, team_id: int, external_id: str, body: AccountUpdate
+) -> None:
+    stamp = change_stamp(session, team_id=team_id)
+    existing = repository.find_one_by_external_id(session, team_id=team_id, external_id=external_id)
+    if existing is None:
+        raise NotFound(f"Account with externalId '{external_id}' not found")
+    values = body.custom_fields or {}
+    problem = check_values(active_definitions(session, team_id=team_id), values)
+    if problem:
+        raise BadRequest(problem)
+    merged = {**existing.custom_fields, **values}
+    if merged != existing.custom_fields:
+        repository.update_many(
+            session, [{"pk": existing.id, "custom_fields": merged, "changed_ms": stamp}],
+            ("custom_fields", "changed_ms"),
+        )
+
+
+def _resolve_mappings(
+    wanted: dict[str, str],
+    accounts: dict[str, repository.Existing],
+    holders: dict[str, repository.Existing],
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Split domain->externalId mappings into those that can be written and conflicts.
+
+    An externalId may move only if its current holder is itself remapped in this request.
+    """
+    conflicts: dict[str, str] = {}
+    first_domain: dict[str, str] = {}
+    for domain, ext in wanted.items():
+        if ext in first_domain:
+            conflicts[domain] = f"externalId '{ext}' is mapped to more than one domain in this request"
+        else:
+            first_domain[ext] = domain
+    while True:
+        writable = {d: e for d, e in wanted.items() if d not in conflicts}
+        moving = {accounts[d].id for d, e in writable.items() if accounts[d].external_id != e}
+        added = False
+        for domain, ext in writable.items():
+            holder = holders.get(ext)
+            if holder is None or holder.id == accounts[domain].id or holder.id in moving:
+                continue
+            conflicts[domain] = (
+                f"externalId '{ext}' already belongs to the account with domain '{holder.domain}'"
+            )
+            added = True
+        if not added:
+            return writable, conflicts
+
+
+def map_external_ids(session: Session, *, team_id: int, body: MappingsUpdate) -> MappingsResult:
+    stamp = change_stamp(session, team_id=team_id)
+    latest: dict[str, tuple[str, str]] = {}
+    for mapping in body.mappings:
+        domain = clean_domain(mapping.domain) or mapping.domain
+        latest.pop(domain, None)  # last mapping wins and keeps its position
+        latest[domain] = (mapping.domain, mapping.external_id)
+    accounts = repository.find_by_domains(session, team_id=team_id, domains=set(latest))
+    not_found = [sent for domain, (sent, _) in latest.items() if domain not in accounts]
+    wanted = {d: ext for d, (_, ext) in latest.items() if d in accounts}
+    holders = repository.find_by_external_ids(session, team_id=team_id, external_ids=set(wanted.values()))
+    writable, conflicts = _resolve_mappings(wanted, accounts, holders)
+    changing = {d: e for d, e in writable.items() if accounts[d].external_id != e}
+    repository.clear_external_ids(session, [accounts[d].id for d in changing])
+    repository.set_external_ids(
+        session, [{"pk": accounts[d].id, "external_id": e, "changed_ms": stamp} for d, e in changing.items()]
+    )
+    return MappingsResult(
+        matched=len(wanted),
+        updated=len(writable),
+        not_found=not_found,
+        conflicts=[
+            MappingConflict(domain=d, external_id=wanted[d], error=text) for d, text in conflicts.items()
+        ],
+    )
+
+
+def list_missing_external_ids(session: Session, *, team_id: int, limit: int) -> list[UnmappedAccount]:
+    rows = repository.missing_external_ids(session, team_id=team_id, limit=limit)
+    return [UnmappedAccount(name=name, domain=domain) for name, domain in rows]
+
+
+def _to_out(row: Row[Any], segments: list[tuple[str, str]]) -> AccountOut:
+    return AccountOut(
+        external_id=row.external_id,
+        name=row.name,
+        domain=row.domain,
+        short_name=row.short_name,
+        linkedin_url=row.linkedin_url,
+        tags=row.tags or [],
+        rtp_aid=row.rtp_aid,
+        rtp_account_score=row.account_score,
+        rtp_journey_stage=row.journey_stage,
+        rtp_advertising_activity_score=row.advertising_score,
+        rtp_website_intent_score=row.website_score,
+        rtp_g2_intent_score=row.g2_score,
+        rtp_bombora_intent_score=row.bombora_score,
+        rtp_last_account_date=format_ms(row.changed_ms),
+        custom_fields=row.custom_fields or {},
+        rtp_segments=[SegmentRef(segment_id=s, name=n) for s, n in segments],
+    )
+
+
+def list_accounts(session: Session, *, team_id: int, page: PageRequest) -> Page[AccountOut]:
+    watermark = sync_watermark(session, team_id=team_id)
+    sync_ms = page.pinned_sync_ms if page.pinned_sync_ms is not None else watermark
+    rows = repository.page(
+        session, team_id=team_id, after_id=page.after_id, offset=page.offset,
+        changed_after_ms=page.changed_after_ms, limit=page.limit + 1,
+    )
+    has_next = len(rows) > page.limit
+    rows = rows[: page.limit]
+    members = segments_repository.memberships(session, [r.id for r in rows])
+    next_cursor = None
+    if has_next:
+        next_cursor = (
+            str(page.offset + page.limit) if page.offset is not None
+            else encode_cursor(rows[-1].id, sync_ms)
+        )
+    return Page[AccountOut](
+        data=[_to_out(r, members.get(r.id, [])) for r in rows],
+        next_cursor=next_cursor,
+        has_next_page=has_next,
+        sync_timestamp=format_ms(sync_ms),
+    )
+
+
+def get_account(session: Session, *, team_id: int, external_id: str) -> AccountOut:
+    row = repository.one_for_output(session, team_id=team_id, external_id=external_id)
+    if row is None:
+        raise NotFound(f"Account with externalId '{external_id}' not found")
+    members = segments_repository.memberships(session, [row.id])
+    return _to_out(row, members.get(row.id, []))

@@ -1,0 +1,49 @@
+"""The ASGI application: one store, the CRM API under /api/v1/crm, docs at /docs."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from intentsync import __version__
+from intentsync.accounts.endpoints import router as accounts_router
+from intentsync.config import Settings, get_settings
+from intentsync.custom_fields.endpoints import router as custom_fields_router
+from intentsync.db.engine import Database
+from intentsync.journey.endpoints import router as journey_router
+from intentsync.kit import handlers
+from intentsync.segments.endpoints import router as segments_router
+
+CRM_PREFIX = "/api/v1/crm"
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    db = database or Database(settings.database_url, pool_size=settings.db_pool_size)
+    owns_db = database is None
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_db:
+            db.dispose()
+
+    app = FastAPI(
+        title="intentsync",
+        version=__version__,
+        description=(
+            "Account-based marketing with a CRM API wire-compatible with the Recotap CRM API v1. "
+            "Every request carries an `X-Api-Key` header; every response uses one envelope."
+        ),
+        lifespan=lifespan,
+        max_body_size=settings.max_body_bytes,
+    )
+    app.state.db = db
+    app.state.settings = settings
+    handlers.install(app)
+    # Custom-field and fixed /accounts/* routes come before /accounts/{externalId}.
+    for router in (custom_fields_router, accounts_router, segments_router, journey_router):
+        app.include_router(router, prefix=CRM_PREFIX)
+    logging.getLogger("intentsync").setLevel(settings.log_level.upper())
+    return app

@@ -1,0 +1,25 @@
+"""Settings, read once from INTENTSYNC_* environment variables."""
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob an operator can turn; defaults run a local demo on SQLite."""
+
+    model_config = SettingsConfigDict(env_prefix="INTENTSYNC_", extra="ignore")
+
+    database_url: str = "sqlite:///./intentsync.db"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: str = "info"
+    max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    db_pool_size: int = Field(default=10, ge=1)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings are read once per process so every part sees the same values."""
+    return Settings()

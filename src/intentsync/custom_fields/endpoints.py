@@ -1,0 +1,44 @@
+"""HTTP for account custom fields."""
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from intentsync.auth.service import Principal
+from intentsync.custom_fields import service
+from intentsync.custom_fields.schemas import CustomFieldCreate, CustomFieldOut
+from intentsync.kit.responses import envelope
+from intentsync.kit.routing import api_router, get_principal, get_session
+from intentsync.kit.schemas import Envelope
+
+router = api_router("custom fields")
+
+
+@router.get(
+    "/accounts/custom-fields",
+    response_model=Envelope[list[CustomFieldOut]],
+    summary="List active account custom fields",
+)
+def list_custom_fields(
+    request: Request,
+    session: Session = Depends(get_session),
+    principal: Principal = Depends(get_principal),
+) -> Response:
+    fields = service.list_fields(session, team_id=principal.team_id)
+    return envelope(request, [f.model_dump() for f in fields])
+
+
+@router.post(
+    "/accounts/custom-field",
+    response_model=Envelope[list[CustomFieldOut]],
+    status_code=201,
+    summary="Create an account custom field; the key is derived from the label",
+)
+def create_custom_field(
+    request: Request,
+    body: CustomFieldCreate,
+    session: Session = Depends(get_session),
+    principal: Principal = Depends(get_principal),
+) -> Response:
+    field = service.create_field(session, team_id=principal.team_id, body=body)
+    return envelope(request, [field.model_dump()], status=201)

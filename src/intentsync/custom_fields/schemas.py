@@ -1,0 +1,45 @@
+"""Wire models for account custom fields (spec E9, E10)."""
+
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from intentsync.kit.schemas import RequestModel, WireModel
+from intentsync.kit.validation import NotBlank, Rules, one_of
+
+LABEL_TYPES = (
+    "singleLineText",
+    "multiLineText",
+    "singleSelection",
+    "multiSelection",
+    "number",
+    "date",
+)
+SELECTION_TYPES = frozenset({"singleSelection", "multiSelection"})
+
+
+class CustomFieldCreate(RequestModel):
+    label: Annotated[
+        str, Rules("isString", "isNotEmpty"), StringConstraints(max_length=255), NotBlank
+    ]
+    label_type: Annotated[
+        str, Rules("isString", "isIn", values=", ".join(LABEL_TYPES)), one_of(*LABEL_TYPES)
+    ]
+    description: Annotated[str | None, StringConstraints(max_length=2000)] = None
+    options: (
+        Annotated[
+            list[Annotated[str, StringConstraints(max_length=255), NotBlank]],
+            Field(max_length=500),
+        ]
+        | None
+    ) = None
+
+
+class CustomFieldOut(WireModel):
+    key: str
+    label: str
+    label_type: str
+    description: str | None
+    options: list[str]
+    object_type: str
+    status: str

@@ -1,0 +1,79 @@
+"""Custom field rules: generated keys, one active field per key, typed values."""
+
+from sqlalchemy.orm import Session
+
+from intentsync.custom_fields import repository
+from intentsync.custom_fields.schemas import SELECTION_TYPES, CustomFieldCreate, CustomFieldOut
+from intentsync.custom_fields.values import FieldDef, key_for_label
+from intentsync.db.models import CustomField
+from intentsync.kit.clock import now_ms
+from intentsync.kit.errors import Conflict, ValidationFailed
+from intentsync.teams.service import change_stamp
+
+
+def to_out(field: CustomField) -> CustomFieldOut:
+    return CustomFieldOut(
+        key=field.key,
+        label=field.label,
+        label_type=field.label_type,
+        description=field.description,
+        options=list(field.options or []),
+        object_type=field.object_type,
+        status=field.status,
+    )
+
+
+def list_fields(session: Session, *, team_id: int) -> list[CustomFieldOut]:
+    return [to_out(f) for f in repository.list_active(session, team_id=team_id)]
+
+
+def active_definitions(session: Session, *, team_id: int) -> dict[str, FieldDef]:
+    return {
+        f.key: FieldDef(key=f.key, label_type=f.label_type, options=tuple(f.options or ()))
+        for f in repository.list_active(session, team_id=team_id)
+    }
+
+
+def _check_options(body: CustomFieldCreate) -> list[str]:
+    options = body.options or []
+    if body.label_type in SELECTION_TYPES:
+        if not options:
+            raise ValidationFailed.single(
+                "options",
+                "arrayMinSize",
+                f"options must contain at least 1 elements when labelType is {body.label_type}",
+            )
+        if len(set(options)) != len(options):
+            raise ValidationFailed.single(
+                "options", "arrayUnique", "All options's elements must be unique"
+            )
+        return list(options)
+    if options:
+        raise ValidationFailed.single(
+            "options",
+            "isEmpty",
+            "options are only allowed when labelType is singleSelection or multiSelection",
+        )
+    return []
+
+
+def create_field(session: Session, *, team_id: int, body: CustomFieldCreate) -> CustomFieldOut:
+    options = _check_options(body)
+    label = body.label.strip()
+    key = key_for_label(label)
+    change_stamp(session, team_id=team_id)
+    if repository.find_active(session, team_id=team_id, key=key) is not None:
+        raise Conflict(f"An active custom field with key '{key}' already exists")
+    field = CustomField(
+        team_id=team_id,
+        object_type=repository.ACCOUNTS,
+        key=key,
+        label=label,
+        label_type=body.label_type,
+        description=body.description,
+        options=options,
+        status="active",
+        created_ms=now_ms(),
+    )
+    repository.add(session, field)
+    return to_out(field)

@@ -1,0 +1,3 @@
+"""The buying-journey stages every account sits on, earliest first."""
+
+JOURNEY_STAGES = ("Unaware", "Aware", "Consideration", "Opportunity", "Customer")

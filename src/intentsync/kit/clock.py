@@ -1,0 +1,36 @@
+"""Wall-clock helpers; the API speaks epoch milliseconds inside and ISO 8601 'Z' outside."""
+
+import time
+from datetime import UTC, datetime
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def format_ms(ms: int) -> str:
+    """ISO 8601 UTC with milliseconds and Z, as every envelope timestamp is."""
+    dt = datetime.fromtimestamp(ms // 1000, tz=UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S") + f".{ms % 1000:03d}Z"
+
+
+def parse_iso8601(value: str) -> datetime | None:
+    """Accept ISO 8601 dates and date-times; a value without offset is taken as UTC."""
+    text = value.strip()
+    if not text or len(text) > 64:
+        return None
+    if text.endswith(("z", "Z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def to_ms(dt: datetime) -> int:
+    """Floor to whole milliseconds without float rounding."""
+    delta = dt - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000

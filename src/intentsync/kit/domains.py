@@ -1,0 +1,34 @@
+"""Domain cleaning shared by every endpoint that takes a company domain."""
+
+import re
+
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://")
+_BAD_CHARS = re.compile(r"[\s/\\?#@:<>\"'`{}|^\[\],;=()*!$&+%~]")
+
+
+def clean_domain(raw: str) -> str:
+    """Reduce a URL or host to its bare lower-case domain, or '' when nothing usable is left.
+
+    https://www.Acme.com:443/foo?x=1 -> acme.com
+    """
+    text = raw.strip().lower()
+    text = _SCHEME.sub("", text)
+    if text.startswith("//"):
+        text = text[2:]
+    for stop in ("/", "?", "#"):
+        text = text.split(stop, 1)[0]
+    text = text.rsplit("@", 1)[-1]
+    host, sep, port = text.rpartition(":")
+    if sep and (port == "" or port.isdigit()):
+        text = host
+    text = text.strip().strip(".")
+    if text.startswith("www."):
+        text = text[4:]
+    if not text or len(text) > 253 or _BAD_CHARS.search(text):
+        return ""
+    labels = text.split(".")
+    if any(not label or len(label) > 63 for label in labels):
+        return ""
+    if any(label.startswith("-") or label.endswith("-") for label in labels):
+        return ""
+    return text

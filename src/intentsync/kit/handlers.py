@@ -1,0 +1,114 @@
+"""One place that renders every failure into the documented envelope."""
+
+import logging
+import uuid
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from intentsync.kit import validation
+from intentsync.kit.errors import AppError, ValidationFailed
+from intentsync.kit.responses import error_envelope
+
+log = logging.getLogger("intentsync")
+
+
+def _body_model(request: Request) -> type[BaseModel] | None:
+    route = request.scope.get("route")
+    field = getattr(route, "body_field", None)
+    if field is None:
+        return None
+    for candidate in (getattr(field, "type_", None), getattr(field.field_info, "annotation", None)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(request.url.path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods - {"HEAD"}))
+
+
+def validation_response(request: Request, entries: list[dict[str, Any]]) -> Response:
+    return error_envelope(request, 400, validation.summary(entries), data=entries)
+
+
+async def _app_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AppError)
+    return error_envelope(request, exc.status_code, exc.custom_message, headers=exc.headers)
+
+
+async def _validation_failed(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ValidationFailed)
+    return validation_response(request, exc.errors)
+
+
+async def _request_validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    entries = validation.translate(list(exc.errors()), _body_model(request))
+    return validation_response(request, entries)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    if status == 404:
+        text = f"Cannot {request.method} {request.url.path}"
+    elif status == 405:
+        allowed = _allowed_methods(request)
+        text = f"Method {request.method} is not allowed on {request.url.path}; allowed: {allowed}"
+        return error_envelope(request, status, text, headers={"Allow": allowed})
+    elif status == 413:
+        limit = request.app.state.settings.max_body_bytes
+        text = f"Request body is larger than the {limit} byte limit; send fewer records per request"
+    else:
+        text = str(exc.detail)
+    return error_envelope(request, status, text, headers=exc.headers)
+
+
+async def _integrity(request: Request, exc: Exception) -> Response:
+    log.warning("integrity conflict on %s: %s", request.url.path, exc)
+    return error_envelope(
+        request,
+        409,
+        "The request conflicted with a concurrent change and nothing was saved; retry it",
+    )
+
+
+async def _operational(request: Request, exc: Exception) -> Response:
+    if "locked" in str(exc).lower() or "timeout" in str(exc).lower():
+        return error_envelope(
+            request,
+            503,
+            "The database is busy and nothing was saved; retry the request shortly",
+            headers={"Retry-After": "1"},
+        )
+    return await _unexpected(request, exc)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    incident = uuid.uuid4().hex[:12]
+    log.exception("unhandled error %s on %s %s", incident, request.method, request.url.path)
+    return error_envelope(
+        request, 500, f"An unexpected error occurred (incident {incident}); nothing was saved"
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(ValidationFailed, _validation_failed)
+    app.add_exception_handler(RequestValidationError, _request_validation)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(IntegrityError, _integrity)
+    app.add_exception_handler(OperationalError, _operational)
+    app.add_exception_handler(Exception, _unexpected)

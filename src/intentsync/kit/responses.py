@@ -1,0 +1,54 @@
+"""The response envelope every endpoint and every error shares."""
+
+from http import HTTPStatus
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from intentsync.kit.clock import format_ms, now_ms
+
+
+class JsonResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+
+
+def reason_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def envelope(request: Request, data: Any, status: int = 200) -> JsonResponse:
+    body = {
+        "statusCode": status,
+        "timestamp": format_ms(now_ms()),
+        "path": request.url.path,
+        "data": data,
+    }
+    return JsonResponse(body, status_code=status)
+
+
+def error_envelope(
+    request: Request,
+    status: int,
+    custom_message: str | None,
+    *,
+    data: Any = None,
+    headers: dict[str, str] | None = None,
+) -> JsonResponse:
+    body: dict[str, Any] = {
+        "statusCode": status,
+        "timestamp": format_ms(now_ms()),
+        "path": request.url.path,
+        "data": data,
+        "message": reason_phrase(status),
+    }
+    if custom_message is not None:
+        body["customMessage"] = custom_message
+    return JsonResponse(body, status_code=status, headers=headers)

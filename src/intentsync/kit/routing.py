@@ -1,0 +1,102 @@
+"""The route class every API endpoint uses: auth, body checks and the request transaction."""
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from fastapi import Request
+from fastapi import APIRouter, Security
+from fastapi.routing import APIRoute
+from fastapi.security import APIKeyHeader
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from intentsync.auth.service import Principal, authenticate
+from intentsync.db.engine import Database
+from intentsync.kit.errors import BadRequest, UnsupportedMediaType
+from intentsync.kit.schemas import ErrorEnvelope
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+# Declared as a dependency only so OpenAPI shows the scheme; the route class enforces it.
+api_key_scheme = APIKeyHeader(name="X-Api-Key", auto_error=False)
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+async def _read_json_body(request: Request) -> Any:
+    if not _is_json(request.headers.get("content-type", "")):
+        raise UnsupportedMediaType(
+            "Content-Type must be application/json for "
+            f"{request.method} requests; got '{request.headers.get('content-type', '')}'"
+        )
+    raw = await request.body()
+    if not raw.strip():
+        raise BadRequest("Request body is empty; send a JSON object")
+    try:
+        parsed = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"Request body is not valid JSON: {exc}") from None
+    # Hand the parsed document to FastAPI so the body is decoded once.
+    request._json = parsed
+    return parsed
+
+
+class ApiRoute(APIRoute):
+    """Authenticate, check the body, run the endpoint, then commit or roll back."""
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        handler = super().get_route_handler()
+        write = bool(self.methods & WRITE_METHODS)
+        has_body = self.body_field is not None
+
+        async def guarded(request: Request) -> Response:
+            db: Database = request.app.state.db
+            session = db.session(write=write)
+            request.state.session = session
+            try:
+                request.state.principal = await run_in_threadpool(
+                    authenticate, session, request.headers.get("x-api-key")
+                )
+                if has_body and write:
+                    await _read_json_body(request)
+                response = await handler(request)
+                if response.status_code < 400:
+                    await run_in_threadpool(session.commit)
+                else:
+                    await run_in_threadpool(session.rollback)
+                return response
+            except BaseException:
+                await run_in_threadpool(session.rollback)
+                raise
+            finally:
+                await run_in_threadpool(session.close)
+
+        return guarded
+
+
+def get_session(request: Request) -> Session:
+    session: Session = request.state.session
+    return session
+
+
+def get_principal(request: Request) -> Principal:
+    principal: Principal = request.state.principal
+    return principal
+
+
+def api_router(tag: str) -> APIRouter:
+    """A router whose routes authenticate and own their transaction."""
+    return APIRouter(
+        tags=[tag],
+        route_class=ApiRoute,
+        dependencies=[Security(api_key_scheme)],
+        responses={
+            400: {"model": ErrorEnvelope, "description": "Validation or business error"},
+            401: {"model": ErrorEnvelope, "description": "Missing or invalid X-Api-Key"},
+        },
+    )

@@ -1,0 +1,50 @@
+"""SQL for teams, users and the per-team sync clock."""
+
+from sqlalchemy import case, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from intentsync.db.models import SyncClock, Team, User
+
+
+def add_team(session: Session, *, name: str, at_ms: int) -> Team:
+    team = Team(name=name, created_ms=at_ms)
+    session.add(team)
+    session.flush()
+    session.execute(insert(SyncClock).values(team_id=team.id, last_ms=at_ms))
+    return team
+
+
+def get_team(session: Session, team_id: int) -> Team | None:
+    return session.get(Team, team_id)
+
+
+def count_teams(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Team)) or 0
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == email))
+
+
+def add_user(session: Session, *, team_id: int, email: str, at_ms: int) -> User:
+    user = User(team_id=team_id, email=email, created_ms=at_ms)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def tick_clock(session: Session, *, team_id: int, now: int) -> int:
+    """Advance the team clock; the row lock it takes is held until commit."""
+    next_ms = case((SyncClock.last_ms + 1 > now, SyncClock.last_ms + 1), else_=now)
+    stamped = session.execute(
+        update(SyncClock)
+        .where(SyncClock.team_id == team_id)
+        .values(last_ms=next_ms)
+        .returning(SyncClock.last_ms)
+    ).scalar_one()
+    return int(stamped)
+
+
+def read_clock(session: Session, *, team_id: int) -> int:
+    value = session.scalar(select(SyncClock.last_ms).where(SyncClock.team_id == team_id))
+    return int(value or 0)

@@ -1,0 +1,56 @@
+"""Teams, users and the team write lock that orders change stamps."""
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from intentsync.db.models import Team, User
+from intentsync.kit.clock import now_ms
+from intentsync.kit.errors import BadRequest, Conflict, NotFound
+from intentsync.teams import repository
+
+_STAMP_KEY = "intentsync.change_ms"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_stamp(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_STAMP_KEY, None)
+
+
+def create_team(session: Session, *, name: str) -> Team:
+    if not name.strip():
+        raise BadRequest("Team name should not be empty")
+    return repository.add_team(session, name=name.strip(), at_ms=now_ms())
+
+
+def create_user(session: Session, *, team_id: int, email: str) -> User:
+    clean = email.strip().lower()
+    if "@" not in clean or clean.startswith("@") or clean.endswith("@"):
+        raise BadRequest(f"'{email}' is not an email address")
+    if repository.get_team(session, team_id) is None:
+        raise NotFound(f"No team with id {team_id}")
+    if repository.find_user_by_email(session, clean) is not None:
+        raise Conflict(f"A user with email '{clean}' already exists")
+    return repository.add_user(session, team_id=team_id, email=clean, at_ms=now_ms())
+
+
+def change_stamp(session: Session, *, team_id: int) -> int:
+    """Lock the team for writing and return the stamp every change in this transaction gets.
+
+    Taken before a write reads what it will change, so concurrent writers of one team queue
+    here and stamps increase in commit order; a reader that saw stamp S has seen every
+    change stamped S or earlier.
+    """
+    cached = session.info.get(_STAMP_KEY)
+    if cached is not None and cached[0] == team_id:
+        return int(cached[1])
+    stamp = repository.tick_clock(session, team_id=team_id, now=now_ms())
+    session.info[_STAMP_KEY] = (team_id, stamp)
+    return stamp
+
+
+def sync_watermark(session: Session, *, team_id: int) -> int:
+    """Latest committed stamp visible in this snapshot: safe to hand out as syncTimestamp."""
+    return repository.read_clock(session, team_id=team_id)
