@@ -102,7 +102,9 @@ def segment_create(
 
     def work(db: Database) -> str:
         with db.transaction() as session:
-            return create_segment(session, team_id=team, name=name, type_=type_, status=status).segment_id
+            return create_segment(
+                session, team_id=team, name=name, type_=type_, status=status
+            ).segment_id
 
     typer.echo(_run(work))
 

@@ -2,14 +2,16 @@
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import Row, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from intentsync.db.models import Account
 
-_T = Account.__table__
+_T = cast(Table, Account.__table__)
+
+AccountRow = Row[*tuple[Any, ...]]
 
 LIST_COLUMNS = (
     Account.id,
@@ -40,22 +42,37 @@ class Existing:
     custom_fields: dict[str, Any]
 
 
-def _existing(rows: Sequence[Row[Any]]) -> list[Existing]:
+def _existing(rows: Sequence[AccountRow]) -> list[Existing]:
     return [
-        Existing(id=r.id, rtp_aid=r.rtp_aid, domain=r.domain, external_id=r.external_id,
-                 custom_fields=dict(r.custom_fields or {}))
+        Existing(
+            id=r.id,
+            rtp_aid=r.rtp_aid,
+            domain=r.domain,
+            external_id=r.external_id,
+            custom_fields=dict(r.custom_fields or {}),
+        )
         for r in rows
     ]
 
 
-_EXISTING_COLUMNS = (Account.id, Account.rtp_aid, Account.domain, Account.external_id, Account.custom_fields)
+_EXISTING_COLUMNS = (
+    Account.id,
+    Account.rtp_aid,
+    Account.domain,
+    Account.external_id,
+    Account.custom_fields,
+)
 
 
-def find_by_domains(session: Session, *, team_id: int, domains: Collection[str]) -> dict[str, Existing]:
+def find_by_domains(
+    session: Session, *, team_id: int, domains: Collection[str]
+) -> dict[str, Existing]:
     if not domains:
         return {}
     rows = session.execute(
-        select(*_EXISTING_COLUMNS).where(Account.team_id == team_id, Account.domain.in_(list(domains)))
+        select(*_EXISTING_COLUMNS).where(
+            Account.team_id == team_id, Account.domain.in_(list(domains))
+        )
     ).all()
     return {e.domain: e for e in _existing(rows)}
 
@@ -92,11 +109,7 @@ def update_many(session: Session, rows: Sequence[dict[str, Any]], columns: Seque
     """Apply per-row values in one executemany; each row carries its key as 'pk'."""
     if not rows:
         return
-    stmt = (
-        update(_T)
-        .where(_T.c.id == bindparam("pk"))
-        .values({c: bindparam(c) for c in columns})
-    )
+    stmt = update(_T).where(_T.c.id == bindparam("pk")).values({c: bindparam(c) for c in columns})
     session.connection().execute(stmt, list(rows))
 
 
@@ -117,7 +130,7 @@ def page(
     offset: int | None,
     changed_after_ms: int | None,
     limit: int,
-) -> Sequence[Row[Any]]:
+) -> Sequence[AccountRow]:
     query = select(*LIST_COLUMNS).where(Account.team_id == team_id)
     if changed_after_ms is not None:
         query = query.where(Account.changed_ms > changed_after_ms)
@@ -129,13 +142,13 @@ def page(
     return session.execute(query).all()
 
 
-def one_for_output(session: Session, *, team_id: int, external_id: str) -> Row[Any] | None:
+def one_for_output(session: Session, *, team_id: int, external_id: str) -> AccountRow | None:
     return session.execute(
         select(*LIST_COLUMNS).where(Account.team_id == team_id, Account.external_id == external_id)
     ).first()
 
 
-def missing_external_ids(session: Session, *, team_id: int, limit: int) -> Sequence[Row[Any]]:
+def missing_external_ids(session: Session, *, team_id: int, limit: int) -> Sequence[AccountRow]:
     return session.execute(
         select(Account.name, Account.domain)
         .where(Account.team_id == team_id, Account.external_id.is_(None))

@@ -63,7 +63,9 @@ class UpdatedMessage(WireModel):
 
 
 class MappingIn(RequestModel):
-    domain: Annotated[str, Rules("isNotEmpty", "isString"), StringConstraints(max_length=2048), NotBlank]
+    domain: Annotated[
+        str, Rules("isNotEmpty", "isString"), StringConstraints(max_length=2048), NotBlank
+    ]
     external_id: Annotated[str, Rules("isString", "isNotEmpty"), Text255, NotBlank]
 
 
@@ -103,7 +105,9 @@ class AccountOut(WireModel):
     rtp_aid: str = Field(serialization_alias="rtp_aid")
     rtp_account_score: int = Field(serialization_alias="rtp_account_score")
     rtp_journey_stage: str = Field(serialization_alias="rtp_journey_stage")
-    rtp_advertising_activity_score: int = Field(serialization_alias="rtp_advertising_activity_score")
+    rtp_advertising_activity_score: int = Field(
+        serialization_alias="rtp_advertising_activity_score"
+    )
     rtp_website_intent_score: int = Field(serialization_alias="rtp_website_intent_score")
     rtp_g2_intent_score: int = Field(serialization_alias="rtp_g2_intent_score")
     rtp_bombora_intent_score: int = Field(serialization_alias="rtp_bombora_intent_score")

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from intentsync.accounts import repository
@@ -73,7 +72,9 @@ def _item_error(
     return None
 
 
-def create_accounts(session: Session, *, team_id: int, body: AccountsCreate) -> AccountsCreateResult:
+def create_accounts(
+    session: Session, *, team_id: int, body: AccountsCreate
+) -> AccountsCreateResult:
     stamp = change_stamp(session, team_id=team_id)
     segment_pk = (
         member_target(session, team_id=team_id, segment_id=body.segment_id)
@@ -82,7 +83,9 @@ def create_accounts(session: Session, *, team_id: int, body: AccountsCreate) -> 
     )
     fields = active_definitions(session, team_id=team_id)
     domains = [clean_domain(item.domain) for item in body.accounts]
-    by_domain = repository.find_by_domains(session, team_id=team_id, domains={d for d in domains if d})
+    by_domain = repository.find_by_domains(
+        session, team_id=team_id, domains={d for d in domains if d}
+    )
     by_external = repository.find_by_external_ids(
         session, team_id=team_id, external_ids={item.external_id for item in body.accounts}
     )
@@ -95,68 +98,109 @@ def create_accounts(session: Session, *, team_id: int, body: AccountsCreate) -> 
     claimed_ids: list[int] = []
     for item, domain in zip(body.accounts, domains, strict=True):
         error = _item_error(
-            item, domain, by_domain=by_domain, by_external=by_external,
-            seen_domains=seen_domains, seen_external=seen_external, fields=fields,
+            item,
+            domain,
+            by_domain=by_domain,
+            by_external=by_external,
+            seen_domains=seen_domains,
+            seen_external=seen_external,
+            fields=fields,
         )
         seen_external.add(item.external_id)
         if domain:
             seen_domains.add(domain)
         if error:
-            results.append(AccountResult(external_id=item.external_id, rtp_aid=None,
-                                         domain=domain or item.domain, status="failed", error=error))
+            results.append(
+                AccountResult(
+                    external_id=item.external_id,
+                    rtp_aid=None,
+                    domain=domain or item.domain,
+                    status="failed",
+                    error=error,
+                )
+            )
             continue
         existing = by_domain.get(domain)
         if existing is not None:
-            claims.append({
-                "pk": existing.id,
+            claims.append(
+                {
+                    "pk": existing.id,
+                    "external_id": item.external_id,
+                    "name": item.name,
+                    "short_name": item.short_name,
+                    "linkedin_url": item.linkedin_url,
+                    "tags": _unique_tags(item.tags),
+                    "custom_fields": {**existing.custom_fields, **(item.custom_fields or {})},
+                    "changed_ms": stamp,
+                }
+            )
+            claimed_ids.append(existing.id)
+            results.append(
+                AccountResult(
+                    external_id=item.external_id,
+                    rtp_aid=existing.rtp_aid,
+                    domain=domain,
+                    status="updated",
+                )
+            )
+            continue
+        rtp_aid = new_object_id(stamp // 1000)
+        inserts.append(
+            {
+                "team_id": team_id,
+                "rtp_aid": rtp_aid,
                 "external_id": item.external_id,
+                "domain": domain,
                 "name": item.name,
                 "short_name": item.short_name,
                 "linkedin_url": item.linkedin_url,
                 "tags": _unique_tags(item.tags),
-                "custom_fields": {**existing.custom_fields, **(item.custom_fields or {})},
+                "custom_fields": dict(item.custom_fields or {}),
+                "account_score": 0,
+                "journey_stage": DEFAULT_STAGE,
+                "advertising_score": 0,
+                "website_score": 0,
+                "g2_score": 0,
+                "bombora_score": 0,
+                "created_ms": stamp,
                 "changed_ms": stamp,
-            })
-            claimed_ids.append(existing.id)
-            results.append(AccountResult(external_id=item.external_id, rtp_aid=existing.rtp_aid,
-                                         domain=domain, status="updated"))
-            continue
-        rtp_aid = new_object_id(stamp // 1000)
-        inserts.append({
-            "team_id": team_id,
-            "rtp_aid": rtp_aid,
-            "external_id": item.external_id,
-            "domain": domain,
-            "name": item.name,
-            "short_name": item.short_name,
-            "linkedin_url": item.linkedin_url,
-            "tags": _unique_tags(item.tags),
-            "custom_fields": dict(item.custom_fields or {}),
-            "account_score": 0,
-            "journey_stage": DEFAULT_STAGE,
-            "advertising_score": 0,
-            "website_score": 0,
-            "g2_score": 0,
-            "bombora_score": 0,
-            "created_ms": stamp,
-            "changed_ms": stamp,
-        })
+            }
+        )
         insert_slots.append(len(results))
-        results.append(AccountResult(external_id=item.external_id, rtp_aid=rtp_aid,
-                                     domain=domain, status="created"))
+        results.append(
+            AccountResult(
+                external_id=item.external_id, rtp_aid=rtp_aid, domain=domain, status="created"
+            )
+        )
     repository.update_many(
-        session, claims,
-        ("external_id", "name", "short_name", "linkedin_url", "tags", "custom_fields", "changed_ms"),
+        session,
+        claims,
+        (
+            "external_id",
+            "name",
+            "short_name",
+            "linkedin_url",
+            "tags",
+            "custom_fields",
+            "changed_ms",
+        ),
     )
     new_ids = repository.insert_many(session, inserts)
     if segment_pk is not None:
         segments_repository.add_members(
-            session, team_id=team_id, segment_pk=segment_pk,
-            account_ids=[*claimed_ids, *new_ids], at_ms=stamp,
+            session,
+            team_id=team_id,
+            segment_pk=segment_pk,
+            account_ids=[*claimed_ids, *new_ids],
+            at_ms=stamp,
         )
-    counts = {status: sum(1 for r in results if r.status == status)
-              for status in ("created", "updated", "failed")}
-    return AccountsCreateResult(results=results, summary=CreateSummary(total=len(results), **counts))
+    counts = {
+        status: sum(1 for r in results if r.status == status)
+        for status in ("created", "updated", "failed")
+    }
+    return AccountsCreateResult(
+        results=results, summary=CreateSummary(total=len(results), **counts)
+    )
 
 
 def update_custom_fields(
@@ -173,7 +217,8 @@ def update_custom_fields(
     merged = {**existing.custom_fields, **values}
     if merged != existing.custom_fields:
         repository.update_many(
-            session, [{"pk": existing.id, "custom_fields": merged, "changed_ms": stamp}],
+            session,
+            [{"pk": existing.id, "custom_fields": merged, "changed_ms": stamp}],
             ("custom_fields", "changed_ms"),
         )
 
@@ -191,7 +236,9 @@ def _resolve_mappings(
     first_domain: dict[str, str] = {}
     for domain, ext in wanted.items():
         if ext in first_domain:
-            conflicts[domain] = f"externalId '{ext}' is mapped to more than one domain in this request"
+            conflicts[domain] = (
+                f"externalId '{ext}' is mapped to more than one domain in this request"
+            )
         else:
             first_domain[ext] = domain
     while True:
@@ -220,29 +267,38 @@ def map_external_ids(session: Session, *, team_id: int, body: MappingsUpdate) ->
     accounts = repository.find_by_domains(session, team_id=team_id, domains=set(latest))
     not_found = [sent for domain, (sent, _) in latest.items() if domain not in accounts]
     wanted = {d: ext for d, (_, ext) in latest.items() if d in accounts}
-    holders = repository.find_by_external_ids(session, team_id=team_id, external_ids=set(wanted.values()))
+    holders = repository.find_by_external_ids(
+        session, team_id=team_id, external_ids=set(wanted.values())
+    )
     writable, conflicts = _resolve_mappings(wanted, accounts, holders)
     changing = {d: e for d, e in writable.items() if accounts[d].external_id != e}
     repository.clear_external_ids(session, [accounts[d].id for d in changing])
     repository.set_external_ids(
-        session, [{"pk": accounts[d].id, "external_id": e, "changed_ms": stamp} for d, e in changing.items()]
+        session,
+        [
+            {"pk": accounts[d].id, "external_id": e, "changed_ms": stamp}
+            for d, e in changing.items()
+        ],
     )
     return MappingsResult(
         matched=len(wanted),
         updated=len(writable),
         not_found=not_found,
         conflicts=[
-            MappingConflict(domain=d, external_id=wanted[d], error=text) for d, text in conflicts.items()
+            MappingConflict(domain=d, external_id=wanted[d], error=text)
+            for d, text in conflicts.items()
         ],
     )
 
 
-def list_missing_external_ids(session: Session, *, team_id: int, limit: int) -> list[UnmappedAccount]:
+def list_missing_external_ids(
+    session: Session, *, team_id: int, limit: int
+) -> list[UnmappedAccount]:
     rows = repository.missing_external_ids(session, team_id=team_id, limit=limit)
     return [UnmappedAccount(name=name, domain=domain) for name, domain in rows]
 
 
-def _to_out(row: Row[Any], segments: list[tuple[str, str]]) -> AccountOut:
+def _to_out(row: repository.AccountRow, segments: list[tuple[str, str]]) -> AccountOut:
     return AccountOut(
         external_id=row.external_id,
         name=row.name,
@@ -267,8 +323,12 @@ def list_accounts(session: Session, *, team_id: int, page: PageRequest) -> Page[
     watermark = sync_watermark(session, team_id=team_id)
     sync_ms = page.pinned_sync_ms if page.pinned_sync_ms is not None else watermark
     rows = repository.page(
-        session, team_id=team_id, after_id=page.after_id, offset=page.offset,
-        changed_after_ms=page.changed_after_ms, limit=page.limit + 1,
+        session,
+        team_id=team_id,
+        after_id=page.after_id,
+        offset=page.offset,
+        changed_after_ms=page.changed_after_ms,
+        limit=page.limit + 1,
     )
     has_next = len(rows) > page.limit
     rows = rows[: page.limit]
@@ -276,7 +336,8 @@ def list_accounts(session: Session, *, team_id: int, page: PageRequest) -> Page[
     next_cursor = None
     if has_next:
         next_cursor = (
-            str(page.offset + page.limit) if page.offset is not None
+            str(page.offset + page.limit)
+            if page.offset is not None
             else encode_cursor(rows[-1].id, sync_ms)
         )
     return Page[AccountOut](

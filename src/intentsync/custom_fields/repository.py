@@ -8,7 +8,9 @@ from intentsync.db.models import CustomField
 ACCOUNTS = "accounts"
 
 
-def list_active(session: Session, *, team_id: int, object_type: str = ACCOUNTS) -> list[CustomField]:
+def list_active(
+    session: Session, *, team_id: int, object_type: str = ACCOUNTS
+) -> list[CustomField]:
     return list(
         session.scalars(
             select(CustomField)
@@ -22,7 +24,9 @@ def list_active(session: Session, *, team_id: int, object_type: str = ACCOUNTS) 
     )
 
 
-def find_active(session: Session, *, team_id: int, key: str, object_type: str = ACCOUNTS) -> CustomField | None:
+def find_active(
+    session: Session, *, team_id: int, key: str, object_type: str = ACCOUNTS
+) -> CustomField | None:
     return session.scalar(
         select(CustomField).where(
             CustomField.team_id == team_id,

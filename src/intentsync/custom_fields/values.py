@@ -17,7 +17,7 @@ class FieldDef:
 
 
 def key_for_label(label: str) -> str:
-    """Spaces become underscores, the rest is upper-cased and suffixed: 'Net-Revenue' -> NET-REVENUE_C."""
+    """Only spaces are replaced, as documented: 'Net-Revenue' -> NET-REVENUE_C."""
     return label.replace(" ", "_").upper() + "_C"
 
 
@@ -41,7 +41,11 @@ def value_error(field: FieldDef, value: Any) -> str | None:
             return f"Custom field '{key}' is single-line text; remove the line breaks"
         return None
     if kind == "number":
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
             return f"Custom field '{key}' expects a number, got {_show(value)}"
         return None
     if kind == "date":

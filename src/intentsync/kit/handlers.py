@@ -73,7 +73,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         text = f"Request body is larger than the {limit} byte limit; send fewer records per request"
     else:
         text = str(exc.detail)
-    return error_envelope(request, status, text, headers=exc.headers)
+    return error_envelope(request, status, text, headers=dict(exc.headers or {}))
 
 
 async def _integrity(request: Request, exc: Exception) -> Response:
@@ -93,12 +93,14 @@ async def _operational(request: Request, exc: Exception) -> Response:
             "The database is busy and nothing was saved; retry the request shortly",
             headers={"Retry-After": "1"},
         )
-    return await _unexpected(request, exc)
+    return await _unexpected(request, exc)  # not a lock timeout: a bug
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     incident = uuid.uuid4().hex[:12]
-    log.exception("unhandled error %s on %s %s", incident, request.method, request.url.path)
+    log.error(
+        "unhandled error %s on %s %s", incident, request.method, request.url.path, exc_info=exc
+    )
     return error_envelope(
         request, 500, f"An unexpected error occurred (incident {incident}); nothing was saved"
     )

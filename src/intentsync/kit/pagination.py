@@ -78,4 +78,6 @@ def parse_last_sync(last_sync: str | None) -> int | None:
 
 
 def page_request(limit: int, cursor: str | None, last_sync: str | None = None) -> PageRequest:
-    return PageRequest(limit=limit, changed_after_ms=parse_last_sync(last_sync), **parse_cursor(cursor))
+    return PageRequest(
+        limit=limit, changed_after_ms=parse_last_sync(last_sync), **parse_cursor(cursor)
+    )

@@ -1,11 +1,10 @@
 """The route class every API endpoint uses: auth, body checks and the request transaction."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import orjson
-from fastapi import Request
-from fastapi import APIRouter, Security
+from fastapi import APIRouter, Request, Security
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
@@ -25,7 +24,9 @@ api_key_scheme = APIKeyHeader(name="X-Api-Key", auto_error=False)
 
 def _is_json(content_type: str) -> bool:
     media = content_type.split(";", 1)[0].strip().lower()
-    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
 
 
 async def _read_json_body(request: Request) -> Any:
@@ -49,9 +50,9 @@ async def _read_json_body(request: Request) -> Any:
 class ApiRoute(APIRoute):
     """Authenticate, check the body, run the endpoint, then commit or roll back."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        write = bool(self.methods & WRITE_METHODS)
+        write = bool((self.methods or set()) & WRITE_METHODS)
         has_body = self.body_field is not None
 
         async def guarded(request: Request) -> Response:

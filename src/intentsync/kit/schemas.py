@@ -43,7 +43,7 @@ class ErrorEnvelope(WireModel):
     status_code: int
     timestamp: str
     path: str
-    data: None | list[dict[str, object]] = None
+    data: list[dict[str, object]] | None = None
     message: str = Field(examples=["Bad Request"])
     custom_message: str | None = Field(default=None, examples=["Invalid API key"])
 

@@ -3,7 +3,7 @@
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intentsync.db.dialect import insert_ignore
@@ -29,7 +29,7 @@ def list_static_page(
     offset: int | None,
     changed_after_ms: int | None,
     limit: int,
-) -> Sequence[Row[tuple[int, str, str, str]]]:
+) -> list[tuple[int, str, str, str]]:
     query = select(Segment.id, Segment.segment_id, Segment.name, Segment.status).where(
         Segment.team_id == team_id,
         Segment.type == "static",
@@ -42,7 +42,7 @@ def list_static_page(
     query = query.order_by(Segment.id).limit(limit)
     if offset:
         query = query.offset(offset)
-    return session.execute(query).all()
+    return [(r[0], r[1], r[2], r[3]) for r in session.execute(query)]
 
 
 def add_members(

@@ -47,7 +47,8 @@ def member_target(session: Session, *, team_id: int, segment_id: str) -> int:
         raise BadRequest(f"Segment '{segment_id}' does not exist")
     if segment.type != "static":
         raise BadRequest(
-            f"Segment '{segment_id}' is a {segment.type} segment; only static segments accept new members"
+            f"Segment '{segment_id}' is a {segment.type} segment; "
+            "only static segments accept new members"
         )
     if segment.status not in ("active", "draft"):
         raise BadRequest(
@@ -76,7 +77,9 @@ def list_segments(session: Session, *, team_id: int, page: PageRequest) -> Page[
         else:
             next_cursor = encode_cursor(rows[-1][0], sync_ms)
     return Page[SegmentOut](
-        data=[SegmentOut(segment_id=sid, name=name, status=status) for _, sid, name, status in rows],
+        data=[
+            SegmentOut(segment_id=sid, name=name, status=status) for _, sid, name, status in rows
+        ],
         next_cursor=next_cursor,
         has_next_page=has_next,
         sync_timestamp=format_ms(sync_ms),

@@ -1,0 +1,40 @@
+# `make help` lists the targets. Quick start: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help run test pytest lint bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	@touch $(STAMP)
+
+run: $(STAMP) ## Set up, migrate SQLite, create a demo workspace and key, serve on 127.0.0.1:8000
+	$(BIN)/intentsync db upgrade
+	$(BIN)/intentsync demo
+	$(BIN)/intentsync serve
+
+test: $(STAMP) ## Lint, type-check, then run the whole suite on SQLite and PostgreSQL
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+pytest: $(STAMP) ## Only the test suite (pass ARGS="-k name" to select)
+	$(BIN)/pytest $(ARGS)
+
+lint: $(STAMP) ## ruff and mypy only
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+
+bench: $(STAMP) ## Run the benchmark scripts (long)
+	$(BIN)/python bench/ingest_accounts.py
+	$(BIN)/python bench/export_accounts.py
+
+clean: ## Remove the virtualenv and local databases
+	rm -rf $(VENV) intentsync.db intentsync.db-wal intentsync.db-shm
