@@ -13,6 +13,7 @@ from intentsync.custom_fields.endpoints import router as custom_fields_router
 from intentsync.db.engine import Database
 from intentsync.journey.endpoints import router as journey_router
 from intentsync.kit import handlers
+from intentsync.kit.body_limit import BodyLimitMiddleware
 from intentsync.segments.endpoints import router as segments_router
 
 CRM_PREFIX = "/api/v1/crm"
@@ -37,8 +38,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             "Every request carries an `X-Api-Key` header; every response uses one envelope."
         ),
         lifespan=lifespan,
-        max_body_size=settings.max_body_bytes,
     )
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.state.db = db
     app.state.settings = settings
     handlers.install(app)

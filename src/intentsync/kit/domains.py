@@ -27,6 +27,8 @@ def clean_domain(raw: str) -> str:
     if not text or len(text) > 253 or _BAD_CHARS.search(text):
         return ""
     labels = text.split(".")
+    if len(labels) < 2:
+        return ""  # a company domain has a dot; 'acme' or 'www' is a typo
     if any(not label or len(label) > 63 for label in labels):
         return ""
     if any(label.startswith("-") or label.endswith("-") for label in labels):

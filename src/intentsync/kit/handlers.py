@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from intentsync.kit import validation
 from intentsync.kit.errors import AppError, ValidationFailed
@@ -31,12 +32,12 @@ def _body_model(request: Request) -> type[BaseModel] | None:
 
 def _allowed_methods(request: Request) -> str:
     """Every method some route serves at this path (Starlette names only the first route's)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        regex = getattr(route, "path_regex", None)
-        if regex is not None and regex.match(request.url.path):
-            methods |= set(getattr(route, "methods", None) or ())
-    return ", ".join(sorted(methods - {"HEAD"}))
+    allowed = []
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return ", ".join(allowed)
 
 
 def validation_response(request: Request, entries: list[dict[str, Any]]) -> Response:
@@ -68,9 +69,6 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         allowed = _allowed_methods(request)
         text = f"Method {request.method} is not allowed on {request.url.path}; allowed: {allowed}"
         return error_envelope(request, status, text, headers={"Allow": allowed})
-    elif status == 413:
-        limit = request.app.state.settings.max_body_bytes
-        text = f"Request body is larger than the {limit} byte limit; send fewer records per request"
     else:
         text = str(exc.detail)
     return error_envelope(request, status, text, headers=dict(exc.headers or {}))

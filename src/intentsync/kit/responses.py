@@ -17,7 +17,13 @@ class JsonResponse(Response):
         return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
 
 
+# RFC 9110 names; older Pythons still ship the RFC 7231 ones.
+_PHRASES = {413: "Content Too Large", 422: "Unprocessable Content"}
+
+
 def reason_phrase(status: int) -> str:
+    if status in _PHRASES:
+        return _PHRASES[status]
     try:
         return HTTPStatus(status).phrase
     except ValueError:
