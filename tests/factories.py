@@ -60,6 +60,22 @@ class Workspace:
         key: str = response.json()["data"][0]["key"]
         return key
 
+    def discover(self, *domains: str) -> None:
+        """Accounts known by domain only, as intent signals create them."""
+        from sqlalchemy import update
+
+        from intentsync.db.models import Account
+
+        self.push(
+            *[{"externalId": f"tmp-{d}", "domain": d, "name": d.split(".")[0]} for d in domains]
+        )
+        with self.db.transaction() as session:
+            session.execute(
+                update(Account)
+                .where(Account.team_id == self.team_id, Account.external_id.like("tmp-%"))
+                .values(external_id=None)
+            )
+
     def close(self) -> None:
         self.client.close()
 

@@ -84,7 +84,9 @@ def test_non_utf8_body_is_400(ws):
 
 
 def test_empty_body_is_400(ws):
-    response = ws.client.post(CRM + "/accounts", content=b"", headers={"Content-Type": "application/json"})
+    response = ws.client.post(
+        CRM + "/accounts", content=b"", headers={"Content-Type": "application/json"}
+    )
     body = assert_error(response, 400, "Bad Request")
     assert "empty" in body["customMessage"]
 

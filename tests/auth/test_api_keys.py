@@ -38,7 +38,9 @@ def test_unknown_key_is_401_on_every_endpoint(ws, method, path):
 
 def test_auth_is_checked_before_the_body(ws):
     response = ws.client.post(
-        CRM + "/accounts", content=b"{broken", headers={"X-Api-Key": "wrong", "Content-Type": "application/json"}
+        CRM + "/accounts",
+        content=b"{broken",
+        headers={"X-Api-Key": "wrong", "Content-Type": "application/json"},
     )
     assert response.status_code == 401
 

@@ -50,7 +50,11 @@ def test_values_that_fit(field, value):
         (NUMBER, "12", "Custom field 'ARR_C' expects a number, got '12'"),
         (NUMBER, True, "Custom field 'ARR_C' expects a number, got True"),
         (DATE, "next week", "Custom field 'RENEWAL_C' expects an ISO 8601 date, got 'next week'"),
-        (SINGLE, "partner", "Custom field 'SOURCE_C' must be one of: inbound, outbound; got 'partner'"),
+        (
+            SINGLE,
+            "partner",
+            "Custom field 'SOURCE_C' must be one of: inbound, outbound; got 'partner'",
+        ),
         (MULTI, ["a", "z"], "Custom field 'PRODUCTS_C' options must be among: a, b, c; got 'z'"),
         (MULTI, "a", "Custom field 'PRODUCTS_C' expects a list of options, got 'a'"),
         (MULTI, ["a", "a"], "Custom field 'PRODUCTS_C' lists an option more than once"),
@@ -64,5 +68,8 @@ def test_values_that_do_not_fit(field, value, expected):
 
 def test_check_values_names_all_unknown_keys():
     fields = {"ARR_C": NUMBER}
-    assert check_values(fields, {"X_C": 1, "ARR_C": 2, "Y_C": 3}) == "Custom field key(s) not found: X_C, Y_C"
+    assert (
+        check_values(fields, {"X_C": 1, "ARR_C": 2, "Y_C": 3})
+        == "Custom field key(s) not found: X_C, Y_C"
+    )
     assert check_values(fields, {"ARR_C": 2}) is None

@@ -8,7 +8,9 @@ def test_format_ms_is_iso_utc_with_milliseconds():
 
 
 def test_object_id_layout_is_time_tag_counter():
-    assert object_id(0x6A21B885, bytes.fromhex("5a81c58936"), 0x372C2D) == "6a21b8855a81c58936372c2d"
+    assert (
+        object_id(0x6A21B885, bytes.fromhex("5a81c58936"), 0x372C2D) == "6a21b8855a81c58936372c2d"
+    )
 
 
 def test_new_object_ids_are_24_hex_and_distinct():

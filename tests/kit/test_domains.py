@@ -30,7 +30,20 @@ def test_clean_domain_reduces_to_bare_host(raw, expected):
 
 
 @pytest.mark.parametrize(
-    "raw", ["", "   ", "https://", "www.", "acme", "localhost", "http:///path", "acme..com", "ac me.com", "-acme.com", "a" * 300]
+    "raw",
+    [
+        "",
+        "   ",
+        "https://",
+        "www.",
+        "acme",
+        "localhost",
+        "http:///path",
+        "acme..com",
+        "ac me.com",
+        "-acme.com",
+        "a" * 300,
+    ],
 )
 def test_clean_domain_returns_empty_when_nothing_usable_is_left(raw):
     assert clean_domain(raw) == ""

@@ -14,7 +14,9 @@ def test_cursor_is_never_all_digits_so_it_cannot_be_read_as_an_offset():
     assert not encode_cursor(0, 0).isdigit()
 
 
-@pytest.mark.parametrize("token", ["x", "c", "cAAAA", "c!!!!!!!!!!!!!!!!!!!!!!", "dAAAAAAAAMDkAAABmrw8Uns"])
+@pytest.mark.parametrize(
+    "token", ["x", "c", "cAAAA", "c!!!!!!!!!!!!!!!!!!!!!!", "dAAAAAAAAMDkAAABmrw8Uns"]
+)
 def test_malformed_cursor_is_rejected(token):
     assert decode_cursor(token) is None
 
@@ -44,5 +46,6 @@ def test_invalid_last_sync_is_a_validation_error(value):
         {
             "property": "lastSync",
             "constraints": {"isISO8601": "lastSync must be a valid ISO 8601 date string"},
+            "path": "lastSync",
         }
     ]

@@ -47,4 +47,4 @@ class ValidationFailed(Exception):
 
     @classmethod
     def single(cls, prop: str, rule: str, text: str) -> "ValidationFailed":
-        return cls([{"property": prop, "constraints": {rule: text}}])
+        return cls([{"property": prop, "constraints": {rule: text}, "path": prop}])

@@ -1,0 +1,224 @@
+"""Show how fast a CRM pulls accounts out: full cursor syncs, and delta syncs that use the index."""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from typing import Any
+
+import httpx
+from _harness import (
+    CRM,
+    Bench,
+    BenchError,
+    Server,
+    Workspace,
+    add_common_arguments,
+    core_insert,
+    count_accounts,
+    payloads,
+    print_table,
+    push_accounts,
+    rate,
+    service_row,
+    team_clock,
+)
+
+TARGET_RATE = 20_000
+FIELD_LABEL = "Bench Note"
+FIELD_KEY = "BENCH_NOTE_C"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=(
+            "Load accounts, time full syncs through GET /api/v1/crm/accounts at each limit, then "
+            f"time a delta sync on the big database vs a small one. Target: >= {TARGET_RATE:,} "
+            "accounts/s at limit 1000; delta ratio about 1."
+        )
+    )
+    add_common_arguments(parser)
+    parser.add_argument(
+        "--limits", default="100,1000", help="comma-separated page sizes for the full sync"
+    )
+    parser.add_argument("--small-accounts", type=int, default=1_000, help="size of the small db")
+    parser.add_argument("--changed", type=int, default=100, help="accounts updated before delta")
+    parser.add_argument("--repeats", type=int, default=50, help="timed delta syncs per database")
+    parser.add_argument(
+        "--load",
+        choices=("core", "api"),
+        default="core",
+        help="load accounts with a Core insert of service-shaped rows (fast) or through the API",
+    )
+    parser.add_argument("--clients", type=int, default=4, help="HTTP clients for --load api")
+    parser.add_argument(
+        "--check-targets", action="store_true", help="exit 1 when the limit-1000 target is missed"
+    )
+    args = parser.parse_args(argv)
+    args.limit_list = [int(part) for part in args.limits.split(",") if part.strip()]
+    if any(not 1 <= limit <= 1000 for limit in args.limit_list):
+        parser.error("--limits must be between 1 and 1000")
+    if not 1 <= args.changed <= min(args.accounts, args.small_accounts, 1000):
+        parser.error("--changed must be 1..min(accounts, small accounts, 1000)")
+    if args.repeats < 1:
+        parser.error("--repeats must be positive")
+    return args
+
+
+def load(bench: Bench, ws: Workspace, count: int, how: str, clients: int) -> None:
+    """Fill the team with count accounts shaped exactly like the service writes them."""
+    items = payloads(count)
+    if how == "api":
+        with bench.server(ws) as server:
+            push_accounts(server, items, clients=clients, deadline=bench.deadline)
+    else:
+        # One fixed stamp equal to the team clock, so the sync watermark already covers it.
+        stamp = team_clock(ws.url, ws.team_id)
+        rows = [service_row(p, team_id=ws.team_id, stamp=stamp) for p in items]
+        core_insert(ws.url, [rows])
+    stored = count_accounts(ws.url, ws.team_id)
+    if stored != count:
+        raise BenchError(f"loaded {stored} accounts, expected {count}")
+
+
+def get_page(client: httpx.Client, params: dict[str, Any]) -> dict[str, Any]:
+    response = client.get(f"{CRM}/accounts", params=params)
+    if response.status_code != 200:
+        raise BenchError(f"GET /accounts {params}: HTTP {response.status_code}: {response.text}")
+    page: dict[str, Any] = response.json()["data"]
+    return page
+
+
+def full_sync(bench: Bench, server: Server, limit: int, expected: set[str]) -> float:
+    """Walk every page with nextCursor and check each account arrives exactly once."""
+    seen: list[str] = []
+    sync_stamps: set[str] = set()
+    with server.client() as client:
+        started = time.perf_counter()
+        params: dict[str, Any] = {"limit": limit}
+        while True:
+            bench.deadline.check(f"full sync at limit {limit}")
+            page = get_page(client, params)
+            seen.extend(account["externalId"] for account in page["data"])
+            sync_stamps.add(page["syncTimestamp"])
+            if not page["hasNextPage"]:
+                break
+            if not page["nextCursor"] or len(page["data"]) != limit:
+                raise BenchError(f"page with hasNextPage but {len(page['data'])} rows or no cursor")
+            params = {"limit": limit, "cursor": page["nextCursor"]}
+        elapsed = time.perf_counter() - started
+    if len(seen) != len(set(seen)):
+        raise BenchError(f"limit {limit}: {len(seen) - len(set(seen))} accounts came twice")
+    if set(seen) != expected:
+        missing = len(expected - set(seen))
+        extra = len(set(seen) - expected)
+        raise BenchError(f"limit {limit}: {missing} accounts missing, {extra} unexpected")
+    if len(sync_stamps) != 1:
+        raise BenchError(f"limit {limit}: syncTimestamp changed during the walk: {sync_stamps}")
+    return elapsed
+
+
+def create_field(server: Server) -> None:
+    with server.client() as client:
+        response = client.post(
+            f"{CRM}/accounts/custom-field",
+            json={"label": FIELD_LABEL, "labelType": "singleLineText"},
+        )
+    if response.status_code != 201:
+        raise BenchError(f"creating the custom field: HTTP {response.status_code}: {response.text}")
+    key = response.json()["data"][0]["key"]
+    if key != FIELD_KEY:
+        raise BenchError(f"custom field key is {key}, expected {FIELD_KEY}")
+
+
+def delta_sync(bench: Bench, server: Server, total: int, changed: int, repeats: int) -> float:
+    """Update `changed` accounts spread over the id range, then return the median delta time."""
+    step = total // changed
+    chosen = {f"bench-{i * step + step // 2:07d}" for i in range(changed)}
+    with server.client() as client:
+        since = get_page(client, {"limit": 1})["syncTimestamp"]
+        for n, external_id in enumerate(sorted(chosen)):
+            bench.deadline.check("delta updates")
+            response = client.put(
+                f"{CRM}/accounts/{external_id}", json={"customFields": {FIELD_KEY: f"note {n}"}}
+            )
+            if response.status_code != 200:
+                raise BenchError(f"PUT {external_id}: HTTP {response.status_code}: {response.text}")
+        params = {"lastSync": since, "limit": 1000}
+        timings: list[float] = []
+        for attempt in range(repeats + 1):  # the first one warms caches and is not counted
+            bench.deadline.check("delta sync")
+            started = time.perf_counter()
+            page = get_page(client, params)
+            elapsed = time.perf_counter() - started
+            got = [account["externalId"] for account in page["data"]]
+            if page["hasNextPage"] or len(got) != changed or set(got) != chosen:
+                raise BenchError(f"delta sync returned {len(got)} accounts, expected {changed}")
+            if attempt:
+                timings.append(elapsed)
+    return statistics.median(timings)
+
+
+def run(args: argparse.Namespace) -> bool:
+    """Run every measurement; return whether the stated target was met."""
+    figures: list[tuple[str, str]] = []
+    sync_rates: dict[int, float] = {}
+    with Bench(args) as bench:
+        figures.append(("backend", bench.describe()))
+        figures.append(("accounts (big db)", f"{args.accounts:,}, loaded via {args.load}"))
+        ws = bench.provision(bench.main_url(), "bench export")
+        print(f"loading {args.accounts:,} accounts via {args.load} ...", flush=True)
+        load(bench, ws, args.accounts, args.load, args.clients)
+        expected = {p["externalId"] for p in payloads(args.accounts)}
+        with bench.server(ws) as server:
+            for limit in args.limit_list:
+                print(f"full sync at limit={limit} ...", flush=True)
+                seconds = full_sync(bench, server, limit, expected)
+                sync_rates[limit] = args.accounts / seconds
+                figures.append(
+                    (f"full sync limit={limit}", f"{seconds:.2f} s, {rate(args.accounts, seconds)}")
+                )
+            print(f"delta sync on {args.accounts:,} accounts ...", flush=True)
+            create_field(server)
+            big = delta_sync(bench, server, args.accounts, args.changed, args.repeats)
+
+        small_ws = bench.provision(bench.fresh("small"), "bench export small")
+        load(bench, small_ws, args.small_accounts, args.load, args.clients)
+        with bench.server(small_ws) as server:
+            print(f"delta sync on {args.small_accounts:,} accounts ...", flush=True)
+            create_field(server)
+            small = delta_sync(bench, server, args.small_accounts, args.changed, args.repeats)
+
+    figures += [
+        (
+            f"delta median, {args.accounts:,} accounts",
+            f"{big * 1000:.2f} ms ({args.changed} changed, {args.repeats} runs)",
+        ),
+        (
+            f"delta median, {args.small_accounts:,} accounts",
+            f"{small * 1000:.2f} ms ({args.changed} changed, {args.repeats} runs)",
+        ),
+        ("delta ratio big / small", f"{big / small:.2f} (about 1 when the index is used)"),
+    ]
+    met = sync_rates.get(1000, TARGET_RATE) >= TARGET_RATE
+    if 1000 in sync_rates:
+        verdict = "met" if met else "NOT met"
+        figures.append(("target", f"{verdict} (>= {TARGET_RATE:,}/s at limit=1000)"))
+    print_table("export_accounts results", figures)
+    return met
+
+
+def main() -> int:
+    args = parse_args()
+    try:
+        met = run(args)
+    except BenchError as exc:
+        print(f"FAILED: {exc}", file=sys.stderr)
+        return 2
+    return 1 if args.check_targets and not met else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

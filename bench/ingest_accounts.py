@@ -1,0 +1,132 @@
+"""Show what the API costs on ingest: accounts/s pushed live vs a raw Core insert of the rows."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from _harness import (
+    BATCH,
+    Bench,
+    BenchError,
+    add_common_arguments,
+    chunked,
+    core_insert,
+    count_accounts,
+    make_team,
+    payloads,
+    print_table,
+    push_accounts,
+    rate,
+    service_row,
+)
+
+from intentsync.kit.clock import now_ms
+
+TARGET_RATE = 10_000
+TARGET_RATIO = 0.3
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=(
+            "Push accounts through POST /api/v1/crm/accounts on a live server and compare with "
+            "a Core insert of the same rows in transactions of 100. Targets (SQLite): "
+            f">= {TARGET_RATE:,} accounts/s and API/baseline >= {TARGET_RATIO}."
+        )
+    )
+    add_common_arguments(parser)
+    parser.add_argument("--clients", type=int, default=4, help="concurrent HTTP clients")
+    parser.add_argument(
+        "--check-targets", action="store_true", help="exit 1 when a SQLite target is missed"
+    )
+    args = parser.parse_args(argv)
+    if args.accounts < 1 or args.clients < 1:
+        parser.error("--accounts and --clients must be positive")
+    return args
+
+
+def baseline_rows(team_id: int, items: list[dict[str, object]]) -> list[list[dict[str, object]]]:
+    """Service-shaped rows in chunks of 100, each chunk stamped like one API request."""
+    chunks: list[list[dict[str, object]]] = []
+    for chunk in chunked(items, BATCH):
+        stamp = now_ms()
+        chunks.append([service_row(p, team_id=team_id, stamp=stamp) for p in chunk])
+    return chunks
+
+
+def run(args: argparse.Namespace) -> bool:
+    """Run every measurement; return whether the stated targets were met."""
+    items = payloads(args.accounts)
+    with Bench(args) as bench:
+        main_url = bench.main_url()
+        ws = bench.provision(main_url, "bench ingest")
+        print(f"pushing {args.accounts:,} accounts from {args.clients} clients ...", flush=True)
+        with bench.server(ws) as server:
+            api_seconds = push_accounts(
+                server, items, clients=args.clients, deadline=bench.deadline
+            )
+        stored = count_accounts(main_url, ws.team_id)
+        if stored != args.accounts:
+            raise BenchError(f"server stored {stored} accounts, expected {args.accounts}")
+
+        print("baseline: Core insert, transactions of 100 rows ...", flush=True)
+        bench.deadline.check("baseline")
+        batched_url = bench.fresh("baseline-batched")
+        batched_team = make_team(batched_url, "bench baseline batched")
+        batched_seconds = core_insert(batched_url, baseline_rows(batched_team, items))
+        if count_accounts(batched_url, batched_team) != args.accounts:
+            raise BenchError("batched baseline stored the wrong number of rows")
+
+        print("baseline: Core insert, one transaction ...", flush=True)
+        bench.deadline.check("single-transaction baseline")
+        single_url = bench.fresh("baseline-single")
+        single_team = make_team(single_url, "bench baseline single")
+        stamp = now_ms()
+        single_rows = [service_row(p, team_id=single_team, stamp=stamp) for p in items]
+        single_seconds = core_insert(single_url, [single_rows])
+        if count_accounts(single_url, single_team) != args.accounts:
+            raise BenchError("single-transaction baseline stored the wrong number of rows")
+        backend = bench.describe()
+        kind = bench.kind
+
+    api_rate = args.accounts / api_seconds
+    batched_rate = args.accounts / batched_seconds
+    single_rate = args.accounts / single_seconds
+    ratio = api_rate / batched_rate
+    met = api_rate >= TARGET_RATE and ratio >= TARGET_RATIO
+    if kind == "sqlite":
+        verdict = "met" if met else "NOT met"
+        target = f"{verdict} (>= {TARGET_RATE:,}/s and ratio >= {TARGET_RATIO})"
+    else:
+        target = "n/a (targets are stated for SQLite)"
+    print_table(
+        "ingest_accounts results",
+        [
+            ("backend", backend),
+            ("accounts", f"{args.accounts:,} in batches of {BATCH}"),
+            ("clients", str(args.clients)),
+            ("API wall time", f"{api_seconds:.2f} s"),
+            ("API accounts/s", rate(args.accounts, api_seconds)),
+            ("baseline rows/s (tx of 100 rows)", rate(args.accounts, batched_seconds)),
+            ("ratio API / baseline (tx of 100)", f"{ratio:.2f}"),
+            ("baseline rows/s (one tx, info)", rate(args.accounts, single_seconds)),
+            ("ratio API / one-tx baseline (info)", f"{api_rate / single_rate:.2f}"),
+            ("target", target),
+        ],
+    )
+    return met or kind != "sqlite"
+
+
+def main() -> int:
+    args = parse_args()
+    try:
+        met = run(args)
+    except BenchError as exc:
+        print(f"FAILED: {exc}", file=sys.stderr)
+        return 2
+    return 1 if args.check_targets and not met else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

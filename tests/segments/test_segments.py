@@ -1,0 +1,47 @@
+"""GET /segments lists active and draft static segments."""
+
+
+def test_only_active_and_draft_static_segments_are_listed(ws):
+    active = ws.segment(name="Active static")
+    draft = ws.segment(name="Draft static", status="draft")
+    ws.segment(name="Archived static", status="archived")
+    ws.segment(name="Dynamic", type_="dynamic")
+    data = ws.get("/segments").json()["data"]
+    assert data["data"] == [
+        {"segmentId": active, "name": "Active static", "status": "active"},
+        {"segmentId": draft, "name": "Draft static", "status": "draft"},
+    ]
+    assert data["hasNextPage"] is False
+    assert data["nextCursor"] is None
+
+
+def test_segments_page_with_either_cursor_style(ws):
+    ids = [ws.segment(name=f"S{i}") for i in range(5)]
+    first = ws.get("/segments", params={"limit": 2}).json()["data"]
+    assert [s["segmentId"] for s in first["data"]] == ids[:2]
+    assert first["hasNextPage"] is True
+    second = ws.get("/segments", params={"limit": 2, "cursor": first["nextCursor"]}).json()["data"]
+    assert [s["segmentId"] for s in second["data"]] == ids[2:4]
+    by_offset = ws.get("/segments", params={"limit": 2, "cursor": 4}).json()["data"]
+    assert [s["segmentId"] for s in by_offset["data"]] == ids[4:]
+    assert by_offset["hasNextPage"] is False
+
+
+def test_segment_limit_is_validated(ws):
+    assert ws.get("/segments", params={"limit": 5000}).status_code == 400
+
+
+def test_archived_segment_is_hidden_from_account_memberships(ws):
+    from sqlalchemy import update
+
+    from intentsync.db.models import Segment
+    from tests.factories import account
+
+    segment = ws.segment(name="Will archive")
+    ws.push(account(1), segmentId=segment)
+    assert len(ws.get("/accounts/crm-1").json()["data"]["rtp_segments"]) == 1
+    with ws.db.transaction() as session:
+        session.execute(
+            update(Segment).where(Segment.segment_id == segment).values(status="archived")
+        )
+    assert ws.get("/accounts/crm-1").json()["data"]["rtp_segments"] == []

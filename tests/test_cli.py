@@ -1,0 +1,103 @@
+"""The CLI contract automation depends on: each command's result is the last stdout line."""
+
+import os
+import re
+import subprocess
+import sys
+
+from fastapi.testclient import TestClient
+
+from tests.factories import CRM
+
+
+def run_cli(database_url, *args, check=True):
+    env = {**os.environ, "INTENTSYNC_DATABASE_URL": database_url}
+    result = subprocess.run(
+        [sys.executable, "-m", "intentsync", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def last_line(result):
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_bootstrap_team_user_key_and_segment(database_url, app):
+    team = last_line(run_cli(database_url, "team", "create", "Globex"))
+    assert team.isdigit()
+    email = f"ops-{team}@globex.com"
+    user = last_line(run_cli(database_url, "user", "create", "--team", team, "--email", email))
+    assert user.isdigit()
+    key = last_line(run_cli(database_url, "key", "generate", "--email", email))
+    assert re.fullmatch(r"isk_[A-Za-z0-9_-]{43}", key)
+    segment = last_line(
+        run_cli(
+            database_url,
+            "segment",
+            "create",
+            "--team",
+            team,
+            "--name",
+            "Q2",
+            "--type",
+            "static",
+            "--status",
+            "draft",
+        )
+    )
+    assert re.fullmatch(r"[0-9a-f]{24}", segment)
+
+    client = TestClient(app, headers={"X-Api-Key": key})
+    listed = client.get(CRM + "/segments").json()["data"]["data"]
+    assert listed == [{"segmentId": segment, "name": "Q2", "status": "draft"}]
+
+    newer = last_line(run_cli(database_url, "key", "generate", "--email", email))
+    assert newer != key
+    assert client.get(CRM + "/segments").status_code == 401
+    assert client.get(CRM + "/segments", headers={"X-Api-Key": newer}).status_code == 200
+
+
+def test_cli_errors_exit_1_with_a_reason(database_url):
+    result = run_cli(
+        database_url, "user", "create", "--team", "999999", "--email", "x@y.co", check=False
+    )
+    assert result.returncode == 1
+    assert "No team with id 999999" in result.stderr
+    result = run_cli(database_url, "key", "generate", "--email", "nobody@nowhere.co", check=False)
+    assert result.returncode == 1
+    assert "No user with email" in result.stderr
+    result = run_cli(
+        database_url,
+        "segment",
+        "create",
+        "--team",
+        "1",
+        "--name",
+        "X",
+        "--type",
+        "smart",
+        check=False,
+    )
+    assert result.returncode == 1
+
+
+def test_db_upgrade_is_idempotent(database_url):
+    assert last_line(run_cli(database_url, "db", "upgrade")) == "database is up to date"
+
+
+def test_demo_creates_a_workspace_once_on_an_empty_database(tmp_path):
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    run_cli(url, "db", "upgrade")
+    first = run_cli(url, "demo")
+    key = last_line(first).split()[-1]
+    assert key.startswith("isk_")
+    assert "Base URL: http://127.0.0.1:8000/api/v1/crm" in first.stdout
+    second = run_cli(url, "demo")
+    assert "isk_" not in second.stdout
+    assert "key generate --email demo@example.com" in second.stderr
