@@ -40,7 +40,8 @@ def test_created_account_reads_back_with_default_rtp_fields(ws):
         "rtp_g2_intent_score",
         "rtp_bombora_intent_score",
     ):
-        assert row[score] == 0 and isinstance(row[score], int)
+        assert row[score] == 0
+        assert isinstance(row[score], int)
     assert row["rtp_journey_stage"] == "Unaware"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", row["rtp_last_account_date"])
     assert row["customFields"] == {}

@@ -51,7 +51,8 @@ def test_last_mapping_for_a_domain_wins(ws):
             ]
         },
     ).json()["data"]
-    assert data["matched"] == 1 and data["updated"] == 1
+    assert data["matched"] == 1
+    assert data["updated"] == 1
     assert ws.get("/accounts/second").status_code == 200
     assert ws.get("/accounts/first").status_code == 404
 

@@ -13,8 +13,9 @@ from starlette.responses import Response
 
 from intentsync.auth.service import Principal, authenticate
 from intentsync.db.engine import Database
-from intentsync.kit.errors import BadRequest, UnsupportedMediaType
+from intentsync.kit.errors import BadRequest, UnsupportedMediaType, ValidationFailed
 from intentsync.kit.schemas import ErrorEnvelope
+from intentsync.kit.validation import path_text
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -42,9 +43,44 @@ async def _read_json_body(request: Request) -> Any:
         parsed = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"Request body is not valid JSON: {exc}") from None
+    nul_at = _find_nul(parsed, ())
+    if nul_at is not None:
+        prop = next((p for p in reversed(nul_at) if isinstance(p, str)), "body")
+        raise ValidationFailed(
+            [
+                {
+                    "property": prop,
+                    "constraints": {"noNulCharacters": f"{prop} must not contain NUL characters"},
+                    "path": path_text(nul_at),
+                }
+            ]
+        )
     # Hand the parsed document to FastAPI so the body is decoded once.
     request._json = parsed
     return parsed
+
+
+def _refuse_nul_in_url(request: Request) -> None:
+    values = [*request.path_params.values(), *request.query_params.values()]
+    if any("\x00" in str(v) for v in values):
+        raise BadRequest("The URL must not contain NUL characters")
+
+
+def _find_nul(value: Any, at: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
+    """Where a NUL character hides in a JSON document: PostgreSQL text cannot store one."""
+    if isinstance(value, str):
+        return at if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _find_nul(key, (*at, key)) or _find_nul(item, (*at, key))
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _find_nul(item, (*at, index))
+            if found is not None:
+                return found
+    return None
 
 
 class ApiRoute(APIRoute):
@@ -63,6 +99,7 @@ class ApiRoute(APIRoute):
                 request.state.principal = await run_in_threadpool(
                     authenticate, session, request.headers.get("x-api-key")
                 )
+                _refuse_nul_in_url(request)
                 if has_body and write:
                     await _read_json_body(request)
                 response = await handler(request)

@@ -149,7 +149,7 @@ def _property_name(loc: tuple[Any, ...]) -> tuple[str, bool]:
     return "body", False
 
 
-def _path(loc: tuple[Any, ...]) -> str:
+def path_text(loc: tuple[Any, ...]) -> str:
     text = ""
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
@@ -227,7 +227,7 @@ def translate(errors: list[dict[str, Any]], model: type[BaseModel] | None) -> li
         if not loc:
             shown = "request body"
         constraints = _constraints_for(error, shown, model, loc)
-        path = _path(loc)
+        path = path_text(loc)
         entry = merged.setdefault(path, {"property": prop, "constraints": {}, "path": path})
         for rule, message in constraints.items():
             entry["constraints"].setdefault(rule, message)
