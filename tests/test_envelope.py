@@ -163,3 +163,13 @@ def test_chunked_body_over_the_limit_is_413(ws):
         CRM + "/accounts", content=chunks(), headers={"Content-Type": "application/json"}
     )
     assert_error(response, 413, "Content Too Large")
+
+
+def test_trailing_slash_is_served_like_the_bare_path(ws):
+    response = ws.client.get(CRM + "/accounts/", follow_redirects=False)
+    assert response.status_code == 200
+    assert response.json()["path"] == "/api/v1/crm/accounts"
+    created = ws.client.post(
+        CRM + "/accounts/", json={"accounts": [account(1)]}, follow_redirects=False
+    )
+    assert created.status_code == 200

@@ -14,6 +14,7 @@ from intentsync.db.engine import Database
 from intentsync.journey.endpoints import router as journey_router
 from intentsync.kit import handlers
 from intentsync.kit.body_limit import BodyLimitMiddleware
+from intentsync.kit.slashes import TrailingSlashMiddleware
 from intentsync.segments.endpoints import router as segments_router
 
 CRM_PREFIX = "/api/v1/crm"
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         lifespan=lifespan,
     )
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(TrailingSlashMiddleware)
     app.state.db = db
     app.state.settings = settings
     handlers.install(app)
