@@ -8,13 +8,16 @@ from fastapi import FastAPI
 
 from intentsync import __version__
 from intentsync.accounts.endpoints import router as accounts_router
+from intentsync.activities.endpoints import router as activities_router
 from intentsync.config import Settings, get_settings
 from intentsync.custom_fields.endpoints import router as custom_fields_router
 from intentsync.db.engine import Database
+from intentsync.deals.endpoints import router as deals_router
 from intentsync.journey.endpoints import router as journey_router
 from intentsync.kit import handlers
 from intentsync.kit.body_limit import BodyLimitMiddleware
 from intentsync.kit.slashes import TrailingSlashMiddleware
+from intentsync.pipelines.endpoints import router as pipelines_router
 from intentsync.segments.endpoints import router as segments_router
 
 CRM_PREFIX = "/api/v1/crm"
@@ -46,7 +49,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     handlers.install(app)
     # Custom-field and fixed /accounts/* routes come before /accounts/{externalId}.
-    for router in (custom_fields_router, accounts_router, segments_router, journey_router):
+    for router in (
+        custom_fields_router,
+        accounts_router,
+        segments_router,
+        journey_router,
+        pipelines_router,
+        deals_router,
+        activities_router,
+    ):
         app.include_router(router, prefix=CRM_PREFIX)
     logging.getLogger("intentsync").setLevel(settings.log_level.upper())
     return app

@@ -18,14 +18,16 @@ from intentsync.accounts.schemas import (
     MappingsUpdate,
     UnmappedAccount,
 )
+from intentsync.activities.service import link_waiting_activities
 from intentsync.custom_fields.service import active_definitions
 from intentsync.custom_fields.values import FieldDef, check_values
+from intentsync.deals.service import link_waiting_deals
 from intentsync.journey.stages import JOURNEY_STAGES
 from intentsync.kit.clock import format_ms
 from intentsync.kit.domains import clean_domain
 from intentsync.kit.errors import BadRequest, NotFound
 from intentsync.kit.ids import new_object_id
-from intentsync.kit.pagination import PageRequest, encode_cursor
+from intentsync.kit.pagination import PageRequest
 from intentsync.kit.schemas import Page
 from intentsync.segments import repository as segments_repository
 from intentsync.segments.schemas import SegmentRef
@@ -72,6 +74,14 @@ def _item_error(
     return None
 
 
+def _link_waiting_records(
+    session: Session, *, team_id: int, accounts: list[tuple[int, str | None, str]], at_ms: int
+) -> None:
+    """Deals and activities pushed before their account existed attach to it now."""
+    link_waiting_deals(session, team_id=team_id, accounts=accounts, at_ms=at_ms)
+    link_waiting_activities(session, team_id=team_id, accounts=accounts, at_ms=at_ms)
+
+
 def create_accounts(
     session: Session, *, team_id: int, body: AccountsCreate
 ) -> AccountsCreateResult:
@@ -96,6 +106,7 @@ def create_accounts(
     insert_slots: list[int] = []
     claims: list[dict[str, Any]] = []
     claimed_ids: list[int] = []
+    claimed_domains: list[str] = []
     for item, domain in zip(body.accounts, domains, strict=True):
         error = _item_error(
             item,
@@ -135,6 +146,7 @@ def create_accounts(
                 }
             )
             claimed_ids.append(existing.id)
+            claimed_domains.append(domain)
             results.append(
                 AccountResult(
                     external_id=item.external_id,
@@ -186,6 +198,18 @@ def create_accounts(
         ),
     )
     new_ids = repository.insert_many(session, inserts)
+    _link_waiting_records(
+        session,
+        team_id=team_id,
+        accounts=[
+            *[(c["pk"], c["external_id"], d) for c, d in zip(claims, claimed_domains, strict=True)],
+            *[
+                (pk, row["external_id"], row["domain"])
+                for pk, row in zip(new_ids, inserts, strict=True)
+            ],
+        ],
+        at_ms=stamp,
+    )
     if segment_pk is not None:
         segments_repository.add_members(
             session,
@@ -280,6 +304,12 @@ def map_external_ids(session: Session, *, team_id: int, body: MappingsUpdate) ->
             for d, e in changing.items()
         ],
     )
+    _link_waiting_records(
+        session,
+        team_id=team_id,
+        accounts=[(accounts[d].id, e, d) for d, e in changing.items()],
+        at_ms=stamp,
+    )
     return MappingsResult(
         matched=len(wanted),
         updated=len(writable),
@@ -320,8 +350,7 @@ def _to_out(row: repository.AccountRow, segments: list[tuple[str, str]]) -> Acco
 
 
 def list_accounts(session: Session, *, team_id: int, page: PageRequest) -> Page[AccountOut]:
-    watermark = sync_watermark(session, team_id=team_id)
-    sync_ms = page.pinned_sync_ms if page.pinned_sync_ms is not None else watermark
+    sync_ms = page.sync_ms(sync_watermark(session, team_id=team_id))
     rows = repository.page(
         session,
         team_id=team_id,
@@ -333,16 +362,9 @@ def list_accounts(session: Session, *, team_id: int, page: PageRequest) -> Page[
     has_next = len(rows) > page.limit
     rows = rows[: page.limit]
     members = segments_repository.memberships(session, [r.id for r in rows])
-    next_cursor = None
-    if has_next:
-        next_cursor = (
-            str(page.offset + page.limit)
-            if page.offset is not None
-            else encode_cursor(rows[-1].id, sync_ms)
-        )
     return Page[AccountOut](
         data=[_to_out(r, members.get(r.id, [])) for r in rows],
-        next_cursor=next_cursor,
+        next_cursor=page.next_cursor(has_next, rows[-1].id if rows else 0, sync_ms),
         has_next_page=has_next,
         sync_timestamp=format_ms(sync_ms),
     )

@@ -2,7 +2,17 @@
 
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intentsync.db.base import Base, BigId, JsonDoc
@@ -139,3 +149,147 @@ class SegmentMember(Base):
     )
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
     added_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class Pipeline(Base):
+    __tablename__ = "pipelines"
+    __table_args__ = (UniqueConstraint("team_id", "pipeline_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    pipeline_id: Mapped[str] = mapped_column(String(255))
+    label: Mapped[str] = mapped_column(String(255))
+    created_ms: Mapped[int] = mapped_column(BigInteger)
+    changed_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class PipelineStage(Base):
+    __tablename__ = "pipeline_stages"
+    __table_args__ = (
+        UniqueConstraint("pipeline_pk", "stage_id"),
+        Index("ix_pipeline_stages_team_stage", "team_id", "stage_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    pipeline_pk: Mapped[int] = mapped_column(ForeignKey("pipelines.id", ondelete="CASCADE"))
+    stage_id: Mapped[str] = mapped_column(String(255))
+    label: Mapped[str] = mapped_column(String(255))
+    category: Mapped[str] = mapped_column(String(8))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Deal(Base):
+    __tablename__ = "deals"
+    __table_args__ = (
+        UniqueConstraint("team_id", "external_deal_id"),
+        Index("ix_deals_team_changed", "team_id", "changed_ms"),
+        Index("ix_deals_team_id", "team_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    external_deal_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    amount: Mapped[float | None] = mapped_column(Float, nullable=True)
+    stage_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    stage_label: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    pipeline_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    pipeline_label: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    start_date: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    closed_date: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    owner_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    owner_email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    owner_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    currency: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    created_ms: Mapped[int] = mapped_column(BigInteger)
+    changed_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class DealAccount(Base):
+    """An account a deal names; account_id stays empty until that account exists."""
+
+    __tablename__ = "deal_accounts"
+    __table_args__ = (
+        Index("ix_deal_accounts_account", "account_id"),
+        Index("ix_deal_accounts_pending_ext", "team_id", "external_id"),
+        Index("ix_deal_accounts_pending_domain", "team_id", "domain"),
+    )
+
+    deal_pk: Mapped[int] = mapped_column(
+        BigId, ForeignKey("deals.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    external_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    domain: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    account_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True
+    )
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("team_id", "email"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320))
+    external_contact_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    title: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    department: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    seniority: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    linkedin_url: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    changed_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class SalesActivity(Base):
+    __tablename__ = "sales_activities"
+    __table_args__ = (
+        UniqueConstraint("team_id", "external_activity_id"),
+        Index("ix_sales_activities_team_changed", "team_id", "changed_ms"),
+        Index("ix_sales_activities_team_id", "team_id", "id"),
+        Index("ix_sales_activities_pending_domain", "team_id", "domain"),
+        Index("ix_sales_activities_account", "account_id", "occurred_ms"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    external_activity_id: Mapped[str] = mapped_column(String(255))
+    activity_type: Mapped[str] = mapped_column(String(16))
+    occurred_at: Mapped[str] = mapped_column(String(64))
+    occurred_ms: Mapped[int] = mapped_column(BigInteger)
+    domain: Mapped[str] = mapped_column(String(255))
+    account_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True
+    )
+    account_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    owner_email: Mapped[str] = mapped_column(String(320))
+    owner_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    owner_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    subject: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    from_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    from_email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    call_title: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    duration_minutes: Mapped[float | None] = mapped_column(Float, nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    direction: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    open_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    click_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_ms: Mapped[int] = mapped_column(BigInteger)
+    changed_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class ActivityContact(Base):
+    __tablename__ = "activity_contacts"
+
+    activity_pk: Mapped[int] = mapped_column(
+        BigId, ForeignKey("sales_activities.id", ondelete="CASCADE"), primary_key=True
+    )
+    contact_pk: Mapped[int] = mapped_column(
+        BigId, ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))

@@ -44,6 +44,17 @@ class PageRequest:
     pinned_sync_ms: int | None = None
     changed_after_ms: int | None = None
 
+    def next_cursor(self, has_next: bool, last_id: int, sync_ms: int) -> str | None:
+        """Offset walks continue by offset; keyset walks carry the first page's sync stamp."""
+        if not has_next:
+            return None
+        if self.offset is not None:
+            return str(self.offset + self.limit)
+        return encode_cursor(last_id, sync_ms)
+
+    def sync_ms(self, watermark: int) -> int:
+        return self.pinned_sync_ms if self.pinned_sync_ms is not None else watermark
+
 
 def _invalid(prop: str, rule: str, text: str) -> ValidationFailed:
     return ValidationFailed.single(prop, rule, text)

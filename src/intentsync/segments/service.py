@@ -6,7 +6,7 @@ from intentsync.db.models import Segment
 from intentsync.kit.clock import format_ms
 from intentsync.kit.errors import BadRequest
 from intentsync.kit.ids import new_object_id
-from intentsync.kit.pagination import PageRequest, encode_cursor
+from intentsync.kit.pagination import PageRequest
 from intentsync.kit.schemas import Page
 from intentsync.segments import repository
 from intentsync.segments.schemas import SEGMENT_STATUSES, SEGMENT_TYPES, SegmentOut
@@ -58,8 +58,7 @@ def member_target(session: Session, *, team_id: int, segment_id: str) -> int:
 
 
 def list_segments(session: Session, *, team_id: int, page: PageRequest) -> Page[SegmentOut]:
-    watermark = sync_watermark(session, team_id=team_id)
-    sync_ms = page.pinned_sync_ms if page.pinned_sync_ms is not None else watermark
+    sync_ms = page.sync_ms(sync_watermark(session, team_id=team_id))
     rows = repository.list_static_page(
         session,
         team_id=team_id,
@@ -70,17 +69,11 @@ def list_segments(session: Session, *, team_id: int, page: PageRequest) -> Page[
     )
     has_next = len(rows) > page.limit
     rows = rows[: page.limit]
-    next_cursor = None
-    if has_next:
-        if page.offset is not None:
-            next_cursor = str(page.offset + page.limit)
-        else:
-            next_cursor = encode_cursor(rows[-1][0], sync_ms)
     return Page[SegmentOut](
         data=[
             SegmentOut(segment_id=sid, name=name, status=status) for _, sid, name, status in rows
         ],
-        next_cursor=next_cursor,
+        next_cursor=page.next_cursor(has_next, rows[-1][0] if rows else 0, sync_ms),
         has_next_page=has_next,
         sync_timestamp=format_ms(sync_ms),
     )

@@ -1,0 +1,150 @@
+"""SQL for sales activities and contacts."""
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from typing import Any, cast
+
+from sqlalchemy import Row, Table, bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from intentsync.db.models import Account, ActivityContact, Contact, SalesActivity
+
+_ACTS = cast(Table, SalesActivity.__table__)
+_CONTACTS = cast(Table, Contact.__table__)
+_LINKS = cast(Table, ActivityContact.__table__)
+ActivityRow = Row[*tuple[Any, ...]]
+CONTACT_DETAILS = (
+    "external_contact_id",
+    "name",
+    "title",
+    "department",
+    "seniority",
+    "phone",
+    "linkedin_url",
+)
+
+
+def existing_ids(session: Session, *, team_id: int, external_ids: Collection[str]) -> set[str]:
+    if not external_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(SalesActivity.external_activity_id).where(
+                SalesActivity.team_id == team_id,
+                SalesActivity.external_activity_id.in_(list(external_ids)),
+            )
+        )
+    )
+
+
+def upsert_contacts(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """One row per email; details sent now win, details not sent keep what was stored."""
+    if not rows:
+        return {}
+    dialect = session.get_bind().dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(_CONTACTS)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["team_id", "email"],
+        set_={
+            **{c: func.coalesce(stmt.excluded[c], _CONTACTS.c[c]) for c in CONTACT_DETAILS},
+            "changed_ms": stmt.excluded.changed_ms,
+        },
+    )
+    session.execute(stmt, list(rows))
+    team_id = rows[0]["team_id"]
+    found = session.execute(
+        select(Contact.email, Contact.id).where(
+            Contact.team_id == team_id, Contact.email.in_([r["email"] for r in rows])
+        )
+    )
+    return dict(found.tuples().all())
+
+
+def insert_activities(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    if not rows:
+        return []
+    result = session.execute(
+        _ACTS.insert().returning(_ACTS.c.id, sort_by_parameter_order=True), list(rows)
+    )
+    return [r[0] for r in result.all()]
+
+
+def insert_contact_links(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(_LINKS), list(rows))
+
+
+def page(
+    session: Session,
+    *,
+    team_id: int,
+    after_id: int | None,
+    offset: int | None,
+    changed_after_ms: int | None,
+    limit: int,
+) -> Sequence[ActivityRow]:
+    query = (
+        select(_ACTS, Account.rtp_aid)
+        .outerjoin(Account, Account.id == _ACTS.c.account_id)
+        .where(_ACTS.c.team_id == team_id)
+    )
+    if changed_after_ms is not None:
+        query = query.where(_ACTS.c.changed_ms > changed_after_ms)
+    if after_id is not None:
+        query = query.where(_ACTS.c.id > after_id)
+    query = query.order_by(_ACTS.c.id).limit(limit)
+    if offset:
+        query = query.offset(offset)
+    return session.execute(query).all()
+
+
+def contacts_for(session: Session, activity_pks: Sequence[int]) -> dict[int, list[Contact]]:
+    found: dict[int, list[Contact]] = defaultdict(list)
+    if not activity_pks:
+        return found
+    rows = session.execute(
+        select(_LINKS.c.activity_pk, Contact)
+        .join(Contact, Contact.id == _LINKS.c.contact_pk)
+        .where(_LINKS.c.activity_pk.in_(list(activity_pks)))
+        .order_by(_LINKS.c.activity_pk, Contact.id)
+    )
+    for activity_pk, contact in rows:
+        found[activity_pk].append(contact)
+    return found
+
+
+def pending_by_domain(
+    session: Session, *, team_id: int, domains: Collection[str]
+) -> Sequence[Row[Any, Any]]:
+    if not domains:
+        return []
+    return session.execute(
+        select(_ACTS.c.id, _ACTS.c.domain).where(
+            _ACTS.c.team_id == team_id,
+            _ACTS.c.account_id.is_(None),
+            _ACTS.c.domain.in_(list(domains)),
+        )
+    ).all()
+
+
+def set_accounts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.connection().execute(
+            update(_ACTS)
+            .where(_ACTS.c.id == bindparam("b_id"))
+            .values(account_id=bindparam("b_account"), changed_ms=bindparam("b_changed")),
+            list(rows),
+        )
+
+
+def has_pending(session: Session, *, team_id: int) -> bool:
+    return (
+        session.execute(
+            select(_ACTS.c.id)
+            .where(_ACTS.c.team_id == team_id, _ACTS.c.account_id.is_(None))
+            .limit(1)
+        ).first()
+        is not None
+    )

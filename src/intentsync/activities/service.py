@@ -1,0 +1,221 @@
+"""Sales activity rules: create-only; calls and emails are kept, other types are skipped."""
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from intentsync.accounts import repository as accounts_repository
+from intentsync.activities import repository
+from intentsync.activities.schemas import (
+    PROCESSED_TYPES,
+    ActivitiesCreate,
+    ActivitiesCreateResult,
+    ActivitiesSummary,
+    ActivityIn,
+    ActivityOut,
+    ActivityResult,
+    ContactOut,
+    SenderOut,
+)
+from intentsync.kit.clock import format_ms, parse_iso8601, to_ms
+from intentsync.kit.domains import clean_domain
+from intentsync.kit.pagination import PageRequest
+from intentsync.kit.schemas import Page
+from intentsync.teams.service import change_stamp, sync_watermark
+
+
+def _row(
+    item: ActivityIn, *, team_id: int, domain: str, account_id: int | None, stamp: int
+) -> dict[str, Any]:
+    occurred = parse_iso8601(item.occurred_at)
+    assert occurred is not None  # validated by the schema
+    is_call = item.activity_type == "call"
+    return {
+        "team_id": team_id,
+        "external_activity_id": item.external_activity_id,
+        "activity_type": item.activity_type,
+        "occurred_at": item.occurred_at,
+        "occurred_ms": to_ms(occurred),
+        "domain": domain,
+        "account_id": account_id,
+        "account_name": item.account_name,
+        "owner_email": item.owner_email,
+        "owner_name": item.owner_name,
+        "owner_id": item.owner_id,
+        "subject": item.subject,
+        "from_name": item.sender.name if item.sender else None,
+        "from_email": item.sender.email if item.sender else None,
+        "call_title": item.call_title if is_call else None,
+        "duration_minutes": item.duration_minutes if is_call else None,
+        "outcome": item.outcome if is_call else None,
+        "direction": item.direction,
+        "open_count": None if is_call else item.open_count,
+        "click_count": None if is_call else item.click_count,
+        "created_ms": stamp,
+        "changed_ms": stamp,
+    }
+
+
+def create_activities(
+    session: Session, *, team_id: int, body: ActivitiesCreate
+) -> ActivitiesCreateResult:
+    stamp = change_stamp(session, team_id=team_id)
+    known = repository.existing_ids(
+        session, team_id=team_id, external_ids={a.external_activity_id for a in body.activities}
+    )
+    domains = [clean_domain(a.domain) for a in body.activities]
+    accounts = accounts_repository.find_by_domains(
+        session, team_id=team_id, domains={d for d in domains if d}
+    )
+    results: list[ActivityResult] = []
+    kept: list[ActivityIn] = []
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for item, domain in zip(body.activities, domains, strict=True):
+        ext = item.external_activity_id
+        error = None
+        if ext in known:
+            error = f"Activity with externalActivityId '{ext}' already exists"
+        elif ext in seen:
+            error = f"externalActivityId '{ext}' appears earlier in this request"
+        elif item.activity_type not in PROCESSED_TYPES:
+            seen.add(ext)
+            results.append(
+                ActivityResult(
+                    external_activity_id=ext,
+                    status="skipped",
+                    error=(
+                        f"activityType '{item.activity_type}' is not processed; "
+                        "only call and email are"
+                    ),
+                )
+            )
+            continue
+        elif not domain:
+            error = f"domain '{item.domain}' is not a valid domain"
+        seen.add(ext)
+        if error:
+            results.append(ActivityResult(external_activity_id=ext, status="failed", error=error))
+            continue
+        account = accounts.get(domain)
+        rows.append(
+            _row(
+                item,
+                team_id=team_id,
+                domain=domain,
+                account_id=account.id if account else None,
+                stamp=stamp,
+            )
+        )
+        kept.append(item)
+        results.append(ActivityResult(external_activity_id=ext, status="created"))
+
+    contacts: dict[str, dict[str, Any]] = {}
+    for item in kept:
+        for contact in item.contacts:
+            email = contact.email.strip().lower()
+            details = contact.model_dump(exclude={"email"})
+            merged = contacts.get(email, {})
+            contacts[email] = {**merged, **{k: v for k, v in details.items() if v is not None}}
+    contact_ids = repository.upsert_contacts(
+        session,
+        [
+            {
+                "team_id": team_id,
+                "email": email,
+                **{k: d.get(k) for k in repository.CONTACT_DETAILS},
+                "changed_ms": stamp,
+            }
+            for email, d in contacts.items()
+        ],
+    )
+    activity_pks = repository.insert_activities(session, rows)
+    repository.insert_contact_links(
+        session,
+        [
+            {"activity_pk": pk, "contact_pk": contact_pk, "team_id": team_id}
+            for pk, item in zip(activity_pks, kept, strict=True)
+            for contact_pk in dict.fromkeys(
+                contact_ids[c.email.strip().lower()] for c in item.contacts
+            )
+        ],
+    )
+    counts = {s: sum(1 for r in results if r.status == s) for s in ("created", "failed", "skipped")}
+    return ActivitiesCreateResult(
+        results=results, summary=ActivitiesSummary(total=len(results), **counts)
+    )
+
+
+def link_waiting_activities(
+    session: Session, *, team_id: int, accounts: list[tuple[int, str | None, str]], at_ms: int
+) -> None:
+    """Attach activities that arrived before their account existed."""
+    if not accounts or not repository.has_pending(session, team_id=team_id):
+        return
+    by_domain = {domain: pk for pk, _, domain in accounts}
+    rows = [
+        {"b_id": pk, "b_account": by_domain[domain], "b_changed": at_ms}
+        for pk, domain in repository.pending_by_domain(
+            session, team_id=team_id, domains=set(by_domain)
+        )
+    ]
+    repository.set_accounts(session, rows)
+
+
+def list_activities(session: Session, *, team_id: int, page: PageRequest) -> Page[ActivityOut]:
+    sync_ms = page.sync_ms(sync_watermark(session, team_id=team_id))
+    rows = repository.page(
+        session,
+        team_id=team_id,
+        after_id=page.after_id,
+        offset=page.offset,
+        changed_after_ms=page.changed_after_ms,
+        limit=page.limit + 1,
+    )
+    has_next = len(rows) > page.limit
+    rows = rows[: page.limit]
+    contacts = repository.contacts_for(session, [r.id for r in rows])
+    data = [
+        ActivityOut(
+            external_activity_id=r.external_activity_id,
+            activity_type=r.activity_type,
+            occurred_at=r.occurred_at,
+            domain=r.domain,
+            rtp_aid=r.rtp_aid,
+            account_name=r.account_name,
+            owner_email=r.owner_email,
+            owner_name=r.owner_name,
+            owner_id=r.owner_id,
+            subject=r.subject,
+            sender=SenderOut(name=r.from_name, email=r.from_email)
+            if (r.from_name or r.from_email)
+            else None,
+            call_title=r.call_title,
+            duration_minutes=r.duration_minutes,
+            outcome=r.outcome,
+            direction=r.direction,
+            open_count=r.open_count,
+            click_count=r.click_count,
+            contacts=[
+                ContactOut(
+                    email=c.email,
+                    external_contact_id=c.external_contact_id,
+                    name=c.name,
+                    title=c.title,
+                    department=c.department,
+                    seniority=c.seniority,
+                    phone=c.phone,
+                    linkedin_url=c.linkedin_url,
+                )
+                for c in contacts.get(r.id, [])
+            ],
+            updated_at=format_ms(r.changed_ms),
+        )
+        for r in rows
+    ]
+    return Page[ActivityOut](
+        data=data,
+        next_cursor=page.next_cursor(has_next, rows[-1].id if rows else 0, sync_ms),
+        has_next_page=has_next,
+        sync_timestamp=format_ms(sync_ms),
+    )

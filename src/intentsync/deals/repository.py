@@ -1,0 +1,131 @@
+"""SQL for deals and the accounts they name."""
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from typing import Any, cast
+
+from sqlalchemy import Row, Table, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from intentsync.db.models import Account, Deal, DealAccount
+
+_DEALS = cast(Table, Deal.__table__)
+_LINKS = cast(Table, DealAccount.__table__)
+
+DealRow = Row[*tuple[Any, ...]]
+
+
+def find_ids(session: Session, *, team_id: int, external_ids: Collection[str]) -> dict[str, int]:
+    if not external_ids:
+        return {}
+    rows = session.execute(
+        select(Deal.external_deal_id, Deal.id).where(
+            Deal.team_id == team_id, Deal.external_deal_id.in_(list(external_ids))
+        )
+    )
+    return dict(rows.tuples().all())
+
+
+def insert_deals(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    if not rows:
+        return []
+    result = session.execute(
+        _DEALS.insert().returning(_DEALS.c.id, sort_by_parameter_order=True), list(rows)
+    )
+    return [r[0] for r in result.all()]
+
+
+def update_deal(session: Session, *, deal_pk: int, values: dict[str, Any]) -> None:
+    session.execute(update(_DEALS).where(_DEALS.c.id == deal_pk).values(**values))
+
+
+def replace_links(
+    session: Session, *, deal_pks: Collection[int], rows: Sequence[dict[str, Any]]
+) -> None:
+    if deal_pks:
+        session.execute(delete(_LINKS).where(_LINKS.c.deal_pk.in_(list(deal_pks))))
+    if rows:
+        session.execute(insert(_LINKS), list(rows))
+
+
+def page(
+    session: Session,
+    *,
+    team_id: int,
+    after_id: int | None,
+    offset: int | None,
+    changed_after_ms: int | None,
+    limit: int,
+) -> Sequence[DealRow]:
+    query = select(_DEALS).where(_DEALS.c.team_id == team_id)
+    if changed_after_ms is not None:
+        query = query.where(_DEALS.c.changed_ms > changed_after_ms)
+    if after_id is not None:
+        query = query.where(_DEALS.c.id > after_id)
+    query = query.order_by(_DEALS.c.id).limit(limit)
+    if offset:
+        query = query.offset(offset)
+    return session.execute(query).all()
+
+
+def links_for(session: Session, deal_pks: Sequence[int]) -> dict[int, list[tuple[Any, ...]]]:
+    found: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    if not deal_pks:
+        return found
+    rows = session.execute(
+        select(
+            _LINKS.c.deal_pk, _LINKS.c.external_id, _LINKS.c.domain, _LINKS.c.name, Account.rtp_aid
+        )
+        .outerjoin(Account, Account.id == _LINKS.c.account_id)
+        .where(_LINKS.c.deal_pk.in_(list(deal_pks)))
+        .order_by(_LINKS.c.deal_pk, _LINKS.c.position)
+    )
+    for deal_pk, ext, domain, name, rtp_aid in rows:
+        found[deal_pk].append((ext, domain, name, rtp_aid))
+    return found
+
+
+def pending_links(
+    session: Session, *, team_id: int, external_ids: Collection[str], domains: Collection[str]
+) -> Sequence[Row[Any, Any, Any, Any]]:
+    """Links still waiting for their account that one of these ids or domains could fill."""
+    conditions = []
+    if external_ids:
+        conditions.append(_LINKS.c.external_id.in_(list(external_ids)))
+    if domains:
+        conditions.append(_LINKS.c.domain.in_(list(domains)))
+    if not conditions:
+        return []
+    return session.execute(
+        select(_LINKS.c.deal_pk, _LINKS.c.position, _LINKS.c.external_id, _LINKS.c.domain).where(
+            and_(_LINKS.c.team_id == team_id, _LINKS.c.account_id.is_(None), or_(*conditions))
+        )
+    ).all()
+
+
+def set_link_accounts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.connection().execute(
+            update(_LINKS)
+            .where(_LINKS.c.deal_pk == bindparam("b_deal"), _LINKS.c.position == bindparam("b_pos"))
+            .values(account_id=bindparam("b_account")),
+            list(rows),
+        )
+
+
+def touch(session: Session, deal_pks: Collection[int], *, at_ms: int) -> None:
+    if deal_pks:
+        session.execute(
+            update(_DEALS).where(_DEALS.c.id.in_(list(deal_pks))).values(changed_ms=at_ms)
+        )
+
+
+def has_pending(session: Session, *, team_id: int) -> bool:
+    return (
+        session.execute(
+            select(_LINKS.c.deal_pk)
+            .where(_LINKS.c.team_id == team_id, _LINKS.c.account_id.is_(None))
+            .limit(1)
+        ).first()
+        is not None
+    )

@@ -1,0 +1,191 @@
+"""Deal rules: upsert on externalDealId; associated accounts link by externalId, then domain."""
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from intentsync.accounts import repository as accounts_repository
+from intentsync.deals import repository
+from intentsync.deals.schemas import (
+    AssociatedAccountOut,
+    DealIn,
+    DealOut,
+    DealResult,
+    DealsCreate,
+    DealsCreateResult,
+    DealsSummary,
+    sent_values,
+)
+from intentsync.kit.clock import format_ms
+from intentsync.kit.domains import clean_domain
+from intentsync.kit.pagination import PageRequest
+from intentsync.kit.schemas import Page
+from intentsync.pipelines.categories import category_for_label
+from intentsync.pipelines.service import category_lookup
+from intentsync.teams.service import change_stamp, sync_watermark
+
+
+def _links(deal: DealIn) -> tuple[list[tuple[str | None, str | None, str | None]], str | None]:
+    """The deal's (externalId, cleaned domain, name) entries, or why they cannot be used."""
+    links = []
+    for index, entry in enumerate(deal.associated_accounts or []):
+        domain = clean_domain(entry.domain) if entry.domain else None
+        if entry.domain and not domain:
+            return [], f"associatedAccounts[{index}].domain '{entry.domain}' is not a valid domain"
+        if not entry.external_id and not domain:
+            return [], f"associatedAccounts[{index}] needs an externalId or a domain"
+        links.append((entry.external_id, domain, entry.name))
+    return links, None
+
+
+def upsert_deals(session: Session, *, team_id: int, body: DealsCreate) -> DealsCreateResult:
+    stamp = change_stamp(session, team_id=team_id)
+    existing = repository.find_ids(
+        session, team_id=team_id, external_ids={d.external_deal_id for d in body.deals}
+    )
+    planned: list[tuple[DealIn, list[tuple[str | None, str | None, str | None]]]] = []
+    results: list[DealResult] = []
+    seen: set[str] = set()
+    for deal in body.deals:
+        links, problem = _links(deal)
+        if deal.external_deal_id in seen:
+            problem = f"externalDealId '{deal.external_deal_id}' appears earlier in this request"
+        seen.add(deal.external_deal_id)
+        if problem:
+            results.append(
+                DealResult(external_deal_id=deal.external_deal_id, status="failed", error=problem)
+            )
+            continue
+        status = "updated" if deal.external_deal_id in existing else "created"
+        results.append(DealResult(external_deal_id=deal.external_deal_id, status=status))
+        planned.append((deal, links))
+
+    all_links = [link for _, links in planned for link in links]
+    by_ext = accounts_repository.find_by_external_ids(
+        session, team_id=team_id, external_ids={e for e, _, _ in all_links if e}
+    )
+    by_domain = accounts_repository.find_by_domains(
+        session, team_id=team_id, domains={d for _, d, _ in all_links if d}
+    )
+
+    new_rows = [
+        {
+            "team_id": team_id,
+            "external_deal_id": deal.external_deal_id,
+            **sent_values(deal),
+            "created_ms": stamp,
+            "changed_ms": stamp,
+        }
+        for deal, _ in planned
+        if deal.external_deal_id not in existing
+    ]
+    new_pks = iter(repository.insert_deals(session, new_rows))
+    link_rows: list[dict[str, Any]] = []
+    relinked: list[int] = []
+    for deal, links in planned:
+        if deal.external_deal_id in existing:
+            pk = existing[deal.external_deal_id]
+            repository.update_deal(
+                session, deal_pk=pk, values={**sent_values(deal), "changed_ms": stamp}
+            )
+            if "associated_accounts" not in deal.model_fields_set:
+                continue
+        else:
+            pk = next(new_pks)
+        relinked.append(pk)
+        for position, (ext, domain, name) in enumerate(links):
+            account = (by_ext.get(ext) if ext else None) or (
+                by_domain.get(domain) if domain else None
+            )
+            link_rows.append(
+                {
+                    "deal_pk": pk,
+                    "position": position,
+                    "team_id": team_id,
+                    "external_id": ext,
+                    "domain": domain,
+                    "name": name,
+                    "account_id": account.id if account else None,
+                }
+            )
+    repository.replace_links(session, deal_pks=relinked, rows=link_rows)
+    counts = {s: sum(1 for r in results if r.status == s) for s in ("created", "updated", "failed")}
+    return DealsCreateResult(results=results, summary=DealsSummary(total=len(results), **counts))
+
+
+def link_waiting_deals(
+    session: Session, *, team_id: int, accounts: list[tuple[int, str | None, str]], at_ms: int
+) -> None:
+    """Attach deals that named these accounts before they existed (externalId wins over domain)."""
+    if not accounts or not repository.has_pending(session, team_id=team_id):
+        return
+    by_ext = {ext: pk for pk, ext, _ in accounts if ext}
+    by_domain = {domain: pk for pk, _, domain in accounts}
+    rows = []
+    touched = set()
+    for deal_pk, position, ext, domain in repository.pending_links(
+        session, team_id=team_id, external_ids=set(by_ext), domains=set(by_domain)
+    ):
+        account = (by_ext.get(ext) if ext else None) or (by_domain.get(domain) if domain else None)
+        if account is not None:
+            rows.append({"b_deal": deal_pk, "b_pos": position, "b_account": account})
+            touched.add(deal_pk)
+    repository.set_link_accounts(session, rows)
+    repository.touch(session, touched, at_ms=at_ms)
+
+
+def _category(row: repository.DealRow, categories: dict[tuple[str, str], str]) -> str:
+    if row.stage_id:
+        if row.pipeline_id and (row.pipeline_id, row.stage_id) in categories:
+            return categories[(row.pipeline_id, row.stage_id)]
+        if not row.pipeline_id:
+            for (_, stage), category in categories.items():
+                if stage == row.stage_id:
+                    return category
+    return category_for_label(row.stage_label)
+
+
+def list_deals(session: Session, *, team_id: int, page: PageRequest) -> Page[DealOut]:
+    sync_ms = page.sync_ms(sync_watermark(session, team_id=team_id))
+    rows = repository.page(
+        session,
+        team_id=team_id,
+        after_id=page.after_id,
+        offset=page.offset,
+        changed_after_ms=page.changed_after_ms,
+        limit=page.limit + 1,
+    )
+    has_next = len(rows) > page.limit
+    rows = rows[: page.limit]
+    links = repository.links_for(session, [r.id for r in rows])
+    categories = category_lookup(session, team_id=team_id)
+    data = [
+        DealOut(
+            external_deal_id=r.external_deal_id,
+            name=r.name,
+            amount=r.amount,
+            stage_id=r.stage_id,
+            stage_label=r.stage_label,
+            stage_category=_category(r, categories),
+            pipeline_id=r.pipeline_id,
+            pipeline_label=r.pipeline_label,
+            start_date=r.start_date,
+            closed_date=r.closed_date,
+            owner_name=r.owner_name,
+            owner_email=r.owner_email,
+            owner_id=r.owner_id,
+            deal_currency_code=r.currency,
+            associated_accounts=[
+                AssociatedAccountOut(external_id=e, domain=d, name=n, rtp_aid=a)
+                for e, d, n, a in links.get(r.id, [])
+            ],
+            updated_at=format_ms(r.changed_ms),
+        )
+        for r in rows
+    ]
+    return Page[DealOut](
+        data=data,
+        next_cursor=page.next_cursor(has_next, rows[-1].id if rows else 0, sync_ms),
+        has_next_page=has_next,
+        sync_timestamp=format_ms(sync_ms),
+    )
