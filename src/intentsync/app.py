@@ -1,4 +1,4 @@
-"""The ASGI application: one store, the CRM API under /api/v1/crm, docs at /docs."""
+"""The ASGI application: one store served as /api/v1/crm (CRM) and /api/v1 (domain-keyed)."""
 
 import logging
 from collections.abc import AsyncIterator
@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from intentsync import __version__
+from intentsync.accounts.endpoints import ext_router as domain_keyed_accounts_router
 from intentsync.accounts.endpoints import router as accounts_router
 from intentsync.activities.endpoints import router as activities_router
 from intentsync.config import Settings, get_settings
@@ -21,6 +22,7 @@ from intentsync.pipelines.endpoints import router as pipelines_router
 from intentsync.segments.endpoints import router as segments_router
 
 CRM_PREFIX = "/api/v1/crm"
+EXT_PREFIX = "/api/v1"
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -48,16 +50,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.db = db
     app.state.settings = settings
     handlers.install(app)
-    # Custom-field and fixed /accounts/* routes come before /accounts/{externalId}.
-    for router in (
-        custom_fields_router,
-        accounts_router,
-        segments_router,
-        journey_router,
-        pipelines_router,
-        deals_router,
-        activities_router,
-    ):
+    shared = (pipelines_router, deals_router, activities_router, segments_router, journey_router)
+    # Custom-field routes come before /accounts/{id}; both surfaces share one store.
+    for router in (custom_fields_router, accounts_router, *shared):
         app.include_router(router, prefix=CRM_PREFIX)
+    for router in (custom_fields_router, domain_keyed_accounts_router, *shared):
+        app.include_router(router, prefix=EXT_PREFIX)
     logging.getLogger("intentsync").setLevel(settings.log_level.upper())
     return app

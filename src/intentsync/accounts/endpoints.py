@@ -4,12 +4,14 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from intentsync.accounts import service
+from intentsync.accounts import domain_keyed, service
 from intentsync.accounts.schemas import (
     AccountOut,
     AccountsCreate,
     AccountsCreateResult,
     AccountUpdate,
+    DomainKeyedAccountsCreate,
+    DomainKeyedAccountUpdate,
     MappingsResult,
     MappingsUpdate,
     UnmappedAccount,
@@ -22,6 +24,8 @@ from intentsync.kit.routing import api_router, get_principal, get_session
 from intentsync.kit.schemas import Envelope, Page
 
 router = api_router("accounts")
+# The /api/v1 surface: domain is the key, rtp_aid addresses an account.
+ext_router = api_router("accounts (domain-keyed, /api/v1)")
 
 
 @router.post(
@@ -60,6 +64,11 @@ def list_accounts(
     return envelope(request, page.model_dump())
 
 
+@ext_router.get(
+    "/accounts/missing-external-ids",
+    response_model=Envelope[list[UnmappedAccount]],
+    summary="Accounts that have no externalId yet",
+)
 @router.get(
     "/accounts/missing-external-ids",
     response_model=Envelope[list[UnmappedAccount]],
@@ -75,6 +84,11 @@ def list_missing_external_ids(
     return envelope(request, [r.model_dump() for r in rows])
 
 
+@ext_router.patch(
+    "/accounts/external-ids",
+    response_model=Envelope[MappingsResult],
+    summary="Write externalIds onto accounts matched by domain",
+)
 @router.patch(
     "/accounts/external-ids",
     response_model=Envelope[MappingsResult],
@@ -120,4 +134,77 @@ def update_account(
     service.update_custom_fields(
         session, team_id=principal.team_id, external_id=external_id, body=body
     )
+    return envelope(request, UpdatedMessage().model_dump())
+
+
+@ext_router.post(
+    "/accounts",
+    response_model=Envelope[AccountsCreateResult],
+    summary="Push 1-100 accounts keyed by domain; upsert updates known domains",
+)
+def create_accounts_by_domain(
+    request: Request,
+    body: DomainKeyedAccountsCreate,
+    session: Session = Depends(get_session),
+    principal: Principal = Depends(get_principal),
+) -> Response:
+    result = domain_keyed.create_accounts(session, team_id=principal.team_id, body=body)
+    return envelope(request, result.model_dump())
+
+
+@ext_router.get(
+    "/accounts",
+    response_model=Envelope[Page[AccountOut]],
+    summary="List accounts; filter by lastSync and by domains",
+)
+def list_accounts_by_domain(
+    request: Request,
+    limit: int = Query(100, ge=1, le=1000),
+    cursor: str | None = Query(None, description="nextCursor of the previous page, or an offset"),
+    last_sync: str | None = Query(
+        None, alias="lastSync", description="ISO 8601; only accounts changed after it"
+    ),
+    domains: str | None = Query(
+        None, description='JSON array of up to 100 domains, e.g. ["acme.com","hubspot.com"]'
+    ),
+    session: Session = Depends(get_session),
+    principal: Principal = Depends(get_principal),
+) -> Response:
+    page = service.list_accounts(
+        session,
+        team_id=principal.team_id,
+        page=page_request(limit, cursor, last_sync),
+        domains=domain_keyed.parse_domains(domains),
+    )
+    return envelope(request, page.model_dump())
+
+
+@ext_router.get(
+    "/accounts/{rtp_aid}",
+    response_model=Envelope[AccountOut],
+    summary="One account by its rtp_aid",
+)
+def get_account_by_rtp_aid(
+    request: Request,
+    rtp_aid: str,
+    session: Session = Depends(get_session),
+    principal: Principal = Depends(get_principal),
+) -> Response:
+    account = domain_keyed.get_account(session, team_id=principal.team_id, rtp_aid=rtp_aid)
+    return envelope(request, account.model_dump())
+
+
+@ext_router.put(
+    "/accounts/{rtp_aid}",
+    response_model=Envelope[UpdatedMessage],
+    summary="Update custom fields, name, shortName, linkedinUrl or tags of one account",
+)
+def update_account_by_rtp_aid(
+    request: Request,
+    rtp_aid: str,
+    body: DomainKeyedAccountUpdate,
+    session: Session = Depends(get_session),
+    principal: Principal = Depends(get_principal),
+) -> Response:
+    domain_keyed.update_account(session, team_id=principal.team_id, rtp_aid=rtp_aid, body=body)
     return envelope(request, UpdatedMessage().model_dump())

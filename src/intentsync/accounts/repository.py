@@ -130,8 +130,11 @@ def page(
     offset: int | None,
     changed_after_ms: int | None,
     limit: int,
+    domains: list[str] | None = None,
 ) -> Sequence[AccountRow]:
     query = select(*LIST_COLUMNS).where(Account.team_id == team_id)
+    if domains is not None:
+        query = query.where(Account.domain.in_(domains))
     if changed_after_ms is not None:
         query = query.where(Account.changed_ms > changed_after_ms)
     if after_id is not None:
@@ -142,10 +145,30 @@ def page(
     return session.execute(query).all()
 
 
-def one_for_output(session: Session, *, team_id: int, external_id: str) -> AccountRow | None:
-    return session.execute(
-        select(*LIST_COLUMNS).where(Account.team_id == team_id, Account.external_id == external_id)
-    ).first()
+def one_for_output(
+    session: Session, *, team_id: int, external_id: str | None = None, rtp_aid: str | None = None
+) -> AccountRow | None:
+    key = Account.external_id == external_id if rtp_aid is None else Account.rtp_aid == rtp_aid
+    return session.execute(select(*LIST_COLUMNS).where(Account.team_id == team_id, key)).first()
+
+
+def find_one_by_rtp_aid(session: Session, *, team_id: int, rtp_aid: str) -> Existing | None:
+    rows = session.execute(
+        select(*_EXISTING_COLUMNS).where(Account.team_id == team_id, Account.rtp_aid == rtp_aid)
+    ).all()
+    found = _existing(rows)
+    return found[0] if found else None
+
+
+def current_values(session: Session, *, account_id: int, columns: list[str]) -> dict[str, Any]:
+    if not columns:
+        return {}
+    row = session.execute(select(*[_T.c[c] for c in columns]).where(_T.c.id == account_id)).one()
+    return dict(zip(columns, row, strict=True))
+
+
+def update_one(session: Session, *, account_id: int, values: dict[str, Any]) -> None:
+    session.execute(update(_T).where(_T.c.id == account_id).values(**values))
 
 
 def missing_external_ids(session: Session, *, team_id: int, limit: int) -> Sequence[AccountRow]:

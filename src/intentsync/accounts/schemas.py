@@ -114,3 +114,37 @@ class AccountOut(WireModel):
     rtp_last_account_date: str = Field(serialization_alias="rtp_last_account_date")
     custom_fields: dict[str, Any]
     rtp_segments: list[SegmentRef] = Field(serialization_alias="rtp_segments")
+
+
+class DomainKeyedAccountIn(RequestModel):
+    """An account on the /api/v1 surface: the domain is the key, externalId a free reference."""
+
+    domain: Annotated[
+        str, Rules("isNotEmpty", "isString"), StringConstraints(max_length=2048), NotBlank
+    ]
+    name: Annotated[str, Rules("isNotEmpty", "isString"), Text255, NotBlank]
+    external_id: Annotated[str | None, Text255] = None
+    short_name: Annotated[str | None, Text255] = None
+    linkedin_url: Annotated[str | None, StringConstraints(max_length=1024)] = None
+    tags: Annotated[list[Annotated[str, Text255]] | None, Field(max_length=100)] = None
+    custom_fields: dict[str, Any] | None = None
+
+
+class DomainKeyedAccountsCreate(RequestModel):
+    accounts: Annotated[
+        list[DomainKeyedAccountIn],
+        Rules("isArray", "arrayMinSize", n=1),
+        Field(min_length=1, max_length=MAX_BATCH),
+    ]
+    segment_id: Annotated[str | None, Text255] = None
+    upsert: bool = False
+
+
+class DomainKeyedAccountUpdate(RequestModel):
+    """What the live service accepts on PUT /accounts/{rtp_aid}; the domain never changes."""
+
+    custom_fields: dict[str, Any] | None = None
+    name: Annotated[str | None, Text255, NotBlank] = None
+    short_name: Annotated[str | None, Text255] = None
+    linkedin_url: Annotated[str | None, StringConstraints(max_length=1024)] = None
+    tags: Annotated[list[Annotated[str, Text255]] | None, Field(max_length=100)] = None

@@ -74,7 +74,41 @@ def _item_error(
     return None
 
 
-def _link_waiting_records(
+def new_account_row(
+    *,
+    team_id: int,
+    external_id: str | None,
+    domain: str,
+    name: str,
+    short_name: str | None,
+    linkedin_url: str | None,
+    tags: list[str] | None,
+    custom_fields: dict[str, Any] | None,
+    stamp: int,
+) -> dict[str, Any]:
+    """A new account as stored: scores 0, first journey stage, created and changed now."""
+    return {
+        "team_id": team_id,
+        "rtp_aid": new_object_id(stamp // 1000),
+        "external_id": external_id,
+        "domain": domain,
+        "name": name,
+        "short_name": short_name,
+        "linkedin_url": linkedin_url,
+        "tags": _unique_tags(tags),
+        "custom_fields": dict(custom_fields or {}),
+        "account_score": 0,
+        "journey_stage": DEFAULT_STAGE,
+        "advertising_score": 0,
+        "website_score": 0,
+        "g2_score": 0,
+        "bombora_score": 0,
+        "created_ms": stamp,
+        "changed_ms": stamp,
+    }
+
+
+def link_waiting_records(
     session: Session, *, team_id: int, accounts: list[tuple[int, str | None, str]], at_ms: int
 ) -> None:
     """Deals and activities pushed before their account existed attach to it now."""
@@ -103,7 +137,6 @@ def create_accounts(
     seen_external: set[str] = set()
     results: list[AccountResult] = []
     inserts: list[dict[str, Any]] = []
-    insert_slots: list[int] = []
     claims: list[dict[str, Any]] = []
     claimed_ids: list[int] = []
     claimed_domains: list[str] = []
@@ -156,29 +189,19 @@ def create_accounts(
                 )
             )
             continue
-        rtp_aid = new_object_id(stamp // 1000)
-        inserts.append(
-            {
-                "team_id": team_id,
-                "rtp_aid": rtp_aid,
-                "external_id": item.external_id,
-                "domain": domain,
-                "name": item.name,
-                "short_name": item.short_name,
-                "linkedin_url": item.linkedin_url,
-                "tags": _unique_tags(item.tags),
-                "custom_fields": dict(item.custom_fields or {}),
-                "account_score": 0,
-                "journey_stage": DEFAULT_STAGE,
-                "advertising_score": 0,
-                "website_score": 0,
-                "g2_score": 0,
-                "bombora_score": 0,
-                "created_ms": stamp,
-                "changed_ms": stamp,
-            }
+        row = new_account_row(
+            team_id=team_id,
+            external_id=item.external_id,
+            domain=domain,
+            name=item.name,
+            short_name=item.short_name,
+            linkedin_url=item.linkedin_url,
+            tags=item.tags,
+            custom_fields=item.custom_fields,
+            stamp=stamp,
         )
-        insert_slots.append(len(results))
+        rtp_aid = row["rtp_aid"]
+        inserts.append(row)
         results.append(
             AccountResult(
                 external_id=item.external_id, rtp_aid=rtp_aid, domain=domain, status="created"
@@ -198,7 +221,7 @@ def create_accounts(
         ),
     )
     new_ids = repository.insert_many(session, inserts)
-    _link_waiting_records(
+    link_waiting_records(
         session,
         team_id=team_id,
         accounts=[
@@ -304,7 +327,7 @@ def map_external_ids(session: Session, *, team_id: int, body: MappingsUpdate) ->
             for d, e in changing.items()
         ],
     )
-    _link_waiting_records(
+    link_waiting_records(
         session,
         team_id=team_id,
         accounts=[(accounts[d].id, e, d) for d, e in changing.items()],
@@ -328,7 +351,7 @@ def list_missing_external_ids(
     return [UnmappedAccount(name=name, domain=domain) for name, domain in rows]
 
 
-def _to_out(row: repository.AccountRow, segments: list[tuple[str, str]]) -> AccountOut:
+def to_out(row: repository.AccountRow, segments: list[tuple[str, str]]) -> AccountOut:
     return AccountOut(
         external_id=row.external_id,
         name=row.name,
@@ -349,7 +372,9 @@ def _to_out(row: repository.AccountRow, segments: list[tuple[str, str]]) -> Acco
     )
 
 
-def list_accounts(session: Session, *, team_id: int, page: PageRequest) -> Page[AccountOut]:
+def list_accounts(
+    session: Session, *, team_id: int, page: PageRequest, domains: list[str] | None = None
+) -> Page[AccountOut]:
     sync_ms = page.sync_ms(sync_watermark(session, team_id=team_id))
     rows = repository.page(
         session,
@@ -358,12 +383,13 @@ def list_accounts(session: Session, *, team_id: int, page: PageRequest) -> Page[
         offset=page.offset,
         changed_after_ms=page.changed_after_ms,
         limit=page.limit + 1,
+        domains=domains,
     )
     has_next = len(rows) > page.limit
     rows = rows[: page.limit]
     members = segments_repository.memberships(session, [r.id for r in rows])
     return Page[AccountOut](
-        data=[_to_out(r, members.get(r.id, [])) for r in rows],
+        data=[to_out(r, members.get(r.id, [])) for r in rows],
         next_cursor=page.next_cursor(has_next, rows[-1].id if rows else 0, sync_ms),
         has_next_page=has_next,
         sync_timestamp=format_ms(sync_ms),
@@ -375,4 +401,4 @@ def get_account(session: Session, *, team_id: int, external_id: str) -> AccountO
     if row is None:
         raise NotFound(f"Account with externalId '{external_id}' not found")
     members = segments_repository.memberships(session, [row.id])
-    return _to_out(row, members.get(row.id, []))
+    return to_out(row, members.get(row.id, []))

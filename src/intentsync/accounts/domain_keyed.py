@@ -1,0 +1,251 @@
+"""Account rules for the /api/v1 surface: the domain is the key and rtp_aid the address."""
+
+import json
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from intentsync.accounts import repository
+from intentsync.accounts.schemas import (
+    AccountOut,
+    AccountResult,
+    AccountsCreateResult,
+    CreateSummary,
+    DomainKeyedAccountIn,
+    DomainKeyedAccountsCreate,
+    DomainKeyedAccountUpdate,
+)
+from intentsync.accounts.service import link_waiting_records, new_account_row, to_out
+from intentsync.custom_fields.service import active_definitions
+from intentsync.custom_fields.values import FieldDef, check_values
+from intentsync.kit.domains import clean_domain
+from intentsync.kit.errors import BadRequest, NotFound, ValidationFailed
+from intentsync.kit.ids import is_object_id
+from intentsync.segments import repository as segments_repository
+from intentsync.segments.service import member_target
+from intentsync.teams.service import change_stamp
+
+MAX_DOMAINS = 100
+_UPSERT_FIELDS = {
+    "name": "name",
+    "external_id": "external_id",
+    "short_name": "short_name",
+    "linkedin_url": "linkedin_url",
+    "tags": "tags",
+}
+
+
+def parse_domains(raw: str | None) -> list[str] | None:
+    """The domains filter: a JSON array of up to 100 domains, each cleaned."""
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationFailed.single(
+            "domains", "isJsonArray", 'domains must be a JSON array of strings, e.g. ["acme.com"]'
+        )
+    if len(value) > MAX_DOMAINS:
+        raise ValidationFailed.single(
+            "domains", "arrayMaxSize", f"domains must contain no more than {MAX_DOMAINS} elements"
+        )
+    return [d for d in (clean_domain(v) for v in value) if d]
+
+
+def _item_error(
+    item: DomainKeyedAccountIn,
+    domain: str,
+    *,
+    upsert: bool,
+    existing: repository.Existing | None,
+    holder: repository.Existing | None,
+    seen: set[str],
+    seen_external: set[str],
+    fields: dict[str, FieldDef],
+) -> str | None:
+    if not domain:
+        return f"domain '{item.domain}' is not a valid domain"
+    if domain in seen:
+        return f"domain '{domain}' appears earlier in this request"
+    if existing is not None and not upsert:
+        return (
+            f"Account with domain '{domain}' already exists. "
+            f"Use PUT /accounts/{existing.rtp_aid} to update it."
+        )
+    if item.external_id is not None:
+        if item.external_id in seen_external:
+            return f"externalId '{item.external_id}' appears earlier in this request"
+        if holder is not None and holder.domain != domain:
+            return (
+                f"externalId '{item.external_id}' already belongs to the account with "
+                f"domain '{holder.domain}'"
+            )
+    problem = check_values(fields, item.custom_fields or {})
+    return f"{problem}. Unable to add this account." if problem else None
+
+
+def _upsert_values(
+    item: DomainKeyedAccountIn, existing: repository.Existing, stamp: int
+) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        column: getattr(item, field)
+        for field, column in _UPSERT_FIELDS.items()
+        if field in item.model_fields_set and getattr(item, field) is not None
+    }
+    if "tags" in values:
+        values["tags"] = list(dict.fromkeys(values["tags"]))
+    if item.custom_fields:
+        values["custom_fields"] = {**existing.custom_fields, **item.custom_fields}
+    values["changed_ms"] = stamp
+    return values
+
+
+def create_accounts(
+    session: Session, *, team_id: int, body: DomainKeyedAccountsCreate
+) -> AccountsCreateResult:
+    stamp = change_stamp(session, team_id=team_id)
+    segment_pk = (
+        member_target(session, team_id=team_id, segment_id=body.segment_id)
+        if body.segment_id is not None
+        else None
+    )
+    fields = active_definitions(session, team_id=team_id)
+    domains = [clean_domain(item.domain) for item in body.accounts]
+    by_domain = repository.find_by_domains(
+        session, team_id=team_id, domains={d for d in domains if d}
+    )
+    holders = repository.find_by_external_ids(
+        session,
+        team_id=team_id,
+        external_ids={i.external_id for i in body.accounts if i.external_id is not None},
+    )
+    seen: set[str] = set()
+    seen_external: set[str] = set()
+    results: list[AccountResult] = []
+    inserts: list[dict[str, Any]] = []
+    updates: list[tuple[int, dict[str, Any]]] = []
+    touched: list[tuple[int, str | None, str]] = []
+    for item, domain in zip(body.accounts, domains, strict=True):
+        existing = by_domain.get(domain)
+        holder = holders.get(item.external_id) if item.external_id is not None else None
+        error = _item_error(
+            item,
+            domain,
+            upsert=body.upsert,
+            existing=existing,
+            holder=holder,
+            seen=seen,
+            seen_external=seen_external,
+            fields=fields,
+        )
+        if domain:
+            seen.add(domain)
+        if item.external_id is not None:
+            seen_external.add(item.external_id)
+        if error:
+            results.append(
+                AccountResult(
+                    external_id=item.external_id,
+                    rtp_aid=existing.rtp_aid if existing else None,
+                    domain=domain or item.domain,
+                    status="failed",
+                    error=error,
+                )
+            )
+            continue
+        if existing is not None:
+            updates.append((existing.id, _upsert_values(item, existing, stamp)))
+            external = item.external_id if item.external_id is not None else existing.external_id
+            touched.append((existing.id, external, domain))
+            results.append(
+                AccountResult(
+                    external_id=external, rtp_aid=existing.rtp_aid, domain=domain, status="updated"
+                )
+            )
+            continue
+        row = new_account_row(
+            team_id=team_id,
+            external_id=item.external_id,
+            domain=domain,
+            name=item.name,
+            short_name=item.short_name,
+            linkedin_url=item.linkedin_url,
+            tags=item.tags,
+            custom_fields=item.custom_fields,
+            stamp=stamp,
+        )
+        inserts.append(row)
+        results.append(
+            AccountResult(
+                external_id=item.external_id,
+                rtp_aid=row["rtp_aid"],
+                domain=domain,
+                status="created",
+            )
+        )
+    for account_id, values in updates:
+        repository.update_one(session, account_id=account_id, values=values)
+    new_ids = repository.insert_many(session, inserts)
+    touched += [
+        (pk, row["external_id"], row["domain"]) for pk, row in zip(new_ids, inserts, strict=True)
+    ]
+    link_waiting_records(session, team_id=team_id, accounts=touched, at_ms=stamp)
+    if segment_pk is not None:
+        segments_repository.add_members(
+            session,
+            team_id=team_id,
+            segment_pk=segment_pk,
+            account_ids=[pk for pk, _, _ in touched],
+            at_ms=stamp,
+        )
+    counts = {s: sum(1 for r in results if r.status == s) for s in ("created", "updated", "failed")}
+    return AccountsCreateResult(
+        results=results, summary=CreateSummary(total=len(results), **counts)
+    )
+
+
+def _require_rtp_aid(rtp_aid: str) -> None:
+    if not is_object_id(rtp_aid):
+        raise BadRequest(
+            f"'{rtp_aid}' is not a valid rtp_aid: expected 24 lower-case hex characters"
+        )
+
+
+def get_account(session: Session, *, team_id: int, rtp_aid: str) -> AccountOut:
+    _require_rtp_aid(rtp_aid)
+    row = repository.one_for_output(session, team_id=team_id, rtp_aid=rtp_aid)
+    if row is None:
+        raise NotFound(f"Account with rtp_aid '{rtp_aid}' not found")
+    members = segments_repository.memberships(session, [row.id])
+    return to_out(row, members.get(row.id, []))
+
+
+def update_account(
+    session: Session, *, team_id: int, rtp_aid: str, body: DomainKeyedAccountUpdate
+) -> None:
+    _require_rtp_aid(rtp_aid)
+    stamp = change_stamp(session, team_id=team_id)
+    existing = repository.find_one_by_rtp_aid(session, team_id=team_id, rtp_aid=rtp_aid)
+    if existing is None:
+        raise NotFound(f"Account with rtp_aid '{rtp_aid}' not found")
+    problem = check_values(active_definitions(session, team_id=team_id), body.custom_fields or {})
+    if problem:
+        raise BadRequest(problem)
+    if "name" in body.model_fields_set and body.name is None:
+        raise BadRequest("name cannot be cleared; send a new name or leave it out")
+    values: dict[str, Any] = {
+        field: getattr(body, field)
+        for field in ("name", "short_name", "linkedin_url", "tags")
+        if field in body.model_fields_set
+    }
+    if "tags" in values:
+        values["tags"] = list(dict.fromkeys(values["tags"] or []))
+    if body.custom_fields:
+        values["custom_fields"] = {**existing.custom_fields, **body.custom_fields}
+    current = repository.current_values(session, account_id=existing.id, columns=list(values))
+    if any(current[column] != value for column, value in values.items()):
+        repository.update_one(
+            session, account_id=existing.id, values={**values, "changed_ms": stamp}
+        )
