@@ -14,6 +14,27 @@ from intentsync.segments.service import create_segment
 from intentsync.teams.service import create_team, create_user
 
 CRM = "/api/v1/crm"
+V1 = "/api/v1"
+
+
+@dataclass
+class Surface:
+    """One API base (CRM or /api/v1) over a workspace's client."""
+
+    client: TestClient
+    base: str
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.client.get(self.base + path, **kwargs)
+
+    def post(self, path: str, body: Any, **kwargs: Any) -> httpx.Response:
+        return self.client.post(self.base + path, json=body, **kwargs)
+
+    def put(self, path: str, body: Any, **kwargs: Any) -> httpx.Response:
+        return self.client.put(self.base + path, json=body, **kwargs)
+
+    def patch(self, path: str, body: Any, **kwargs: Any) -> httpx.Response:
+        return self.client.patch(self.base + path, json=body, **kwargs)
 
 
 @dataclass
@@ -25,6 +46,13 @@ class Workspace:
     email: str
     key: str
     client: TestClient = field(repr=False)
+
+    @property
+    def v1(self) -> Surface:
+        return Surface(self.client, V1)
+
+    def surface(self, base: str) -> Surface:
+        return Surface(self.client, base)
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.client.get(CRM + path, **kwargs)

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.factories import CRM
+from tests.factories import CRM, V1
 
 scalars = st.one_of(
     st.none(),
@@ -66,6 +66,84 @@ BODIES = {
             }
         ),
     ),
+    ("POST", "/deals"): st.one_of(
+        json_values,
+        st.fixed_dictionaries(
+            {
+                "deals": st.lists(
+                    st.fixed_dictionaries(
+                        {"externalDealId": st.one_of(st.just("d1"), json_values)},
+                        optional={
+                            "name": json_values,
+                            "amount": json_values,
+                            "startDate": json_values,
+                            "ownerEmail": json_values,
+                            "stageLabel": json_values,
+                            "associatedAccounts": st.one_of(
+                                json_values,
+                                st.lists(
+                                    st.fixed_dictionaries(
+                                        {},
+                                        optional={"externalId": json_values, "domain": json_values},
+                                    ),
+                                    max_size=2,
+                                ),
+                            ),
+                        },
+                    ),
+                    max_size=3,
+                )
+            }
+        ),
+    ),
+    ("POST", "/deal-stages"): st.one_of(
+        json_values,
+        st.fixed_dictionaries(
+            {
+                "pipelines": st.lists(
+                    st.fixed_dictionaries(
+                        {"pipelineId": json_values, "pipelineLabel": json_values},
+                        optional={
+                            "stages": st.lists(
+                                st.fixed_dictionaries(
+                                    {}, optional={"stageId": json_values, "stageLabel": json_values}
+                                ),
+                                max_size=3,
+                            )
+                        },
+                    ),
+                    max_size=3,
+                )
+            }
+        ),
+    ),
+    ("POST", "/sales-activities"): st.one_of(
+        json_values,
+        st.fixed_dictionaries(
+            {
+                "activities": st.lists(
+                    st.fixed_dictionaries(
+                        {
+                            "externalActivityId": st.one_of(st.just("a1"), json_values),
+                            "activityType": st.one_of(
+                                st.sampled_from(["call", "email", "meeting"]), json_values
+                            ),
+                            "occurredAt": st.one_of(st.just("2026-01-01T00:00:00Z"), json_values),
+                            "domain": json_values,
+                            "ownerEmail": st.one_of(st.just("a@b.co"), json_values),
+                            "contacts": st.one_of(st.just([{"email": "c@d.co"}]), json_values),
+                        },
+                        optional={
+                            "direction": json_values,
+                            "durationMinutes": json_values,
+                            "from": json_values,
+                        },
+                    ),
+                    max_size=3,
+                )
+            }
+        ),
+    ),
     ("PUT", "/accounts/crm-1"): st.one_of(
         json_values,
         st.fixed_dictionaries({}, optional={"customFields": json_values, "name": json_values}),
@@ -73,21 +151,50 @@ BODIES = {
 }
 
 
-@pytest.mark.parametrize(("method", "path"), list(BODIES))
-def test_any_json_body_gets_an_enveloped_non_5xx_answer(ws, method, path):
-    ws.push({"externalId": "crm-1", "domain": "seed.com", "name": "Seed"})
+V1_BODIES = {
+    ("POST", "/accounts"): st.one_of(
+        json_values,
+        st.fixed_dictionaries(
+            {"accounts": st.one_of(st.lists(account_like, max_size=3), json_values)},
+            optional={"upsert": json_values, "segmentId": json_values},
+        ),
+    ),
+    ("PUT", "/accounts/RTP"): st.one_of(
+        json_values,
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "customFields": json_values,
+                "name": json_values,
+                "tags": json_values,
+                "shortName": json_values,
+                "domain": json_values,
+            },
+        ),
+    ),
+}
+CASES = [(CRM, m, p) for m, p in BODIES] + [(V1, m, p) for m, p in V1_BODIES]
+
+
+@pytest.mark.parametrize(("base", "method", "path"), CASES)
+def test_any_json_body_gets_an_enveloped_non_5xx_answer(ws, base, method, path):
+    seeded = ws.push({"externalId": "crm-1", "domain": "seed.com", "name": "Seed"})
     ws.custom_field("Note", "singleLineText")
+    path = path.replace("RTP", seeded["results"][0]["rtp_aid"])
+    strategy = (BODIES if base == CRM else V1_BODIES)[
+        (method, path.replace(seeded["results"][0]["rtp_aid"], "RTP"))
+    ]
 
     @settings(
         max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
     )
-    @given(body=BODIES[(method, path)])
+    @given(body=strategy)
     def check(body):
-        response = ws.client.request(method, CRM + path, json=body)
+        response = ws.client.request(method, base + path, json=body)
         assert response.status_code < 500, response.text
         envelope = response.json()
         assert envelope["statusCode"] == response.status_code
-        assert envelope["path"] == CRM + path
+        assert envelope["path"] == base + path
         if response.status_code >= 400:
             assert envelope["message"]
             assert envelope["customMessage"]

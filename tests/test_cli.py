@@ -101,3 +101,35 @@ def test_demo_creates_a_workspace_once_on_an_empty_database(tmp_path):
     second = run_cli(url, "demo")
     assert "isk_" not in second.stdout
     assert "key generate --email demo@example.com" in second.stderr
+
+
+def test_stage_category_from_the_cli(database_url, ws):
+    ws.post(
+        "/deal-stages",
+        {
+            "pipelines": [
+                {
+                    "pipelineId": "p1",
+                    "pipelineLabel": "P",
+                    "stages": [{"stageId": "s", "stageLabel": "Signed"}],
+                }
+            ]
+        },
+    )
+    team = str(ws.team_id)
+    assert (
+        last_line(
+            run_cli(database_url, "pipeline", "stage-category", "--team", team, "p1", "s", "won")
+        )
+        == "won"
+    )
+    assert ws.get("/deal-stages").json()["data"][0]["stages"][0]["category"] == "won"
+    missing = run_cli(
+        database_url, "pipeline", "stage-category", "--team", team, "p1", "zz", "won", check=False
+    )
+    assert missing.returncode == 1
+    assert "not found" in missing.stderr
+    bad = run_cli(
+        database_url, "pipeline", "stage-category", "--team", team, "p1", "s", "maybe", check=False
+    )
+    assert bad.returncode == 1

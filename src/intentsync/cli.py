@@ -22,11 +22,13 @@ user_app = typer.Typer(no_args_is_help=True, help="Users")
 key_app = typer.Typer(no_args_is_help=True, help="API keys")
 segment_app = typer.Typer(no_args_is_help=True, help="Segments")
 db_app = typer.Typer(no_args_is_help=True, help="Database")
+pipeline_app = typer.Typer(no_args_is_help=True, help="Deal pipelines")
 app.add_typer(team_app, name="team")
 app.add_typer(user_app, name="user")
 app.add_typer(key_app, name="key")
 app.add_typer(segment_app, name="segment")
 app.add_typer(db_app, name="db")
+app.add_typer(pipeline_app, name="pipeline")
 
 err = Console(stderr=True)
 
@@ -105,6 +107,30 @@ def segment_create(
             return create_segment(
                 session, team_id=team, name=name, type_=type_, status=status
             ).segment_id
+
+    typer.echo(_run(work))
+
+
+@pipeline_app.command("stage-category")
+def stage_category(
+    team: Annotated[int, typer.Option("--team", help="Team id")],
+    pipeline_id: Annotated[str, typer.Argument(help="pipelineId")],
+    stage_id: Annotated[str, typer.Argument(help="stageId")],
+    category: Annotated[str, typer.Argument(help="open, won or lost")],
+) -> None:
+    """Set whether a pipeline stage counts as open, won or lost; print the category."""
+    from intentsync.pipelines.schemas import CATEGORIES
+    from intentsync.pipelines.service import set_stage_category
+
+    if category not in CATEGORIES:
+        err.print(f"[red]error:[/red] category must be one of: {', '.join(CATEGORIES)}")
+        raise typer.Exit(1)
+
+    def work(db: Database) -> str:
+        with db.transaction() as session:
+            return set_stage_category(
+                session, team_id=team, pipeline_id=pipeline_id, stage_id=stage_id, category=category
+            ).category
 
     typer.echo(_run(work))
 

@@ -59,7 +59,7 @@ def upsert_contacts(session: Session, rows: Sequence[dict[str, Any]]) -> dict[st
             Contact.team_id == team_id, Contact.email.in_([r["email"] for r in rows])
         )
     )
-    return dict(found.tuples().all())
+    return {row[0]: row[1] for row in found}
 
 
 def insert_activities(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:

@@ -23,7 +23,7 @@ def find_ids(session: Session, *, team_id: int, external_ids: Collection[str]) -
             Deal.team_id == team_id, Deal.external_deal_id.in_(list(external_ids))
         )
     )
-    return dict(rows.tuples().all())
+    return {row[0]: row[1] for row in rows}
 
 
 def insert_deals(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:

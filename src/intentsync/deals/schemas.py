@@ -101,6 +101,11 @@ DEAL_COLUMNS: dict[str, str] = {
 }
 
 
+def all_values(deal: DealIn) -> dict[str, Any]:
+    """Every column of a new deal; what was not sent is empty."""
+    return {col: getattr(deal, field) for field, col in DEAL_COLUMNS.items()}
+
+
 def sent_values(deal: DealIn) -> dict[str, Any]:
     """Only the columns the client actually sent (an explicit null clears)."""
     return {

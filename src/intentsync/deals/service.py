@@ -14,6 +14,7 @@ from intentsync.deals.schemas import (
     DealsCreate,
     DealsCreateResult,
     DealsSummary,
+    all_values,
     sent_values,
 )
 from intentsync.kit.clock import format_ms
@@ -72,7 +73,7 @@ def upsert_deals(session: Session, *, team_id: int, body: DealsCreate) -> DealsC
         {
             "team_id": team_id,
             "external_deal_id": deal.external_deal_id,
-            **sent_values(deal),
+            **all_values(deal),
             "created_ms": stamp,
             "changed_ms": stamp,
         }

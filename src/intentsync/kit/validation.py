@@ -45,13 +45,15 @@ class Rules:
         object.__setattr__(self, "ctx", tuple(ctx.items()))
 
 
-def _not_blank(value: str) -> str:
-    if not value.strip():
+def _not_blank(value: str | None) -> str | None:
+    if value is not None and not value.strip():
         raise PydanticCustomError("isNotEmpty", "should not be empty")
     return value
 
 
-def _email(value: str) -> str:
+def _email(value: str | None) -> str | None:
+    if value is None:
+        return None
     local, _, domain = value.partition("@")
     if (
         not local
@@ -66,10 +68,10 @@ def _email(value: str) -> str:
     return value
 
 
-def _iso8601(value: str) -> str:
+def _iso8601(value: str | None) -> str | None:
     from intentsync.kit.clock import parse_iso8601
 
-    if parse_iso8601(value) is None:
+    if value is not None and parse_iso8601(value) is None:
         raise PydanticCustomError("isISO8601", "must be a valid ISO 8601 date string")
     return value
 
@@ -77,8 +79,8 @@ def _iso8601(value: str) -> str:
 def one_of(*allowed: str) -> AfterValidator:
     values = ", ".join(allowed)
 
-    def check(value: str) -> str:
-        if value not in allowed:
+    def check(value: str | None) -> str | None:
+        if value is not None and value not in allowed:
             raise PydanticCustomError("isIn", "must be one of {values}", {"values": values})
         return value
 
