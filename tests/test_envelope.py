@@ -145,6 +145,14 @@ def test_openapi_and_docs_are_served(app):
         "/api/v1/crm/accounts/custom-field",
         "/api/v1/crm/segments",
         "/api/v1/crm/journey-stages",
+        "/api/v1/crm/deals",
+        "/api/v1/crm/deal-stages",
+        "/api/v1/crm/deal-stages/{pipeline_id}/stages/{stage_id}",
+        "/api/v1/crm/sales-activities",
+        "/api/v1/accounts",
+        "/api/v1/accounts/{rtp_aid}",
+        "/api/v1/deals",
+        "/api/v1/sales-activities",
     ):
         assert path in paths, path
     assert "AccountsCreate" in schema["components"]["schemas"]
