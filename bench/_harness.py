@@ -7,6 +7,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -59,6 +60,15 @@ class Deadline:
     def check(self, what: str) -> None:
         if self.remaining() <= 0:
             raise BenchError(f"time budget of {self.seconds:.0f}s ran out during {what}")
+
+
+def exit_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit so the server is stopped and fresh databases dropped."""
+
+    def handler(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
@@ -465,6 +475,17 @@ def core_insert(url: str, rows_per_transaction: Sequence[Sequence[dict[str, Any]
             with db.transaction() as session:
                 session.execute(statement, list(chunk))
         return time.perf_counter() - started
+    finally:
+        db.dispose()
+
+
+def analyze(url: str) -> None:
+    """Refresh planner statistics, as autovacuum would some time after a bulk load."""
+    db = Database(url, pool_size=1)
+    try:
+        with db.engine.connect() as conn:
+            conn.execute(text("ANALYZE accounts"))
+            conn.commit()
     finally:
         db.dispose()
 

@@ -17,9 +17,12 @@ from _harness import (
     BenchError,
     Server,
     Workspace,
+    account_payload,
     add_common_arguments,
+    analyze,
     core_insert,
     count_accounts,
+    exit_cleanly_on_sigterm,
     payloads,
     print_table,
     push_accounts,
@@ -56,6 +59,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--clients", type=int, default=4, help="HTTP clients for --load api")
     parser.add_argument(
+        "--analyze",
+        action="store_true",
+        help="run ANALYZE accounts after loading (default: measure the freshly loaded state)",
+    )
+    parser.add_argument(
         "--check-targets", action="store_true", help="exit 1 when the limit-1000 target is missed"
     )
     args = parser.parse_args(argv)
@@ -69,7 +77,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def load(bench: Bench, ws: Workspace, count: int, how: str, clients: int) -> None:
+def load(bench: Bench, ws: Workspace, count: int, how: str, clients: int, *, stats: bool) -> None:
     """Fill the team with count accounts shaped exactly like the service writes them."""
     items = payloads(count)
     if how == "api":
@@ -83,9 +91,12 @@ def load(bench: Bench, ws: Workspace, count: int, how: str, clients: int) -> Non
     stored = count_accounts(ws.url, ws.team_id)
     if stored != count:
         raise BenchError(f"loaded {stored} accounts, expected {count}")
+    if stats:
+        analyze(ws.url)
 
 
 def get_page(client: httpx.Client, params: dict[str, Any]) -> dict[str, Any]:
+    """One GET /accounts page; anything but 200 stops the run rather than skew a figure."""
     response = client.get(f"{CRM}/accounts", params=params)
     if response.status_code != 200:
         raise BenchError(f"GET /accounts {params}: HTTP {response.status_code}: {response.text}")
@@ -147,7 +158,7 @@ def prepare_delta(bench: Bench, client: httpx.Client, total: int, changed: int) 
     """Note syncTimestamp, then update `changed` accounts spread over the whole id range."""
     create_field(client)
     step = total // changed
-    chosen = {f"bench-{i * step + step // 2:07d}" for i in range(changed)}
+    chosen = {account_payload(i * step + step // 2)["externalId"] for i in range(changed)}
     since = get_page(client, {"limit": 1})["syncTimestamp"]
     for n, external_id in enumerate(sorted(chosen)):
         bench.deadline.check("delta updates")
@@ -177,12 +188,13 @@ def run(args: argparse.Namespace) -> bool:
     sync_rates: dict[int, float] = {}
     with Bench(args) as bench:
         figures.append(("backend", bench.describe()))
-        figures.append(("accounts (big db)", f"{args.accounts:,}, loaded via {args.load}"))
+        stats = ", then ANALYZE" if args.analyze else ", no ANALYZE"
+        figures.append(("accounts (big db)", f"{args.accounts:,}, loaded via {args.load}{stats}"))
         ws = bench.provision(bench.main_url(), "bench export")
         print(f"loading {args.accounts:,} accounts via {args.load} ...", flush=True)
-        load(bench, ws, args.accounts, args.load, args.clients)
+        load(bench, ws, args.accounts, args.load, args.clients, stats=args.analyze)
         small_ws = bench.provision(bench.fresh("small"), "bench export small")
-        load(bench, small_ws, args.small_accounts, args.load, args.clients)
+        load(bench, small_ws, args.small_accounts, args.load, args.clients, stats=args.analyze)
         expected = {p["externalId"] for p in payloads(args.accounts)}
         with ExitStack() as stack:
             server = stack.enter_context(bench.server(ws))
@@ -242,6 +254,7 @@ def run(args: argparse.Namespace) -> bool:
 
 def main() -> int:
     args = parse_args()
+    exit_cleanly_on_sigterm()
     try:
         met = run(args)
     except BenchError as exc:

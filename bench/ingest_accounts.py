@@ -13,6 +13,7 @@ from _harness import (
     chunked,
     core_insert,
     count_accounts,
+    exit_cleanly_on_sigterm,
     make_team,
     payloads,
     print_table,
@@ -120,6 +121,7 @@ def run(args: argparse.Namespace) -> bool:
 
 def main() -> int:
     args = parse_args()
+    exit_cleanly_on_sigterm()
     try:
         met = run(args)
     except BenchError as exc:
