@@ -15,7 +15,7 @@ from intentsync.accounts.schemas import (
     DomainKeyedAccountsCreate,
     DomainKeyedAccountUpdate,
 )
-from intentsync.accounts.service import link_waiting_records, new_account_row, to_out
+from intentsync.accounts.service import finish_account_writes, new_account_row, to_out
 from intentsync.custom_fields.service import active_definitions
 from intentsync.custom_fields.values import FieldDef, check_values
 from intentsync.kit.domains import clean_domain
@@ -187,19 +187,14 @@ def create_accounts(
         )
     for account_id, values in updates:
         repository.update_one(session, account_id=account_id, values=values)
-    new_ids = repository.insert_many(session, inserts)
-    touched += [
-        (pk, row["external_id"], row["domain"]) for pk, row in zip(new_ids, inserts, strict=True)
-    ]
-    link_waiting_records(session, team_id=team_id, accounts=touched, at_ms=stamp)
-    if segment_pk is not None:
-        segments_repository.add_members(
-            session,
-            team_id=team_id,
-            segment_pk=segment_pk,
-            account_ids=[pk for pk, _, _ in touched],
-            at_ms=stamp,
-        )
+    finish_account_writes(
+        session,
+        team_id=team_id,
+        stamp=stamp,
+        updated=touched,
+        inserted=inserts,
+        segment_pk=segment_pk,
+    )
     counts = {s: sum(1 for r in results if r.status == s) for s in ("created", "updated", "failed")}
     return AccountsCreateResult(
         results=results, summary=CreateSummary(total=len(results), **counts)

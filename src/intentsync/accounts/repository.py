@@ -95,14 +95,21 @@ def find_one_by_external_id(session: Session, *, team_id: int, external_id: str)
     return found.get(external_id)
 
 
-def insert_many(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert in one executemany round trip; ids come back in parameter order."""
-    if not rows:
+def insert_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert in one executemany round trip (rtp_aid is ours, so no RETURNING is needed)."""
+    if rows:
+        session.connection().execute(_T.insert(), list(rows))
+
+
+def ids_by_rtp_aid(session: Session, rtp_aids: Sequence[str]) -> list[int]:
+    """Account keys in the order of the given rtp_aids."""
+    if not rtp_aids:
         return []
-    result = session.execute(
-        _T.insert().returning(_T.c.id, sort_by_parameter_order=True), list(rows)
+    rows = session.execute(
+        select(Account.rtp_aid, Account.id).where(Account.rtp_aid.in_(list(rtp_aids)))
     )
-    return [r[0] for r in result.all()]
+    found = {row[0]: row[1] for row in rows}
+    return [found[a] for a in rtp_aids]
 
 
 def update_many(session: Session, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:

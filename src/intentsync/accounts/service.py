@@ -18,10 +18,10 @@ from intentsync.accounts.schemas import (
     MappingsUpdate,
     UnmappedAccount,
 )
-from intentsync.activities.service import link_waiting_activities
+from intentsync.activities.service import has_waiting_activities, link_waiting_activities
 from intentsync.custom_fields.service import active_definitions
 from intentsync.custom_fields.values import FieldDef, check_values
-from intentsync.deals.service import link_waiting_deals
+from intentsync.deals.service import has_waiting_deals, link_waiting_deals
 from intentsync.journey.stages import JOURNEY_STAGES
 from intentsync.kit.clock import format_ms
 from intentsync.kit.domains import clean_domain
@@ -116,6 +116,38 @@ def link_waiting_records(
     link_waiting_activities(session, team_id=team_id, accounts=accounts, at_ms=at_ms)
 
 
+def finish_account_writes(
+    session: Session,
+    *,
+    team_id: int,
+    stamp: int,
+    updated: list[tuple[int, str | None, str]],
+    inserted: list[dict[str, Any]],
+    segment_pk: int | None,
+) -> None:
+    """Insert new accounts, then link waiting records and add segment members when needed."""
+    repository.insert_many(session, inserted)
+    waiting = has_waiting_deals(session, team_id=team_id) or has_waiting_activities(
+        session, team_id=team_id
+    )
+    if not waiting and segment_pk is None:
+        return  # the common bulk path: no ids to look up
+    new_ids = repository.ids_by_rtp_aid(session, [row["rtp_aid"] for row in inserted])
+    touched = updated + [
+        (pk, row["external_id"], row["domain"]) for pk, row in zip(new_ids, inserted, strict=True)
+    ]
+    if waiting:
+        link_waiting_records(session, team_id=team_id, accounts=touched, at_ms=stamp)
+    if segment_pk is not None:
+        segments_repository.add_members(
+            session,
+            team_id=team_id,
+            segment_pk=segment_pk,
+            account_ids=[pk for pk, _, _ in touched],
+            at_ms=stamp,
+        )
+
+
 def create_accounts(
     session: Session, *, team_id: int, body: AccountsCreate
 ) -> AccountsCreateResult:
@@ -138,7 +170,6 @@ def create_accounts(
     results: list[AccountResult] = []
     inserts: list[dict[str, Any]] = []
     claims: list[dict[str, Any]] = []
-    claimed_ids: list[int] = []
     claimed_domains: list[str] = []
     for item, domain in zip(body.accounts, domains, strict=True):
         error = _item_error(
@@ -178,7 +209,6 @@ def create_accounts(
                     "changed_ms": stamp,
                 }
             )
-            claimed_ids.append(existing.id)
             claimed_domains.append(domain)
             results.append(
                 AccountResult(
@@ -220,27 +250,16 @@ def create_accounts(
             "changed_ms",
         ),
     )
-    new_ids = repository.insert_many(session, inserts)
-    link_waiting_records(
+    finish_account_writes(
         session,
         team_id=team_id,
-        accounts=[
-            *[(c["pk"], c["external_id"], d) for c, d in zip(claims, claimed_domains, strict=True)],
-            *[
-                (pk, row["external_id"], row["domain"])
-                for pk, row in zip(new_ids, inserts, strict=True)
-            ],
+        stamp=stamp,
+        updated=[
+            (c["pk"], c["external_id"], d) for c, d in zip(claims, claimed_domains, strict=True)
         ],
-        at_ms=stamp,
+        inserted=inserts,
+        segment_pk=segment_pk,
     )
-    if segment_pk is not None:
-        segments_repository.add_members(
-            session,
-            team_id=team_id,
-            segment_pk=segment_pk,
-            account_ids=[*claimed_ids, *new_ids],
-            at_ms=stamp,
-        )
     counts = {
         status: sum(1 for r in results if r.status == status)
         for status in ("created", "updated", "failed")
@@ -327,12 +346,13 @@ def map_external_ids(session: Session, *, team_id: int, body: MappingsUpdate) ->
             for d, e in changing.items()
         ],
     )
-    link_waiting_records(
-        session,
-        team_id=team_id,
-        accounts=[(accounts[d].id, e, d) for d, e in changing.items()],
-        at_ms=stamp,
-    )
+    if has_waiting_deals(session, team_id=team_id):
+        link_waiting_deals(
+            session,
+            team_id=team_id,
+            accounts=[(accounts[d].id, e, d) for d, e in changing.items()],
+            at_ms=stamp,
+        )
     return MappingsResult(
         matched=len(wanted),
         updated=len(writable),

@@ -146,11 +146,15 @@ def create_activities(
     )
 
 
+def has_waiting_activities(session: Session, *, team_id: int) -> bool:
+    return repository.has_pending(session, team_id=team_id)
+
+
 def link_waiting_activities(
     session: Session, *, team_id: int, accounts: list[tuple[int, str | None, str]], at_ms: int
 ) -> None:
     """Attach activities that arrived before their account existed."""
-    if not accounts or not repository.has_pending(session, team_id=team_id):
+    if not accounts:
         return
     by_domain = {domain: pk for pk, _, domain in accounts}
     rows = [

@@ -214,6 +214,12 @@ class DealAccount(Base):
         Index("ix_deal_accounts_account", "account_id"),
         Index("ix_deal_accounts_pending_ext", "team_id", "external_id"),
         Index("ix_deal_accounts_pending_domain", "team_id", "domain"),
+        Index(
+            "ix_deal_accounts_unlinked",
+            "team_id",
+            sqlite_where=text("account_id IS NULL"),
+            postgresql_where=text("account_id IS NULL"),
+        ),
     )
 
     deal_pk: Mapped[int] = mapped_column(
@@ -254,6 +260,12 @@ class SalesActivity(Base):
         Index("ix_sales_activities_team_id", "team_id", "id"),
         Index("ix_sales_activities_pending_domain", "team_id", "domain"),
         Index("ix_sales_activities_account", "account_id", "occurred_ms"),
+        Index(
+            "ix_sales_activities_unlinked",
+            "team_id",
+            sqlite_where=text("account_id IS NULL"),
+            postgresql_where=text("account_id IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

@@ -114,11 +114,15 @@ def upsert_deals(session: Session, *, team_id: int, body: DealsCreate) -> DealsC
     return DealsCreateResult(results=results, summary=DealsSummary(total=len(results), **counts))
 
 
+def has_waiting_deals(session: Session, *, team_id: int) -> bool:
+    return repository.has_pending(session, team_id=team_id)
+
+
 def link_waiting_deals(
     session: Session, *, team_id: int, accounts: list[tuple[int, str | None, str]], at_ms: int
 ) -> None:
     """Attach deals that named these accounts before they existed (externalId wins over domain)."""
-    if not accounts or not repository.has_pending(session, team_id=team_id):
+    if not accounts:
         return
     by_ext = {ext: pk for pk, ext, _ in accounts if ext}
     by_domain = {domain: pk for pk, _, domain in accounts}

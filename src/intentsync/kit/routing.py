@@ -93,28 +93,44 @@ class ApiRoute(APIRoute):
 
         async def guarded(request: Request) -> Response:
             db: Database = request.app.state.db
-            session = db.session(write=write)
+            key = request.headers.get("x-api-key")
+            if write:
+                # Check the key outside the write transaction so writers lock only for the work.
+                request.state.principal = await run_in_threadpool(_authenticate_alone, db, key)
+                session = db.session(write=True)
+            else:
+                session = db.session(write=False)
             request.state.session = session
+            ok = False
             try:
-                request.state.principal = await run_in_threadpool(
-                    authenticate, session, request.headers.get("x-api-key")
-                )
+                if not write:
+                    request.state.principal = await run_in_threadpool(authenticate, session, key)
                 _refuse_nul_in_url(request)
                 if has_body and write:
                     await _read_json_body(request)
                 response = await handler(request)
-                if response.status_code < 400:
-                    await run_in_threadpool(session.commit)
-                else:
-                    await run_in_threadpool(session.rollback)
+                ok = response.status_code < 400
                 return response
-            except BaseException:
-                await run_in_threadpool(session.rollback)
-                raise
             finally:
-                await run_in_threadpool(session.close)
+                await run_in_threadpool(_finish, session, ok)
 
         return guarded
+
+
+def _authenticate_alone(db: Database, key: str | None) -> Principal:
+    with db.transaction(write=False) as session:
+        return authenticate(session, key)
+
+
+def _finish(session: Session, commit: bool) -> None:
+    """Commit a request that succeeded, roll back anything else, and give the connection back."""
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
 
 
 def get_session(request: Request) -> Session:

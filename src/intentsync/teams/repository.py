@@ -36,12 +36,16 @@ def add_user(session: Session, *, team_id: int, email: str, at_ms: int) -> User:
 def tick_clock(session: Session, *, team_id: int, now: int) -> int:
     """Advance the team clock; the row lock it takes is held until commit."""
     next_ms = case((SyncClock.last_ms + 1 > now, SyncClock.last_ms + 1), else_=now)
-    stamped = session.execute(
-        update(SyncClock)
-        .where(SyncClock.team_id == team_id)
-        .values(last_ms=next_ms)
-        .returning(SyncClock.last_ms)
-    ).scalar_one()
+    stamped = (
+        session.connection()
+        .execute(
+            update(SyncClock)
+            .where(SyncClock.team_id == team_id)
+            .values(last_ms=next_ms)
+            .returning(SyncClock.last_ms)
+        )
+        .scalar_one()
+    )
     return int(stamped)
 
 

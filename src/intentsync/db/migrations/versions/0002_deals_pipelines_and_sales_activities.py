@@ -130,6 +130,13 @@ def upgrade() -> None:
             "ix_deal_accounts_pending_domain", ["team_id", "domain"], unique=False
         )
         batch_op.create_index(
+            "ix_deal_accounts_unlinked",
+            ["team_id"],
+            unique=False,
+            sqlite_where=sa.text("account_id IS NULL"),
+            postgresql_where=sa.text("account_id IS NULL"),
+        )
+        batch_op.create_index(
             "ix_deal_accounts_pending_ext", ["team_id", "external_id"], unique=False
         )
 
@@ -226,6 +233,13 @@ def upgrade() -> None:
             "ix_sales_activities_team_changed", ["team_id", "changed_ms"], unique=False
         )
         batch_op.create_index("ix_sales_activities_team_id", ["team_id", "id"], unique=False)
+        batch_op.create_index(
+            "ix_sales_activities_unlinked",
+            ["team_id"],
+            unique=False,
+            sqlite_where=sa.text("account_id IS NULL"),
+            postgresql_where=sa.text("account_id IS NULL"),
+        )
 
     op.create_table(
         "activity_contacts",
@@ -261,6 +275,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("activity_contacts")
     with op.batch_alter_table("sales_activities", schema=None) as batch_op:
+        batch_op.drop_index("ix_sales_activities_unlinked")
         batch_op.drop_index("ix_sales_activities_team_id")
         batch_op.drop_index("ix_sales_activities_team_changed")
         batch_op.drop_index("ix_sales_activities_pending_domain")
@@ -272,6 +287,7 @@ def downgrade() -> None:
 
     op.drop_table("pipeline_stages")
     with op.batch_alter_table("deal_accounts", schema=None) as batch_op:
+        batch_op.drop_index("ix_deal_accounts_unlinked")
         batch_op.drop_index("ix_deal_accounts_pending_ext")
         batch_op.drop_index("ix_deal_accounts_pending_domain")
         batch_op.drop_index("ix_deal_accounts_account")
