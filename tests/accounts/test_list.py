@@ -176,3 +176,16 @@ def test_get_one_account_404_in_the_envelope(ws):
     assert body["message"] == "Not Found"
     assert body["customMessage"] == "Account with externalId 'nope' not found"
     assert body["data"] is None
+
+
+def test_wire_rows_match_the_documented_model(ws):
+    from intentsync.accounts.schemas import AccountOut
+
+    segment = ws.segment(name="S")
+    key = ws.custom_field("Tier", "number")
+    ws.push(account(1, shortName="C1", tags=["x"], customFields={key: 2}), segmentId=segment)
+    row = ws.get("/accounts").json()["data"]["data"][0]
+    aliases = {f.serialization_alias or f.alias for f in AccountOut.model_fields.values()}
+    assert list(row) == [f.serialization_alias or f.alias for f in AccountOut.model_fields.values()]
+    assert set(row) == aliases
+    assert AccountOut.model_validate(row).model_dump() == row

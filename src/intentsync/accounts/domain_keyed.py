@@ -7,15 +7,15 @@ from sqlalchemy.orm import Session
 
 from intentsync.accounts import repository
 from intentsync.accounts.schemas import (
-    AccountOut,
     AccountResult,
     AccountsCreateResult,
     CreateSummary,
     DomainKeyedAccountIn,
     DomainKeyedAccountsCreate,
     DomainKeyedAccountUpdate,
+    account_wire,
 )
-from intentsync.accounts.service import finish_account_writes, new_account_row, to_out
+from intentsync.accounts.service import finish_account_writes, new_account_row
 from intentsync.custom_fields.service import active_definitions
 from intentsync.custom_fields.values import FieldDef, check_values
 from intentsync.kit.domains import clean_domain
@@ -208,13 +208,13 @@ def _require_rtp_aid(rtp_aid: str) -> None:
         )
 
 
-def get_account(session: Session, *, team_id: int, rtp_aid: str) -> AccountOut:
+def get_account(session: Session, *, team_id: int, rtp_aid: str) -> dict[str, Any]:
     _require_rtp_aid(rtp_aid)
     row = repository.one_for_output(session, team_id=team_id, rtp_aid=rtp_aid)
     if row is None:
         raise NotFound(f"Account with rtp_aid '{rtp_aid}' not found")
     members = segments_repository.memberships(session, [row.id])
-    return to_out(row, members.get(row.id, []))
+    return account_wire(row, members.get(row.id, []))
 
 
 def update_account(

@@ -61,7 +61,7 @@ def list_accounts(
     page = service.list_accounts(
         session, team_id=principal.team_id, page=page_request(limit, cursor, last_sync)
     )
-    return envelope(request, page.model_dump())
+    return envelope(request, page)
 
 
 @ext_router.get(
@@ -116,7 +116,7 @@ def get_account(
     principal: Principal = Depends(get_principal),
 ) -> Response:
     account = service.get_account(session, team_id=principal.team_id, external_id=external_id)
-    return envelope(request, account.model_dump())
+    return envelope(request, account)
 
 
 @router.put(
@@ -176,7 +176,7 @@ def list_accounts_by_domain(
         page=page_request(limit, cursor, last_sync),
         domains=domain_keyed.parse_domains(domains),
     )
-    return envelope(request, page.model_dump())
+    return envelope(request, page)
 
 
 @ext_router.get(
@@ -191,7 +191,7 @@ def get_account_by_rtp_aid(
     principal: Principal = Depends(get_principal),
 ) -> Response:
     account = domain_keyed.get_account(session, team_id=principal.team_id, rtp_aid=rtp_aid)
-    return envelope(request, account.model_dump())
+    return envelope(request, account)
 
 
 @ext_router.put(

@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
+from intentsync.kit.clock import format_ms
 from intentsync.kit.schemas import RequestModel, WireModel
 from intentsync.kit.validation import NotBlank, Rules
 from intentsync.segments.schemas import SegmentRef
@@ -148,3 +149,29 @@ class DomainKeyedAccountUpdate(RequestModel):
     short_name: Annotated[str | None, Text255] = None
     linkedin_url: Annotated[str | None, StringConstraints(max_length=1024)] = None
     tags: Annotated[list[Annotated[str, Text255]] | None, Field(max_length=100)] = None
+
+
+def account_wire(row: Any, segments: list[tuple[str, str]]) -> dict[str, Any]:
+    """AccountOut as plain JSON-ready data, built directly on the export hot path.
+
+    Validating a model per row costs more than the whole page query; tests hold this
+    function to AccountOut's fields and aliases.
+    """
+    return {
+        "externalId": row.external_id,
+        "name": row.name,
+        "domain": row.domain,
+        "shortName": row.short_name,
+        "linkedinUrl": row.linkedin_url,
+        "tags": row.tags or [],
+        "rtp_aid": row.rtp_aid,
+        "rtp_account_score": row.account_score,
+        "rtp_journey_stage": row.journey_stage,
+        "rtp_advertising_activity_score": row.advertising_score,
+        "rtp_website_intent_score": row.website_score,
+        "rtp_g2_intent_score": row.g2_score,
+        "rtp_bombora_intent_score": row.bombora_score,
+        "rtp_last_account_date": format_ms(row.changed_ms),
+        "customFields": row.custom_fields or {},
+        "rtp_segments": [{"segmentId": sid, "name": name} for sid, name in segments],
+    }

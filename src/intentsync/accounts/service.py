@@ -7,7 +7,6 @@ from sqlalchemy.orm import Session
 from intentsync.accounts import repository
 from intentsync.accounts.schemas import (
     AccountIn,
-    AccountOut,
     AccountResult,
     AccountsCreate,
     AccountsCreateResult,
@@ -17,6 +16,7 @@ from intentsync.accounts.schemas import (
     MappingsResult,
     MappingsUpdate,
     UnmappedAccount,
+    account_wire,
 )
 from intentsync.activities.service import has_waiting_activities, link_waiting_activities
 from intentsync.custom_fields.service import active_definitions
@@ -28,9 +28,7 @@ from intentsync.kit.domains import clean_domain
 from intentsync.kit.errors import BadRequest, NotFound
 from intentsync.kit.ids import new_object_id
 from intentsync.kit.pagination import PageRequest
-from intentsync.kit.schemas import Page
 from intentsync.segments import repository as segments_repository
-from intentsync.segments.schemas import SegmentRef
 from intentsync.segments.service import member_target
 from intentsync.teams.service import change_stamp, sync_watermark
 
@@ -371,30 +369,10 @@ def list_missing_external_ids(
     return [UnmappedAccount(name=name, domain=domain) for name, domain in rows]
 
 
-def to_out(row: repository.AccountRow, segments: list[tuple[str, str]]) -> AccountOut:
-    return AccountOut(
-        external_id=row.external_id,
-        name=row.name,
-        domain=row.domain,
-        short_name=row.short_name,
-        linkedin_url=row.linkedin_url,
-        tags=row.tags or [],
-        rtp_aid=row.rtp_aid,
-        rtp_account_score=row.account_score,
-        rtp_journey_stage=row.journey_stage,
-        rtp_advertising_activity_score=row.advertising_score,
-        rtp_website_intent_score=row.website_score,
-        rtp_g2_intent_score=row.g2_score,
-        rtp_bombora_intent_score=row.bombora_score,
-        rtp_last_account_date=format_ms(row.changed_ms),
-        custom_fields=row.custom_fields or {},
-        rtp_segments=[SegmentRef(segment_id=s, name=n) for s, n in segments],
-    )
-
-
 def list_accounts(
     session: Session, *, team_id: int, page: PageRequest, domains: list[str] | None = None
-) -> Page[AccountOut]:
+) -> dict[str, Any]:
+    """A page in the Page[AccountOut] wire shape."""
     sync_ms = page.sync_ms(sync_watermark(session, team_id=team_id))
     rows = repository.page(
         session,
@@ -408,17 +386,17 @@ def list_accounts(
     has_next = len(rows) > page.limit
     rows = rows[: page.limit]
     members = segments_repository.memberships(session, [r.id for r in rows])
-    return Page[AccountOut](
-        data=[to_out(r, members.get(r.id, [])) for r in rows],
-        next_cursor=page.next_cursor(has_next, rows[-1].id if rows else 0, sync_ms),
-        has_next_page=has_next,
-        sync_timestamp=format_ms(sync_ms),
-    )
+    return {
+        "data": [account_wire(r, members.get(r.id, [])) for r in rows],
+        "nextCursor": page.next_cursor(has_next, rows[-1].id if rows else 0, sync_ms),
+        "hasNextPage": has_next,
+        "syncTimestamp": format_ms(sync_ms),
+    }
 
 
-def get_account(session: Session, *, team_id: int, external_id: str) -> AccountOut:
+def get_account(session: Session, *, team_id: int, external_id: str) -> dict[str, Any]:
     row = repository.one_for_output(session, team_id=team_id, external_id=external_id)
     if row is None:
         raise NotFound(f"Account with externalId '{external_id}' not found")
     members = segments_repository.memberships(session, [row.id])
-    return to_out(row, members.get(row.id, []))
+    return account_wire(row, members.get(row.id, []))
