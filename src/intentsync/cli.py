@@ -180,17 +180,20 @@ def demo() -> None:
 def serve(
     host: Annotated[str | None, typer.Option("--host", help="Bind address")] = None,
     port: Annotated[int | None, typer.Option("--port", help="Port")] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Server processes (default 1)")
+    ] = None,
 ) -> None:
     """Serve the API."""
     import uvicorn
 
-    from intentsync.app import create_app
-
     settings = get_settings()
     uvicorn.run(
-        create_app(settings),
+        "intentsync.app:create_app",
+        factory=True,
         host=host or settings.host,
         port=port or settings.port,
+        workers=workers or settings.workers,
         log_level=settings.log_level.lower(),
     )
 

@@ -15,6 +15,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "info"
+    workers: int = Field(default=1, ge=1, le=64)
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1)
 

@@ -6,11 +6,17 @@ _SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://")
 _BAD_CHARS = re.compile(r"[\s/\\?#@:<>\"'`{}|^\[\],;=()*!$&+%~]")
 
 
+# Already clean (the common case on bulk pushes): no scheme, www, port, path or bad label.
+_CLEAN = re.compile(r"(?!www\.)(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)+(?!-)[a-z0-9-]{1,63}(?<!-)")
+
+
 def clean_domain(raw: str) -> str:
     """Reduce a URL or host to its bare lower-case domain, or '' when nothing usable is left.
 
     https://www.Acme.com:443/foo?x=1 -> acme.com
     """
+    if len(raw) <= 253 and _CLEAN.fullmatch(raw):
+        return raw
     text = raw.strip().lower()
     text = _SCHEME.sub("", text)
     if text.startswith("//"):
