@@ -208,3 +208,14 @@ def test_activities_page_like_accounts(ws):
     ids = [a["externalActivityId"] for p in (first, second, third) for a in p["data"]]
     assert ids == [f"act-{i}" for i in range(12)]
     assert third["hasNextPage"] is False
+
+
+def test_counts_beyond_32_bits_are_a_validation_error(ws):
+    response = ws.post(
+        "/sales-activities",
+        {"activities": [activity(1, activityType="email", openCount=3_000_000_000)]},
+    )
+    assert response.status_code == 400
+    assert response.json()["data"][0]["constraints"] == {
+        "max": "openCount must not be greater than 2147483647"
+    }

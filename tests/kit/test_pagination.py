@@ -49,3 +49,11 @@ def test_invalid_last_sync_is_a_validation_error(value):
             "path": "lastSync",
         }
     ]
+
+
+def test_cursor_with_out_of_range_values_is_rejected():
+    import base64
+    import struct
+
+    raw = struct.pack(">QQ", 2**64 - 1, 5)
+    assert decode_cursor("c" + base64.urlsafe_b64encode(raw).decode().rstrip("=")) is None

@@ -51,8 +51,8 @@ class ActivityIn(RequestModel):
     direction: Annotated[
         str | None, Rules("isIn", values=", ".join(DIRECTIONS)), one_of(*DIRECTIONS)
     ] = None
-    open_count: Annotated[int | None, Field(ge=0)] = None
-    click_count: Annotated[int | None, Field(ge=0)] = None
+    open_count: Annotated[int | None, Field(ge=0, le=2_147_483_647)] = None
+    click_count: Annotated[int | None, Field(ge=0, le=2_147_483_647)] = None
 
 
 class ActivitiesCreate(RequestModel):

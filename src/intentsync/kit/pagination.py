@@ -16,6 +16,7 @@ from intentsync.kit.errors import ValidationFailed
 CURSOR_PREFIX = "c"
 _PACK = struct.Struct(">QQ")
 MAX_OFFSET = 10_000_000
+MAX_KEY = 2**63 - 1
 
 
 def encode_cursor(after_id: int, sync_ms: int) -> str:
@@ -33,6 +34,8 @@ def decode_cursor(token: str) -> tuple[int, int] | None:
     if len(raw) != _PACK.size:
         return None
     after_id, sync_ms = _PACK.unpack(raw)
+    if after_id > MAX_KEY or sync_ms > MAX_KEY:
+        return None  # not one of ours: keys and stamps are signed 64-bit in the database
     return after_id, sync_ms
 
 
