@@ -8,6 +8,8 @@ from sqlalchemy import Row, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from intentsync.db.models import Account
+from intentsync.db.paging import one_page
+from intentsync.kit.pagination import PageRequest
 
 _T = cast(Table, Account.__table__)
 
@@ -130,25 +132,12 @@ def clear_external_ids(session: Session, account_ids: Collection[int]) -> None:
 
 
 def page(
-    session: Session,
-    *,
-    team_id: int,
-    after_id: int | None,
-    offset: int | None,
-    changed_after_ms: int | None,
-    limit: int,
-    domains: list[str] | None = None,
+    session: Session, *, team_id: int, page: PageRequest, domains: list[str] | None = None
 ) -> Sequence[AccountRow]:
     query = select(*LIST_COLUMNS).where(Account.team_id == team_id)
     if domains is not None:
         query = query.where(Account.domain.in_(domains))
-    if changed_after_ms is not None:
-        query = query.where(Account.changed_ms > changed_after_ms)
-    if after_id is not None:
-        query = query.where(Account.id > after_id)
-    query = query.order_by(Account.id).limit(limit)
-    if offset:
-        query = query.offset(offset)
+    query = one_page(query, id_column=Account.id, changed_column=Account.changed_ms, page=page)
     return session.execute(query).all()
 
 

@@ -374,17 +374,9 @@ def list_accounts(
 ) -> dict[str, Any]:
     """A page in the Page[AccountOut] wire shape."""
     sync_ms = page.sync_ms(sync_watermark(session, team_id=team_id))
-    rows = repository.page(
-        session,
-        team_id=team_id,
-        after_id=page.after_id,
-        offset=page.offset,
-        changed_after_ms=page.changed_after_ms,
-        limit=page.limit + 1,
-        domains=domains,
+    rows, has_next = page.trim(
+        repository.page(session, team_id=team_id, page=page, domains=domains)
     )
-    has_next = len(rows) > page.limit
-    rows = rows[: page.limit]
     members = segments_repository.memberships(session, [r.id for r in rows])
     return {
         "data": [account_wire(r, members.get(r.id, [])) for r in rows],

@@ -9,6 +9,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from intentsync.db.models import Account, ActivityContact, Contact, SalesActivity
+from intentsync.db.paging import one_page
+from intentsync.kit.pagination import PageRequest
 
 _ACTS = cast(Table, SalesActivity.__table__)
 _CONTACTS = cast(Table, Contact.__table__)
@@ -76,27 +78,13 @@ def insert_contact_links(session: Session, rows: Sequence[dict[str, Any]]) -> No
         session.execute(insert(_LINKS), list(rows))
 
 
-def page(
-    session: Session,
-    *,
-    team_id: int,
-    after_id: int | None,
-    offset: int | None,
-    changed_after_ms: int | None,
-    limit: int,
-) -> Sequence[ActivityRow]:
+def page(session: Session, *, team_id: int, page: PageRequest) -> Sequence[ActivityRow]:
     query = (
         select(_ACTS, Account.rtp_aid)
         .outerjoin(Account, Account.id == _ACTS.c.account_id)
         .where(_ACTS.c.team_id == team_id)
     )
-    if changed_after_ms is not None:
-        query = query.where(_ACTS.c.changed_ms > changed_after_ms)
-    if after_id is not None:
-        query = query.where(_ACTS.c.id > after_id)
-    query = query.order_by(_ACTS.c.id).limit(limit)
-    if offset:
-        query = query.offset(offset)
+    query = one_page(query, id_column=_ACTS.c.id, changed_column=_ACTS.c.changed_ms, page=page)
     return session.execute(query).all()
 
 

@@ -168,16 +168,7 @@ def link_waiting_activities(
 
 def list_activities(session: Session, *, team_id: int, page: PageRequest) -> Page[ActivityOut]:
     sync_ms = page.sync_ms(sync_watermark(session, team_id=team_id))
-    rows = repository.page(
-        session,
-        team_id=team_id,
-        after_id=page.after_id,
-        offset=page.offset,
-        changed_after_ms=page.changed_after_ms,
-        limit=page.limit + 1,
-    )
-    has_next = len(rows) > page.limit
-    rows = rows[: page.limit]
+    rows, has_next = page.trim(repository.page(session, team_id=team_id, page=page))
     contacts = repository.contacts_for(session, [r.id for r in rows])
     data = [
         ActivityOut(

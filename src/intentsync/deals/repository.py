@@ -8,6 +8,8 @@ from sqlalchemy import Row, Table, and_, bindparam, delete, insert, or_, select,
 from sqlalchemy.orm import Session
 
 from intentsync.db.models import Account, Deal, DealAccount
+from intentsync.db.paging import one_page
+from intentsync.kit.pagination import PageRequest
 
 _DEALS = cast(Table, Deal.__table__)
 _LINKS = cast(Table, DealAccount.__table__)
@@ -48,23 +50,9 @@ def replace_links(
         session.execute(insert(_LINKS), list(rows))
 
 
-def page(
-    session: Session,
-    *,
-    team_id: int,
-    after_id: int | None,
-    offset: int | None,
-    changed_after_ms: int | None,
-    limit: int,
-) -> Sequence[DealRow]:
+def page(session: Session, *, team_id: int, page: PageRequest) -> Sequence[DealRow]:
     query = select(_DEALS).where(_DEALS.c.team_id == team_id)
-    if changed_after_ms is not None:
-        query = query.where(_DEALS.c.changed_ms > changed_after_ms)
-    if after_id is not None:
-        query = query.where(_DEALS.c.id > after_id)
-    query = query.order_by(_DEALS.c.id).limit(limit)
-    if offset:
-        query = query.offset(offset)
+    query = one_page(query, id_column=_DEALS.c.id, changed_column=_DEALS.c.changed_ms, page=page)
     return session.execute(query).all()
 
 

@@ -7,12 +7,14 @@ timestamp of the walk's first page) or offset (a plain integer, as the seed docu
 import base64
 import binascii
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from intentsync.kit.clock import parse_iso8601, to_ms
 from intentsync.kit.errors import ValidationFailed
 
+RowT = TypeVar("RowT")
 CURSOR_PREFIX = "c"
 _PACK = struct.Struct(">QQ")
 MAX_OFFSET = 10_000_000
@@ -54,6 +56,10 @@ class PageRequest:
         if self.offset is not None:
             return str(self.offset + self.limit)
         return encode_cursor(last_id, sync_ms)
+
+    def trim(self, rows: Sequence[RowT]) -> tuple[Sequence[RowT], bool]:
+        """Drop the look-ahead row; say whether more pages follow."""
+        return rows[: self.limit], len(rows) > self.limit
 
     def sync_ms(self, watermark: int) -> int:
         return self.pinned_sync_ms if self.pinned_sync_ms is not None else watermark

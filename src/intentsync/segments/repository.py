@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session
 
 from intentsync.db.dialect import insert_ignore
 from intentsync.db.models import Segment, SegmentMember
+from intentsync.db.paging import one_page
+from intentsync.kit.pagination import PageRequest
 
 
 def add(session: Session, segment: Segment) -> None:
@@ -22,26 +24,14 @@ def find(session: Session, *, team_id: int, segment_id: str) -> Segment | None:
 
 
 def list_static_page(
-    session: Session,
-    *,
-    team_id: int,
-    after_pk: int | None,
-    offset: int | None,
-    changed_after_ms: int | None,
-    limit: int,
+    session: Session, *, team_id: int, page: PageRequest
 ) -> list[tuple[int, str, str, str]]:
     query = select(Segment.id, Segment.segment_id, Segment.name, Segment.status).where(
         Segment.team_id == team_id,
         Segment.type == "static",
         Segment.status.in_(("active", "draft")),
     )
-    if changed_after_ms is not None:
-        query = query.where(Segment.changed_ms > changed_after_ms)
-    if after_pk is not None:
-        query = query.where(Segment.id > after_pk)
-    query = query.order_by(Segment.id).limit(limit)
-    if offset:
-        query = query.offset(offset)
+    query = one_page(query, id_column=Segment.id, changed_column=Segment.changed_ms, page=page)
     return [(r[0], r[1], r[2], r[3]) for r in session.execute(query)]
 
 

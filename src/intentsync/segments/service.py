@@ -59,16 +59,7 @@ def member_target(session: Session, *, team_id: int, segment_id: str) -> int:
 
 def list_segments(session: Session, *, team_id: int, page: PageRequest) -> Page[SegmentOut]:
     sync_ms = page.sync_ms(sync_watermark(session, team_id=team_id))
-    rows = repository.list_static_page(
-        session,
-        team_id=team_id,
-        after_pk=page.after_id,
-        offset=page.offset,
-        changed_after_ms=page.changed_after_ms,
-        limit=page.limit + 1,
-    )
-    has_next = len(rows) > page.limit
-    rows = rows[: page.limit]
+    rows, has_next = page.trim(repository.list_static_page(session, team_id=team_id, page=page))
     return Page[SegmentOut](
         data=[
             SegmentOut(segment_id=sid, name=name, status=status) for _, sid, name, status in rows

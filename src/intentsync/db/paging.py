@@ -1,0 +1,28 @@
+"""One page of a list query, shared by every paginated repository."""
+
+from typing import TypeVarTuple
+
+from sqlalchemy import ColumnElement, Select
+from sqlalchemy.orm import InstrumentedAttribute
+
+from intentsync.kit.pagination import PageRequest
+
+Ts = TypeVarTuple("Ts")
+
+
+def one_page(
+    query: Select[*Ts],
+    *,
+    id_column: ColumnElement[int] | InstrumentedAttribute[int],
+    changed_column: ColumnElement[int] | InstrumentedAttribute[int],
+    page: PageRequest,
+) -> Select[*Ts]:
+    """Creation order, filtered by lastSync, one row past the limit to tell if more follow."""
+    if page.changed_after_ms is not None:
+        query = query.where(changed_column > page.changed_after_ms)
+    if page.after_id is not None:
+        query = query.where(id_column > page.after_id)
+    query = query.order_by(id_column).limit(page.limit + 1)
+    if page.offset:
+        query = query.offset(page.offset)
+    return query
