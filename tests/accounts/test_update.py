@@ -72,3 +72,12 @@ def test_put_custom_fields_must_be_an_object(ws):
     assert response.json()["data"][0]["constraints"] == {
         "isObject": "customFields must be an object"
     }
+
+
+def test_external_ids_with_slashes_are_addressable(ws):
+    key = ws.custom_field("Note", "singleLineText")
+    ws.push(account(1, externalId="ACC/2026/001"))
+    assert ws.put("/accounts/ACC%2F2026%2F001", {"customFields": {key: "x"}}).status_code == 200
+    row = ws.get("/accounts/ACC/2026/001").json()["data"]
+    assert row["externalId"] == "ACC/2026/001"
+    assert row["customFields"] == {key: "x"}

@@ -105,7 +105,7 @@ def map_external_ids(
 
 
 @router.get(
-    "/accounts/{external_id}",
+    "/accounts/{external_id:path}",
     response_model=Envelope[AccountOut],
     summary="One account by its externalId",
 )
@@ -120,7 +120,7 @@ def get_account(
 
 
 @router.put(
-    "/accounts/{external_id}",
+    "/accounts/{external_id:path}",
     response_model=Envelope[UpdatedMessage],
     summary="Merge custom field values into one account",
 )
