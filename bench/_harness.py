@@ -1,4 +1,4 @@
-"""Shared benchmark setup, so both scripts measure the same server, rows and databases."""
+"""Shared benchmark setup, so every script measures the same server, rows and databases."""
 
 from __future__ import annotations
 
@@ -71,10 +71,15 @@ def exit_cleanly_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-def add_common_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options both scripts share: database choice, run budget and server log level."""
+def add_common_arguments(
+    parser: argparse.ArgumentParser,
+    *,
+    accounts: int = 100_000,
+    accounts_help: str = "accounts to load",
+) -> None:
+    """Options every script shares: database choice, run budget and server log level."""
     parser.add_argument(
-        "--accounts", type=int, default=100_000, help="accounts to load (default 100000)"
+        "--accounts", type=int, default=accounts, help=f"{accounts_help} (default {accounts})"
     )
     parser.add_argument(
         "--backend",
@@ -367,11 +372,40 @@ def service_row(payload: dict[str, Any], *, team_id: int, stamp: int) -> dict[st
 def push_accounts(
     server: Server, items: Sequence[dict[str, Any]], *, clients: int, deadline: Deadline
 ) -> float:
+    """Push accounts in batches of BATCH and check each one came back created; return seconds."""
+    return push_batches(
+        server,
+        Batches(path=f"{CRM}/accounts", list_key="accounts", id_key="externalId", size=BATCH),
+        items,
+        clients=clients,
+        deadline=deadline,
+    )
+
+
+@dataclass(frozen=True)
+class Batches:
+    """Where a bulk-create endpoint lives and how its bodies and per-item results are keyed."""
+
+    path: str
+    list_key: str
+    id_key: str
+    size: int
+
+
+def push_batches(
+    server: Server,
+    spec: Batches,
+    items: Sequence[dict[str, Any]],
+    *,
+    clients: int,
+    deadline: Deadline,
+) -> float:
     """Time the server alone: bodies are encoded before and replies checked after the clock."""
     bodies = [
-        json.dumps({"accounts": list(items[i : i + BATCH])}, separators=(",", ":")).encode()
-        for i in range(0, len(items), BATCH)
+        json.dumps({spec.list_key: list(items[i : i + spec.size])}, separators=(",", ":")).encode()
+        for i in range(0, len(items), spec.size)
     ]
+    what = spec.path.rsplit("/", 1)[-1]
     replies: list[bytes | None] = [None] * len(bodies)
     failures: list[str] = []
     stop = threading.Event()
@@ -392,11 +426,11 @@ def push_accounts(
     def work(client: httpx.Client) -> None:
         while (index := take()) is not None:
             if deadline.remaining() <= 0:
-                fail("time budget ran out while pushing accounts")
+                fail(f"time budget ran out while pushing {what}")
                 return
             try:
                 response = client.post(
-                    f"{CRM}/accounts",
+                    spec.path,
                     content=bodies[index],
                     headers={"Content-Type": "application/json"},
                 )
@@ -426,23 +460,25 @@ def push_accounts(
         for client in pool:
             client.close()
     if failures:
-        raise BenchError("pushing accounts failed: " + "; ".join(failures[:5]))
-    _check_created(items, replies)
+        raise BenchError(f"pushing {what} failed: " + "; ".join(failures[:5]))
+    _check_created(spec, items, replies)
     return elapsed
 
 
-def _check_created(items: Sequence[dict[str, Any]], replies: Sequence[bytes | None]) -> None:
+def _check_created(
+    spec: Batches, items: Sequence[dict[str, Any]], replies: Sequence[bytes | None]
+) -> None:
     for index, raw in enumerate(replies):
         if raw is None:
             raise BenchError(f"batch {index} got no response")
         data = json.loads(raw)["data"]
-        sent = items[index * BATCH : (index + 1) * BATCH]
+        sent = items[index * spec.size : (index + 1) * spec.size]
         results = data["results"]
         if len(results) != len(sent) or data["summary"]["created"] != len(sent):
             raise BenchError(f"batch {index}: summary {data['summary']}, sent {len(sent)}")
         for item, result in zip(sent, results, strict=True):
-            if result["status"] != "created" or result["externalId"] != item["externalId"]:
-                raise BenchError(f"batch {index}: item {item['externalId']} came back {result}")
+            if result["status"] != "created" or result[spec.id_key] != item[spec.id_key]:
+                raise BenchError(f"batch {index}: item {item[spec.id_key]} came back {result}")
 
 
 def make_team(url: str, name: str) -> int:

@@ -13,6 +13,7 @@ from intentsync.activities.endpoints import router as activities_router
 from intentsync.config import Settings, get_settings
 from intentsync.custom_fields.endpoints import router as custom_fields_router
 from intentsync.db.engine import Database
+from intentsync.db.statistics import StatisticsKeeper
 from intentsync.deals.endpoints import router as deals_router
 from intentsync.journey.endpoints import router as journey_router
 from intentsync.kit import handlers
@@ -32,9 +33,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        if owns_db:
-            db.dispose()
+        keeper = StatisticsKeeper(db.engine)
+        keeper.start()
+        try:
+            yield
+        finally:
+            keeper.stop()
+            if owns_db:
+                db.dispose()
 
     app = FastAPI(
         title="intentsync",
