@@ -46,7 +46,7 @@ def analyze_stale_tables(engine: Engine) -> list[str]:
 class StatisticsKeeper:
     """Runs analyze_stale_tables every few seconds until stopped."""
 
-    def __init__(self, engine: Engine, *, interval_seconds: float = 5.0) -> None:
+    def __init__(self, engine: Engine, *, interval_seconds: float = 2.0) -> None:
         self.engine = engine
         self.interval = interval_seconds
         self._stop = threading.Event()
