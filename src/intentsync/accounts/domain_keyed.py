@@ -15,14 +15,17 @@ from intentsync.accounts.schemas import (
     DomainKeyedAccountUpdate,
     account_wire,
 )
-from intentsync.accounts.service import finish_account_writes, new_account_row
+from intentsync.accounts.service import (
+    finish_account_writes,
+    load_batch_context,
+    new_account_row,
+)
 from intentsync.custom_fields.service import active_definitions
 from intentsync.custom_fields.values import FieldDef, check_values
 from intentsync.kit.domains import clean_domain
 from intentsync.kit.errors import BadRequest, NotFound, ValidationFailed
 from intentsync.kit.ids import is_object_id
 from intentsync.segments import repository as segments_repository
-from intentsync.segments.service import member_target
 from intentsync.teams.service import change_stamp
 
 MAX_DOMAINS = 100
@@ -105,22 +108,15 @@ def _upsert_values(
 def create_accounts(
     session: Session, *, team_id: int, body: DomainKeyedAccountsCreate
 ) -> AccountsCreateResult:
-    stamp = change_stamp(session, team_id=team_id)
-    segment_pk = (
-        member_target(session, team_id=team_id, segment_id=body.segment_id)
-        if body.segment_id is not None
-        else None
-    )
-    fields = active_definitions(session, team_id=team_id)
-    domains = [clean_domain(item.domain) for item in body.accounts]
-    by_domain = repository.find_by_domains(
-        session, team_id=team_id, domains={d for d in domains if d}
-    )
-    holders = repository.find_by_external_ids(
+    ctx = load_batch_context(
         session,
         team_id=team_id,
+        segment_id=body.segment_id,
+        raw_domains=[item.domain for item in body.accounts],
         external_ids={i.external_id for i in body.accounts if i.external_id is not None},
     )
+    stamp, segment_pk, fields, domains = ctx.stamp, ctx.segment_pk, ctx.fields, ctx.domains
+    by_domain, holders = ctx.by_domain, ctx.by_external
     seen: set[str] = set()
     seen_external: set[str] = set()
     results: list[AccountResult] = []

@@ -1,5 +1,6 @@
 """Account rules for the CRM surface: externalId is the client's key, domain is unique."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -146,23 +147,60 @@ def finish_account_writes(
         )
 
 
+@dataclass(frozen=True)
+class BatchContext:
+    """What a push of accounts checks its items against, read under the team write lock."""
+
+    stamp: int
+    segment_pk: int | None
+    fields: dict[str, FieldDef]
+    domains: list[str]
+    by_domain: dict[str, repository.Existing]
+    by_external: dict[str, repository.Existing]
+
+
+def load_batch_context(
+    session: Session,
+    *,
+    team_id: int,
+    segment_id: str | None,
+    raw_domains: list[str],
+    external_ids: set[str],
+) -> BatchContext:
+    """Lock the team, refuse an unusable segment before anything is written, load lookups."""
+    stamp = change_stamp(session, team_id=team_id)
+    segment_pk = (
+        member_target(session, team_id=team_id, segment_id=segment_id)
+        if segment_id is not None
+        else None
+    )
+    domains = [clean_domain(raw) for raw in raw_domains]
+    return BatchContext(
+        stamp=stamp,
+        segment_pk=segment_pk,
+        fields=active_definitions(session, team_id=team_id),
+        domains=domains,
+        by_domain=repository.find_by_domains(
+            session, team_id=team_id, domains={d for d in domains if d}
+        ),
+        by_external=repository.find_by_external_ids(
+            session, team_id=team_id, external_ids=external_ids
+        ),
+    )
+
+
 def create_accounts(
     session: Session, *, team_id: int, body: AccountsCreate
 ) -> AccountsCreateResult:
-    stamp = change_stamp(session, team_id=team_id)
-    segment_pk = (
-        member_target(session, team_id=team_id, segment_id=body.segment_id)
-        if body.segment_id is not None
-        else None
+    ctx = load_batch_context(
+        session,
+        team_id=team_id,
+        segment_id=body.segment_id,
+        raw_domains=[item.domain for item in body.accounts],
+        external_ids={item.external_id for item in body.accounts},
     )
-    fields = active_definitions(session, team_id=team_id)
-    domains = [clean_domain(item.domain) for item in body.accounts]
-    by_domain = repository.find_by_domains(
-        session, team_id=team_id, domains={d for d in domains if d}
-    )
-    by_external = repository.find_by_external_ids(
-        session, team_id=team_id, external_ids={item.external_id for item in body.accounts}
-    )
+    stamp, segment_pk, fields, domains = ctx.stamp, ctx.segment_pk, ctx.fields, ctx.domains
+    by_domain, by_external = ctx.by_domain, ctx.by_external
     seen_domains: set[str] = set()
     seen_external: set[str] = set()
     results: list[AccountResult] = []
