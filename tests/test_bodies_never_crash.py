@@ -219,3 +219,22 @@ def test_nul_characters_are_refused_not_stored(ws):
 def test_nul_in_the_url_is_refused(ws):
     assert ws.get("/accounts/a%00b").status_code == 400
     assert ws.get("/accounts", params={"cursor": "\x00"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"lastSync": "0001-01-01T00:00:00+14:00"},
+        {"lastSync": "9999-12-31T23:59:59.999999-14:00"},
+        {"lastSync": "2026-04-30T25:00:00Z"},
+        {"limit": "99999999999999999999999"},
+        {"cursor": "99999999999999999999999"},
+        {"cursor": "c" + "A" * 22},
+    ],
+)
+@pytest.mark.parametrize("path", ["/accounts", "/deals", "/sales-activities", "/segments"])
+def test_extreme_query_values_never_cause_a_5xx(ws, params, path):
+    for base in (CRM, V1):
+        response = ws.client.get(base + path, params=params)
+        assert response.status_code < 500, response.text
+        assert response.json()["statusCode"] == response.status_code
