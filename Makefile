@@ -35,6 +35,7 @@ lint: $(STAMP) ## ruff and mypy only
 bench: $(STAMP) ## Run the benchmark scripts (long)
 	$(BIN)/python bench/ingest_accounts.py
 	$(BIN)/python bench/export_accounts.py
+	$(BIN)/python bench/ingest_activities.py
 
 clean: ## Remove the virtualenv and local databases
 	rm -rf $(VENV) intentsync.db intentsync.db-wal intentsync.db-shm
