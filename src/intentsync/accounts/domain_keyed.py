@@ -19,12 +19,14 @@ from intentsync.accounts.service import (
     finish_account_writes,
     load_batch_context,
     new_account_row,
+    unique_tags,
 )
 from intentsync.custom_fields.service import active_definitions
 from intentsync.custom_fields.values import FieldDef, check_values
 from intentsync.kit.domains import clean_domain
 from intentsync.kit.errors import BadRequest, NotFound, ValidationFailed
 from intentsync.kit.ids import is_object_id
+from intentsync.kit.schemas import count_statuses
 from intentsync.segments import repository as segments_repository
 from intentsync.teams.service import change_stamp
 
@@ -98,7 +100,7 @@ def _upsert_values(
         if field in item.model_fields_set and getattr(item, field) is not None
     }
     if "tags" in values:
-        values["tags"] = list(dict.fromkeys(values["tags"]))
+        values["tags"] = unique_tags(values["tags"])
     if item.custom_fields:
         values["custom_fields"] = {**existing.custom_fields, **item.custom_fields}
     values["changed_ms"] = stamp
@@ -191,7 +193,7 @@ def create_accounts(
         inserted=inserts,
         segment_pk=segment_pk,
     )
-    counts = {s: sum(1 for r in results if r.status == s) for s in ("created", "updated", "failed")}
+    counts = count_statuses(results, ("created", "updated", "failed"))
     return AccountsCreateResult(
         results=results, summary=CreateSummary(total=len(results), **counts)
     )
@@ -232,7 +234,7 @@ def update_account(
         if field in body.model_fields_set
     }
     if "tags" in values:
-        values["tags"] = list(dict.fromkeys(values["tags"] or []))
+        values["tags"] = unique_tags(values["tags"])
     if body.custom_fields:
         values["custom_fields"] = {**existing.custom_fields, **body.custom_fields}
     current = repository.current_values(session, account_id=existing.id, columns=list(values))

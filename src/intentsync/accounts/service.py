@@ -29,6 +29,7 @@ from intentsync.kit.domains import clean_domain
 from intentsync.kit.errors import BadRequest, NotFound
 from intentsync.kit.ids import new_object_id
 from intentsync.kit.pagination import PageRequest
+from intentsync.kit.schemas import count_statuses
 from intentsync.segments import repository as segments_repository
 from intentsync.segments.service import member_target
 from intentsync.teams.service import change_stamp, sync_watermark
@@ -36,7 +37,8 @@ from intentsync.teams.service import change_stamp, sync_watermark
 DEFAULT_STAGE = JOURNEY_STAGES[0]
 
 
-def _unique_tags(tags: list[str] | None) -> list[str]:
+def unique_tags(tags: list[str] | None) -> list[str]:
+    """Tags keep their first position; repeats and null collapse."""
     return list(dict.fromkeys(tags or []))
 
 
@@ -94,7 +96,7 @@ def new_account_row(
         "name": name,
         "short_name": short_name,
         "linkedin_url": linkedin_url,
-        "tags": _unique_tags(tags),
+        "tags": unique_tags(tags),
         "custom_fields": dict(custom_fields or {}),
         "account_score": 0,
         "journey_stage": DEFAULT_STAGE,
@@ -240,7 +242,7 @@ def create_accounts(
                     "name": item.name,
                     "short_name": item.short_name,
                     "linkedin_url": item.linkedin_url,
-                    "tags": _unique_tags(item.tags),
+                    "tags": unique_tags(item.tags),
                     "custom_fields": {**existing.custom_fields, **(item.custom_fields or {})},
                     "changed_ms": stamp,
                 }
@@ -296,10 +298,7 @@ def create_accounts(
         inserted=inserts,
         segment_pk=segment_pk,
     )
-    counts = {
-        status: sum(1 for r in results if r.status == status)
-        for status in ("created", "updated", "failed")
-    }
+    counts = count_statuses(results, ("created", "updated", "failed"))
     return AccountsCreateResult(
         results=results, summary=CreateSummary(total=len(results), **counts)
     )

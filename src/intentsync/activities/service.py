@@ -20,7 +20,7 @@ from intentsync.activities.schemas import (
 from intentsync.kit.clock import format_ms, parse_iso8601, to_ms
 from intentsync.kit.domains import clean_domain
 from intentsync.kit.pagination import PageRequest
-from intentsync.kit.schemas import Page
+from intentsync.kit.schemas import Page, count_statuses
 from intentsync.teams.service import change_stamp, sync_watermark
 
 
@@ -140,7 +140,7 @@ def create_activities(
             )
         ],
     )
-    counts = {s: sum(1 for r in results if r.status == s) for s in ("created", "failed", "skipped")}
+    counts = count_statuses(results, ("created", "failed", "skipped"))
     return ActivitiesCreateResult(
         results=results, summary=ActivitiesSummary(total=len(results), **counts)
     )

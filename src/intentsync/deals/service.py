@@ -20,7 +20,7 @@ from intentsync.deals.schemas import (
 from intentsync.kit.clock import format_ms
 from intentsync.kit.domains import clean_domain
 from intentsync.kit.pagination import PageRequest
-from intentsync.kit.schemas import Page
+from intentsync.kit.schemas import Page, count_statuses
 from intentsync.pipelines.categories import category_for_label
 from intentsync.pipelines.service import category_lookup
 from intentsync.teams.service import change_stamp, sync_watermark
@@ -110,7 +110,7 @@ def upsert_deals(session: Session, *, team_id: int, body: DealsCreate) -> DealsC
                 }
             )
     repository.replace_links(session, deal_pks=relinked, rows=link_rows)
-    counts = {s: sum(1 for r in results if r.status == s) for s in ("created", "updated", "failed")}
+    counts = count_statuses(results, ("created", "updated", "failed"))
     return DealsCreateResult(results=results, summary=DealsSummary(total=len(results), **counts))
 
 

@@ -1,11 +1,21 @@
 """Base models: request bodies are strict and closed, wire names are camelCase aliases."""
 
-from typing import Generic, TypeVar
+from collections.abc import Sequence
+from typing import Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 T = TypeVar("T")
+
+
+class HasStatus(Protocol):
+    status: str
+
+
+def count_statuses(results: Sequence[HasStatus], statuses: Sequence[str]) -> dict[str, int]:
+    """Per-item outcomes of a bulk request, for its summary."""
+    return {status: sum(1 for r in results if r.status == status) for status in statuses}
 
 
 class RequestModel(BaseModel):
