@@ -55,16 +55,16 @@ class Workspace:
         return Surface(self.client, base)
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
-        return self.client.get(CRM + path, **kwargs)
+        return self.surface(CRM).get(path, **kwargs)
 
     def post(self, path: str, body: Any, **kwargs: Any) -> httpx.Response:
-        return self.client.post(CRM + path, json=body, **kwargs)
+        return self.surface(CRM).post(path, body, **kwargs)
 
     def put(self, path: str, body: Any, **kwargs: Any) -> httpx.Response:
-        return self.client.put(CRM + path, json=body, **kwargs)
+        return self.surface(CRM).put(path, body, **kwargs)
 
     def patch(self, path: str, body: Any, **kwargs: Any) -> httpx.Response:
-        return self.client.patch(CRM + path, json=body, **kwargs)
+        return self.surface(CRM).patch(path, body, **kwargs)
 
     def segment(
         self, *, name: str = "Q2 Targets", type_: str = "static", status: str = "active"
