@@ -106,6 +106,9 @@ def new_account_row(
         "bombora_score": 0,
         "created_ms": stamp,
         "changed_ms": stamp,
+        "stage_entered_ms": None,
+        "inputs_ms": 0,
+        "intent_signals": [],
     }
 
 

@@ -74,6 +74,7 @@ class Account(Base):
         UniqueConstraint("team_id", "external_id"),
         Index("ix_accounts_team_changed", "team_id", "changed_ms"),
         Index("ix_accounts_team_id", "team_id", "id"),
+        Index("ix_accounts_team_inputs", "team_id", "inputs_ms"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -94,6 +95,14 @@ class Account(Base):
     bombora_score: Mapped[int] = mapped_column(Integer, default=0)
     created_ms: Mapped[int] = mapped_column(BigInteger)
     changed_ms: Mapped[int] = mapped_column(BigInteger)
+    # When the current journey stage was entered (None: never scored, still the default).
+    stage_entered_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # Team clock stamp of the last change to what the score reads (signals, deals, activities).
+    inputs_ms: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # rtp_intent_signals: the top contributing recent signals of the last scoring run.
+    intent_signals: Mapped[list[dict[str, Any]]] = mapped_column(
+        JsonDoc, default=list, server_default="[]"
+    )
 
 
 class CustomField(Base):
@@ -305,3 +314,176 @@ class ActivityContact(Base):
         BigId, ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
     )
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+
+
+class SignalEvent(Base):
+    """One received intent signal, stored once per (team, source, natural key)."""
+
+    __tablename__ = "signal_events"
+    __table_args__ = (
+        UniqueConstraint("team_id", "source", "natural_key"),
+        Index("ix_signal_events_account", "account_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    source: Mapped[str] = mapped_column(String(16))
+    type: Mapped[str] = mapped_column(String(32))
+    natural_key: Mapped[str] = mapped_column(String(700))
+    occurred_ms: Mapped[int] = mapped_column(BigInteger)
+    # UTC days since 1970-01-01; Bombora signals carry the Monday of their week.
+    day: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[float] = mapped_column(Float)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+    created_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class SignalDaily(Base):
+    """Signals rolled up per account, source, type, day and detail: what scoring reads.
+
+    detail is the Bombora topic, or the visitor id for website rows of type 'visitor';
+    quantity is summed, value keeps the largest (Bombora composite score).
+    """
+
+    __tablename__ = "signal_daily"
+
+    # The key leads with team and account so a run streams a team in account order.
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    account_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    detail: Mapped[str] = mapped_column(String(255), primary_key=True)
+    quantity: Mapped[float] = mapped_column(Float)
+    value: Mapped[float] = mapped_column(Float)
+
+
+class ScoringConfig(Base):
+    """A team's scoring constants; every change adds a version, the newest one applies."""
+
+    __tablename__ = "scoring_configs"
+    __table_args__ = (UniqueConstraint("team_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    config: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+    created_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class ScoringState(Base):
+    """What the last complete scoring of a team covered, so the next run can be incremental."""
+
+    __tablename__ = "scoring_states"
+
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    config_version: Mapped[int] = mapped_column(Integer)
+    as_of_day: Mapped[int] = mapped_column(Integer)
+    # Inputs stamped at or before this were read by the last complete run.
+    inputs_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class ScoringLease(Base):
+    """Held by the one process scoring a team; expires so a crashed holder frees it."""
+
+    __tablename__ = "scoring_leases"
+
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class ScoringRun(Base):
+    __tablename__ = "scoring_runs"
+    __table_args__ = (Index("ix_scoring_runs_team_started", "team_id", "started_ms"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    as_of_day: Mapped[int] = mapped_column(Integer)
+    config_version: Mapped[int] = mapped_column(Integer)
+    started_ms: Mapped[int] = mapped_column(BigInteger)
+    finished_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    accounts_scored: Mapped[int] = mapped_column(Integer, default=0)
+    accounts_changed: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[list[str]] = mapped_column(JsonDoc)
+
+
+class AccountScore(Base):
+    """The latest explanation of an account's score: sub-scores, buckets, top signals."""
+
+    __tablename__ = "account_scores"
+
+    account_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    as_of_day: Mapped[int] = mapped_column(Integer)
+    config_version: Mapped[int] = mapped_column(Integer)
+    breakdown: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+    stage_reason: Mapped[str] = mapped_column(Text)
+    # A lower activity-driven stage waiting out its 7 days before the account moves down.
+    pending_stage: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    pending_since_day: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    scored_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class StageTransition(Base):
+    __tablename__ = "stage_transitions"
+    __table_args__ = (Index("ix_stage_transitions_account", "account_id", "at_ms"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    from_stage: Mapped[str] = mapped_column(String(64))
+    to_stage: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    at_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class TrackingSettings(Base):
+    """A team's website tracker: its public write key and page-category URL patterns."""
+
+    __tablename__ = "tracking_settings"
+
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    write_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # [[category, pattern], ...] in match order; None means the built-in defaults.
+    page_patterns: Mapped[list[list[str]] | None] = mapped_column(JsonDoc, nullable=True)
+    created_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class IpRange(Base):
+    """A CIDR block a team imported, naming the company domain behind it."""
+
+    __tablename__ = "ip_ranges"
+    __table_args__ = (
+        UniqueConstraint("team_id", "version", "start_int", "end_int"),
+        Index("ix_ip_ranges_lookup", "team_id", "version", "start_int"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)  # 4 or 6
+    # Range bounds as zero-padded 32-char hex so IPv4 and IPv6 compare as text everywhere.
+    start_int: Mapped[str] = mapped_column(String(32))
+    end_int: Mapped[str] = mapped_column(String(32))
+    cidr: Mapped[str] = mapped_column(String(64))
+    domain: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))  # company, isp or hosting
