@@ -117,3 +117,25 @@ def has_pending(session: Session, *, team_id: int) -> bool:
         ).first()
         is not None
     )
+
+
+def linked_deal_stages(
+    session: Session, *, team_id: int, account_ids: Collection[int] | None
+) -> Sequence[DealRow]:
+    """(account_id, amount, stage_id, stage_label, pipeline_id) for every linked deal."""
+    query = (
+        select(
+            _LINKS.c.account_id,
+            _DEALS.c.amount,
+            _DEALS.c.stage_id,
+            _DEALS.c.stage_label,
+            _DEALS.c.pipeline_id,
+        )
+        .join(_DEALS, _DEALS.c.id == _LINKS.c.deal_pk)
+        .where(_LINKS.c.team_id == team_id, _LINKS.c.account_id.is_not(None))
+    )
+    if account_ids is not None:
+        if not account_ids:
+            return []
+        query = query.where(_LINKS.c.account_id.in_(list(account_ids)))
+    return session.execute(query).all()

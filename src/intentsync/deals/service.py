@@ -1,5 +1,7 @@
 """Deal rules: upsert on externalDealId; associated accounts link by externalId, then domain."""
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -148,6 +150,32 @@ def _category(row: repository.DealRow, categories: dict[tuple[str, str], str]) -
                 if stage == row.stage_id:
                     return category
     return category_for_label(row.stage_label)
+
+
+@dataclass
+class DealFacts:
+    """What an account's deals say for journey stages and segment rules."""
+
+    open_count: int = 0
+    open_amount: float = 0.0
+    won_count: int = 0
+
+
+def account_deal_facts(
+    session: Session, *, team_id: int, account_ids: Collection[int] | None = None
+) -> dict[int, DealFacts]:
+    """Deal facts per account (all accounts of the team when account_ids is None)."""
+    categories = category_lookup(session, team_id=team_id)
+    facts: dict[int, DealFacts] = {}
+    for row in repository.linked_deal_stages(session, team_id=team_id, account_ids=account_ids):
+        fact = facts.setdefault(row.account_id, DealFacts())
+        category = _category(row, categories)
+        if category == "open":
+            fact.open_count += 1
+            fact.open_amount += row.amount or 0.0
+        elif category == "won":
+            fact.won_count += 1
+    return facts
 
 
 def list_deals(session: Session, *, team_id: int, page: PageRequest) -> Page[DealOut]:
