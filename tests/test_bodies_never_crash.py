@@ -144,6 +144,47 @@ BODIES = {
             }
         ),
     ),
+    ("POST", "/signals"): st.one_of(
+        json_values,
+        st.fixed_dictionaries(
+            {
+                "signals": st.lists(
+                    st.fixed_dictionaries(
+                        {
+                            "source": st.one_of(
+                                st.sampled_from(["website", "g2", "bombora", "linkedin"]),
+                                json_values,
+                            ),
+                            "domain": st.one_of(st.just("acme.com"), json_values),
+                            "occurredAt": st.one_of(st.just("2026-01-01T00:00:00Z"), json_values),
+                            "type": st.one_of(
+                                st.sampled_from(["pricing", "surge", "click", "demo"]),
+                                json_values,
+                            ),
+                        },
+                        optional={
+                            "quantity": json_values,
+                            "key": json_values,
+                            "attributes": st.one_of(
+                                json_values,
+                                st.fixed_dictionaries(
+                                    {},
+                                    optional={
+                                        "topic": json_values,
+                                        "compositeScore": json_values,
+                                        "pageViewId": json_values,
+                                        "visitorId": json_values,
+                                        "companyName": json_values,
+                                    },
+                                ),
+                            ),
+                        },
+                    ),
+                    max_size=3,
+                )
+            }
+        ),
+    ),
     ("PUT", "/accounts/crm-1"): st.one_of(
         json_values,
         st.fixed_dictionaries({}, optional={"customFields": json_values, "name": json_values}),

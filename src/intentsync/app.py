@@ -21,6 +21,7 @@ from intentsync.kit.body_limit import BodyLimitMiddleware
 from intentsync.kit.slashes import TrailingSlashMiddleware
 from intentsync.pipelines.endpoints import router as pipelines_router
 from intentsync.segments.endpoints import router as segments_router
+from intentsync.signals.endpoints import router as signals_router
 
 CRM_PREFIX = "/api/v1/crm"
 EXT_PREFIX = "/api/v1"
@@ -56,7 +57,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.db = db
     app.state.settings = settings
     handlers.install(app)
-    shared = (pipelines_router, deals_router, activities_router, segments_router, journey_router)
+    shared = (
+        pipelines_router,
+        deals_router,
+        activities_router,
+        segments_router,
+        journey_router,
+        signals_router,
+    )
     # Custom-field routes come before /accounts/{id}; both surfaces share one store.
     for router in (custom_fields_router, accounts_router, *shared):
         app.include_router(router, prefix=CRM_PREFIX)

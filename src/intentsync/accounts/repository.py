@@ -179,3 +179,9 @@ def missing_external_ids(session: Session, *, team_id: int, limit: int) -> Seque
 def mark_changed(session: Session, account_ids: Collection[int], *, at_ms: int) -> None:
     if account_ids:
         session.execute(update(_T).where(_T.c.id.in_(list(account_ids))).values(changed_ms=at_ms))
+
+
+def mark_inputs_changed(session: Session, account_ids: Collection[int], *, at_ms: int) -> None:
+    """Flag accounts whose score inputs changed so the next incremental run re-scores them."""
+    if account_ids:
+        session.execute(update(_T).where(_T.c.id.in_(list(account_ids))).values(inputs_ms=at_ms))

@@ -1,0 +1,1 @@
+"""Intent signals: received once, rolled up per account and day for scoring."""

@@ -1,0 +1,52 @@
+"""Wire models for POST /signals."""
+
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints
+
+from intentsync.kit.schemas import RequestModel, WireModel
+from intentsync.kit.validation import Iso8601, NotBlank, Rules
+
+MAX_SIGNALS = 1000
+
+
+class SignalIn(RequestModel):
+    source: Annotated[str, Rules("isNotEmpty", "isString"), StringConstraints(max_length=32)]
+    domain: Annotated[
+        str, Rules("isNotEmpty", "isString"), StringConstraints(max_length=2048), NotBlank
+    ]
+    occurred_at: Annotated[str, Rules("isISO8601"), StringConstraints(max_length=64), Iso8601]
+    type: Annotated[str, Rules("isNotEmpty", "isString"), StringConstraints(max_length=32)]
+    quantity: Annotated[float | None, Field(gt=0, le=1e9, allow_inf_nan=False)] = None
+    key: Annotated[str | None, StringConstraints(min_length=1, max_length=255)] = None
+    attributes: dict[str, Any] | None = None
+
+
+class SignalsCreate(RequestModel):
+    signals: Annotated[
+        list[SignalIn],
+        Rules("isArray", "arrayMinSize", n=1),
+        Field(min_length=1, max_length=MAX_SIGNALS),
+    ]
+
+
+class SignalResult(WireModel):
+    index: int
+    source: str
+    type: str
+    domain: str
+    status: str
+    rtp_aid: str | None = Field(default=None, serialization_alias="rtp_aid")
+    error: str | None = Field(default=None, exclude_if=lambda v: v is None)
+
+
+class SignalsSummary(WireModel):
+    total: int
+    created: int
+    skipped: int
+    failed: int
+
+
+class SignalsCreateResult(WireModel):
+    results: list[SignalResult]
+    summary: SignalsSummary

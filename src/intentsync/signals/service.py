@@ -1,0 +1,254 @@
+"""Signal ingest rules: each signal is stored once, attached to an account, rolled up by day."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from intentsync.accounts import repository as accounts_repository
+from intentsync.accounts.service import link_waiting_records, new_account_row
+from intentsync.activities.service import has_waiting_activities
+from intentsync.deals.service import has_waiting_deals
+from intentsync.kit.clock import now_ms
+from intentsync.kit.domains import clean_domain
+from intentsync.signals import repository
+from intentsync.signals.types import DAY_MS, INGESTED_SOURCES, SIGNAL_TYPES, day_of, week_start
+from intentsync.teams.service import change_stamp
+
+MAX_FUTURE_MS = DAY_MS  # tolerate a day of clock skew between sender and server
+_TEXT_ATTRIBUTES = ("topic", "product", "campaign", "visitorId", "pageViewId", "companyName")
+
+
+@dataclass(frozen=True, slots=True)
+class NewSignal:
+    """A signal as every entry point (API, tracker, importers) hands it to ingest."""
+
+    source: str
+    domain: str
+    occurred_ms: int
+    type: str
+    quantity: float = 1.0
+    key: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: str  # created, skipped or failed
+    domain: str
+    rtp_aid: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    index: int
+    signal: NewSignal
+    domain: str
+    natural_key: str
+    day: int
+    detail: str
+    value: float
+    quantity: float
+
+
+def _text_attribute(signal: NewSignal, name: str) -> str | None:
+    value = signal.attributes.get(name)
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _natural_key(signal: NewSignal, domain: str, day: int) -> str | None:
+    """The key a repeat of this signal shares: the sender's key, else one per source."""
+    if signal.key is not None:
+        return "key:" + signal.key
+    if signal.source == "bombora":
+        return f"{domain}|{_text_attribute(signal, 'topic')}|{day}"
+    if signal.source == "g2":
+        return f"{domain}|{day}|{signal.type}|{_text_attribute(signal, 'product') or ''}"
+    if signal.source == "linkedin":
+        return f"{domain}|{day}|{signal.type}|{_text_attribute(signal, 'campaign') or ''}"
+    page_view = _text_attribute(signal, "pageViewId")
+    return f"pv:{page_view}" if page_view else None
+
+
+def _problem(signal: NewSignal, now: int) -> str | None:
+    if signal.source not in INGESTED_SOURCES:
+        if signal.source == "sales":
+            return "sales signals come from pushed sales activities; use POST /sales-activities"
+        return f"source '{signal.source}' is not one of: {', '.join(INGESTED_SOURCES)}"
+    types = SIGNAL_TYPES[signal.source]
+    if signal.type not in types:
+        return f"type '{signal.type}' is not a {signal.source} type; use one of: {', '.join(types)}"
+    if signal.occurred_ms > now + MAX_FUTURE_MS:
+        return "occurredAt is more than a day in the future"
+    for name in _TEXT_ATTRIBUTES:
+        value = signal.attributes.get(name)
+        if value is not None and (not isinstance(value, str | int) or len(str(value)) > 255):
+            return f"attributes.{name} must be text of at most 255 characters"
+    if signal.source == "bombora":
+        if _text_attribute(signal, "topic") is None:
+            return "bombora signals need attributes.topic (the topic name)"
+        score = signal.attributes.get("compositeScore")
+        if isinstance(score, bool) or not isinstance(score, int | float) or not 0 <= score <= 100:
+            return "bombora signals need attributes.compositeScore, a number from 0 to 100"
+    if signal.source == "website" and signal.key is None:
+        if _text_attribute(signal, "pageViewId") is None:
+            return "website signals need a key or attributes.pageViewId so a repeat is stored once"
+    return None
+
+
+def _check(index: int, signal: NewSignal, now: int) -> _Checked | Outcome:
+    domain = clean_domain(signal.domain)
+    if not domain:
+        return Outcome(
+            "failed", signal.domain, error=f"domain '{signal.domain}' is not a valid domain"
+        )
+    problem = _problem(signal, now)
+    if problem:
+        return Outcome("failed", domain, error=problem)
+    day = day_of(signal.occurred_ms)
+    if signal.source == "bombora":
+        day = week_start(day)
+    key = _natural_key(signal, domain, day)
+    if key is None or len(key) > 700:
+        return Outcome("failed", domain, error="the signal key is longer than 700 characters")
+    detail = (_text_attribute(signal, "topic") or "") if signal.source == "bombora" else ""
+    value = float(signal.attributes.get("compositeScore", 0)) if signal.source == "bombora" else 0.0
+    quantity = 1.0 if signal.source == "bombora" else signal.quantity
+    return _Checked(index, signal, domain, key, day, detail, value, quantity)
+
+
+def _accounts_for(
+    session: Session, *, team_id: int, wanted: dict[str, str | None], stamp: int
+) -> dict[str, tuple[int, str]]:
+    """(id, rtp_aid) per domain; domains without an account get a discovered one."""
+    found = accounts_repository.find_by_domains(session, team_id=team_id, domains=set(wanted))
+    result = {d: (e.id, e.rtp_aid) for d, e in found.items()}
+    rows = [
+        new_account_row(
+            team_id=team_id,
+            external_id=None,
+            domain=domain,
+            name=(name or domain)[:255],
+            short_name=None,
+            linkedin_url=None,
+            tags=None,
+            custom_fields=None,
+            stamp=stamp,
+        )
+        for domain, name in wanted.items()
+        if domain not in result
+    ]
+    if not rows:
+        return result
+    accounts_repository.insert_many(session, rows)
+    ids = accounts_repository.ids_by_rtp_aid(session, [r["rtp_aid"] for r in rows])
+    for pk, row in zip(ids, rows, strict=True):
+        result[row["domain"]] = (pk, row["rtp_aid"])
+    if has_waiting_deals(session, team_id=team_id) or has_waiting_activities(
+        session, team_id=team_id
+    ):
+        link_waiting_records(
+            session,
+            team_id=team_id,
+            accounts=[(pk, None, row["domain"]) for pk, row in zip(ids, rows, strict=True)],
+            at_ms=stamp,
+        )
+    return result
+
+
+def _daily_rows(team_id: int, stored: list[tuple[_Checked, int]]) -> list[dict[str, Any]]:
+    """Fold a batch into one row per roll-up key so each key is written once."""
+    totals: dict[tuple[int, str, str, int, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for item, account_id in stored:
+        source, day = item.signal.source, item.day
+        slot = totals[(account_id, source, item.signal.type, day, item.detail)]
+        slot[0] += item.quantity
+        slot[1] = max(slot[1], item.value)
+        visitor = _text_attribute(item.signal, "visitorId") if source == "website" else None
+        if visitor:
+            totals[(account_id, source, "visitor", day, visitor)][0] += 1
+    return [
+        {
+            "team_id": team_id,
+            "account_id": account_id,
+            "source": source,
+            "type": type_,
+            "day": day,
+            "detail": detail,
+            "quantity": quantity,
+            "value": value,
+        }
+        for (account_id, source, type_, day, detail), (quantity, value) in totals.items()
+    ]
+
+
+def ingest_signals(
+    session: Session, *, team_id: int, signals: Sequence[NewSignal]
+) -> list[Outcome]:
+    """Store new signals once, create discovered accounts, roll up; one outcome per signal."""
+    stamp = change_stamp(session, team_id=team_id)
+    now = now_ms()
+    outcomes: list[Outcome | None] = [None] * len(signals)
+    checked: list[_Checked] = []
+    for index, signal in enumerate(signals):
+        result = _check(index, signal, now)
+        if isinstance(result, Outcome):
+            outcomes[index] = result
+        else:
+            checked.append(result)
+    by_source: dict[str, set[str]] = defaultdict(set)
+    for item in checked:
+        by_source[item.signal.source].add(item.natural_key)
+    seen = {
+        (source, key)
+        for source, keys in by_source.items()
+        for key in repository.existing_keys(session, team_id=team_id, source=source, keys=keys)
+    }
+    fresh: list[_Checked] = []
+    for item in checked:
+        identity = (item.signal.source, item.natural_key)
+        if identity in seen:
+            outcomes[item.index] = Outcome(
+                "skipped", item.domain, error="already received: same source and key"
+            )
+            continue
+        seen.add(identity)
+        fresh.append(item)
+    wanted: dict[str, str | None] = {}
+    for item in fresh:
+        if wanted.get(item.domain) is None:
+            wanted[item.domain] = _text_attribute(item.signal, "companyName")
+    accounts = _accounts_for(session, team_id=team_id, wanted=wanted, stamp=stamp)
+    stored = [(item, accounts[item.domain][0]) for item in fresh]
+    repository.insert_events(
+        session,
+        [
+            {
+                "team_id": team_id,
+                "account_id": account_id,
+                "source": item.signal.source,
+                "type": item.signal.type,
+                "natural_key": item.natural_key,
+                "occurred_ms": item.signal.occurred_ms,
+                "day": item.day,
+                "quantity": item.quantity,
+                "attributes": item.signal.attributes,
+                "created_ms": stamp,
+            }
+            for item, account_id in stored
+        ],
+    )
+    repository.add_to_daily(session, _daily_rows(team_id, stored))
+    accounts_repository.mark_inputs_changed(
+        session, {account_id for _, account_id in stored}, at_ms=stamp
+    )
+    for item in fresh:
+        outcomes[item.index] = Outcome("created", item.domain, rtp_aid=accounts[item.domain][1])
+    return [o for o in outcomes if o is not None]
