@@ -130,6 +130,9 @@ def create_activities(
         ],
     )
     activity_pks = repository.insert_activities(session, rows)
+    accounts_repository.mark_inputs_changed(
+        session, {row["account_id"] for row in rows if row["account_id"] is not None}, at_ms=stamp
+    )
     repository.insert_contact_links(
         session,
         [
@@ -164,6 +167,9 @@ def link_waiting_activities(
         )
     ]
     repository.set_accounts(session, rows)
+    accounts_repository.mark_inputs_changed(
+        session, {row["b_account"] for row in rows}, at_ms=at_ms
+    )
 
 
 def list_activities(session: Session, *, team_id: int, page: PageRequest) -> Page[ActivityOut]:

@@ -139,3 +139,14 @@ def linked_deal_stages(
             return []
         query = query.where(_LINKS.c.account_id.in_(list(account_ids)))
     return session.execute(query).all()
+
+
+def linked_account_ids(session: Session, deal_pks: Collection[int]) -> set[int]:
+    if not deal_pks:
+        return set()
+    rows = session.execute(
+        select(_LINKS.c.account_id).where(
+            _LINKS.c.deal_pk.in_(list(deal_pks)), _LINKS.c.account_id.is_not(None)
+        )
+    )
+    return {row[0] for row in rows}

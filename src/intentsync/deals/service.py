@@ -111,7 +111,11 @@ def upsert_deals(session: Session, *, team_id: int, body: DealsCreate) -> DealsC
                     "account_id": account.id if account else None,
                 }
             )
+    # Old and new linked accounts both re-score: a stage or an association may have changed.
+    scored = repository.linked_account_ids(session, [*existing.values(), *relinked])
     repository.replace_links(session, deal_pks=relinked, rows=link_rows)
+    scored |= {row["account_id"] for row in link_rows if row["account_id"] is not None}
+    accounts_repository.mark_inputs_changed(session, scored, at_ms=stamp)
     counts = count_statuses(results, ("created", "updated", "failed"))
     return DealsCreateResult(results=results, summary=DealsSummary(total=len(results), **counts))
 
@@ -139,6 +143,9 @@ def link_waiting_deals(
             touched.add(deal_pk)
     repository.set_link_accounts(session, rows)
     repository.touch(session, touched, at_ms=at_ms)
+    accounts_repository.mark_inputs_changed(
+        session, {row["b_account"] for row in rows}, at_ms=at_ms
+    )
 
 
 def _category(row: repository.DealRow, categories: dict[tuple[str, str], str]) -> str:
