@@ -32,6 +32,7 @@ LIST_COLUMNS = (
     Account.bombora_score,
     Account.changed_ms,
     Account.custom_fields,
+    Account.intent_signals,
 )
 
 
@@ -185,3 +186,13 @@ def mark_inputs_changed(session: Session, account_ids: Collection[int], *, at_ms
     """Flag accounts whose score inputs changed so the next incremental run re-scores them."""
     if account_ids:
         session.execute(update(_T).where(_T.c.id.in_(list(account_ids))).values(inputs_ms=at_ms))
+
+
+def team_account_columns(
+    session: Session, *, team_id: int, columns: Collection[str]
+) -> Sequence[AccountRow]:
+    """Every account of a team as (id, *columns): segment rules read only what they use."""
+    wanted = [_T.c[c] for c in sorted(set(columns) - {"id"})]
+    return session.execute(
+        select(_T.c.id, *wanted).where(_T.c.team_id == team_id).order_by(_T.c.id)
+    ).all()

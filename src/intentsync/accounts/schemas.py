@@ -96,6 +96,16 @@ class UnmappedAccount(WireModel):
     domain: str
 
 
+class IntentSignalOut(WireModel):
+    """One of the top contributing recent signals behind an account's score."""
+
+    source: str
+    type: str
+    occurred_on: str
+    quantity: float
+    topic: str | None = Field(default=None, exclude_if=lambda v: v is None)
+
+
 class AccountOut(WireModel):
     external_id: str | None
     name: str
@@ -112,6 +122,7 @@ class AccountOut(WireModel):
     rtp_website_intent_score: int = Field(serialization_alias="rtp_website_intent_score")
     rtp_g2_intent_score: int = Field(serialization_alias="rtp_g2_intent_score")
     rtp_bombora_intent_score: int = Field(serialization_alias="rtp_bombora_intent_score")
+    rtp_intent_signals: list[IntentSignalOut] = Field(serialization_alias="rtp_intent_signals")
     rtp_last_account_date: str = Field(serialization_alias="rtp_last_account_date")
     custom_fields: dict[str, Any]
     rtp_segments: list[SegmentRef] = Field(serialization_alias="rtp_segments")
@@ -171,6 +182,7 @@ def account_wire(row: Any, segments: list[tuple[str, str]]) -> dict[str, Any]:
         "rtp_website_intent_score": row.website_score,
         "rtp_g2_intent_score": row.g2_score,
         "rtp_bombora_intent_score": row.bombora_score,
+        "rtp_intent_signals": row.intent_signals or [],
         "rtp_last_account_date": format_ms(row.changed_ms),
         "customFields": row.custom_fields or {},
         "rtp_segments": [{"segmentId": sid, "name": name} for sid, name in segments],

@@ -39,3 +39,23 @@ def upsert_accumulate(
     values.update({c: larger(table.c[c], stmt.excluded[c]) for c in keep_max})
     stmt = stmt.on_conflict_do_update(index_elements=index_elements, set_=values)
     session.execute(stmt, list(rows))
+
+
+def upsert_replace(
+    session: Session,
+    model: Any,
+    rows: Sequence[dict[str, Any]],
+    index_elements: list[str],
+    *,
+    update: Sequence[str],
+) -> None:
+    """Insert rows; on a key hit overwrite the given columns with the new values."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(model)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=index_elements, set_={c: stmt.excluded[c] for c in update}
+    )
+    session.execute(stmt, list(rows))

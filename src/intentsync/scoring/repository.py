@@ -1,0 +1,284 @@
+"""SQL for scoring: configs, leases, runs, the inputs a run reads and the results it writes."""
+
+from collections.abc import Collection, Sequence
+from typing import Any, cast
+
+from sqlalchemy import Row, Table, bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from intentsync.db.dialect import insert_ignore, upsert_replace
+from intentsync.db.models import (
+    Account,
+    AccountScore,
+    SalesActivity,
+    ScoringConfig,
+    ScoringLease,
+    ScoringRun,
+    ScoringState,
+    SignalDaily,
+    StageTransition,
+    Team,
+)
+
+_ACCOUNTS = cast(Table, Account.__table__)
+_RUNS = cast(Table, ScoringRun.__table__)
+_TRANSITIONS = cast(Table, StageTransition.__table__)
+AnyRow = Row[*tuple[Any, ...]]
+
+ACCOUNT_COLUMNS = (
+    Account.id,
+    Account.account_score,
+    Account.website_score,
+    Account.g2_score,
+    Account.bombora_score,
+    Account.advertising_score,
+    Account.journey_stage,
+    Account.intent_signals,
+)
+
+
+def team_ids(session: Session) -> list[int]:
+    return list(session.scalars(select(Team.id).order_by(Team.id)))
+
+
+def team_exists(session: Session, team_id: int) -> bool:
+    return session.get(Team, team_id) is not None
+
+
+def latest_config(session: Session, *, team_id: int) -> ScoringConfig | None:
+    return session.scalar(
+        select(ScoringConfig)
+        .where(ScoringConfig.team_id == team_id)
+        .order_by(ScoringConfig.version.desc())
+        .limit(1)
+    )
+
+
+def add_config(
+    session: Session, *, team_id: int, version: int, doc: dict[str, Any], at_ms: int
+) -> None:
+    session.add(ScoringConfig(team_id=team_id, version=version, config=doc, created_ms=at_ms))
+    session.flush()
+
+
+def get_state(session: Session, *, team_id: int) -> ScoringState | None:
+    return session.get(ScoringState, team_id)
+
+
+def save_state(
+    session: Session, *, team_id: int, config_version: int, as_of_day: int, inputs_ms: int
+) -> None:
+    upsert_replace(
+        session,
+        ScoringState,
+        [
+            {
+                "team_id": team_id,
+                "config_version": config_version,
+                "as_of_day": as_of_day,
+                "inputs_ms": inputs_ms,
+            }
+        ],
+        ["team_id"],
+        update=["config_version", "as_of_day", "inputs_ms"],
+    )
+
+
+def take_lease(session: Session, *, team_id: int, holder: str, now: int, ttl_ms: int) -> bool:
+    """Hold the team's lease if it is free, expired or already ours."""
+    insert_ignore(
+        session,
+        ScoringLease,
+        [{"team_id": team_id, "holder": holder, "expires_ms": now + ttl_ms}],
+        ["team_id"],
+    )
+    result = session.execute(
+        update(ScoringLease)
+        .where(
+            ScoringLease.team_id == team_id,
+            (ScoringLease.holder == holder) | (ScoringLease.expires_ms < now),
+        )
+        .values(holder=holder, expires_ms=now + ttl_ms)
+    )
+    return cast(int, getattr(result, "rowcount", 0)) == 1
+
+
+def lease_holder(session: Session, *, team_id: int) -> ScoringLease | None:
+    return session.get(ScoringLease, team_id)
+
+
+def drop_lease(session: Session, *, team_id: int, holder: str) -> None:
+    session.execute(
+        delete(ScoringLease).where(ScoringLease.team_id == team_id, ScoringLease.holder == holder)
+    )
+
+
+def start_run(session: Session, values: dict[str, Any]) -> int:
+    result = session.execute(insert(_RUNS).returning(_RUNS.c.id), [values])
+    return int(result.scalar_one())
+
+
+def finish_run(session: Session, *, run_id: int, values: dict[str, Any]) -> None:
+    session.execute(update(_RUNS).where(_RUNS.c.id == run_id).values(**values))
+
+
+def recent_runs(session: Session, *, team_id: int, limit: int) -> Sequence[ScoringRun]:
+    return session.scalars(
+        select(ScoringRun)
+        .where(ScoringRun.team_id == team_id)
+        .order_by(ScoringRun.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def accounts_after(
+    session: Session, *, team_id: int, after_id: int, limit: int
+) -> Sequence[AnyRow]:
+    return session.execute(
+        select(*ACCOUNT_COLUMNS)
+        .where(Account.team_id == team_id, Account.id > after_id)
+        .order_by(Account.id)
+        .limit(limit)
+    ).all()
+
+
+def accounts_by_ids(session: Session, *, team_id: int, ids: Collection[int]) -> Sequence[AnyRow]:
+    return session.execute(
+        select(*ACCOUNT_COLUMNS)
+        .where(Account.team_id == team_id, Account.id.in_(list(ids)))
+        .order_by(Account.id)
+    ).all()
+
+
+def accounts_with_new_inputs(session: Session, *, team_id: int, since_ms: int) -> list[int]:
+    rows = session.execute(
+        select(Account.id)
+        .where(Account.team_id == team_id, Account.inputs_ms > since_ms)
+        .order_by(Account.id)
+    )
+    return [row[0] for row in rows]
+
+
+def daily_rows(
+    session: Session, *, team_id: int, lo: int, hi: int, ids: Collection[int], min_day: int
+) -> Sequence[AnyRow]:
+    """Roll-up rows recent enough to count, for accounts lo..hi (only ids when given)."""
+    query = select(
+        SignalDaily.account_id,
+        SignalDaily.source,
+        SignalDaily.type,
+        SignalDaily.day,
+        SignalDaily.quantity,
+        SignalDaily.detail,
+        SignalDaily.value,
+    ).where(
+        SignalDaily.team_id == team_id,
+        SignalDaily.account_id >= lo,
+        SignalDaily.account_id <= hi,
+        SignalDaily.day >= min_day,
+    )
+    if ids:
+        query = query.where(SignalDaily.account_id.in_(list(ids)))
+    return session.execute(query).all()
+
+
+def sales_rows(
+    session: Session, *, team_id: int, lo: int, hi: int, ids: Collection[int], min_ms: int
+) -> Sequence[AnyRow]:
+    query = select(
+        SalesActivity.account_id,
+        SalesActivity.activity_type,
+        SalesActivity.direction,
+        SalesActivity.outcome,
+        SalesActivity.duration_minutes,
+        SalesActivity.occurred_ms,
+    ).where(
+        SalesActivity.team_id == team_id,
+        SalesActivity.account_id >= lo,
+        SalesActivity.account_id <= hi,
+        SalesActivity.occurred_ms >= min_ms,
+    )
+    if ids:
+        query = query.where(SalesActivity.account_id.in_(list(ids)))
+    return session.execute(query).all()
+
+
+def score_rows(session: Session, *, lo: int, hi: int, ids: Collection[int]) -> Sequence[AnyRow]:
+    """(account_id, stage_reason, pending_stage, pending_since_day) of earlier runs."""
+    query = select(
+        AccountScore.account_id,
+        AccountScore.stage_reason,
+        AccountScore.pending_stage,
+        AccountScore.pending_since_day,
+    ).where(AccountScore.account_id >= lo, AccountScore.account_id <= hi)
+    if ids:
+        query = query.where(AccountScore.account_id.in_(list(ids)))
+    return session.execute(query).all()
+
+
+SCORE_UPDATE_COLUMNS = (
+    "account_score",
+    "website_score",
+    "g2_score",
+    "bombora_score",
+    "advertising_score",
+    "journey_stage",
+    "stage_entered_ms",
+    "intent_signals",
+    "changed_ms",
+)
+
+
+def write_account_scores(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Per-row rtp_ fields for changed accounts in one executemany; rows carry 'pk'."""
+    if not rows:
+        return
+    stmt = (
+        update(_ACCOUNTS)
+        .where(_ACCOUNTS.c.id == bindparam("pk"))
+        .values({c: bindparam(c) for c in SCORE_UPDATE_COLUMNS})
+    )
+    session.connection().execute(stmt, list(rows))
+
+
+def write_explanations(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    upsert_replace(
+        session,
+        AccountScore,
+        rows,
+        ["account_id"],
+        update=[
+            "as_of_day",
+            "config_version",
+            "breakdown",
+            "stage_reason",
+            "pending_stage",
+            "pending_since_day",
+            "scored_ms",
+        ],
+    )
+
+
+def add_transitions(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.connection().execute(_TRANSITIONS.insert(), list(rows))
+
+
+def explanation(session: Session, *, account_id: int) -> AccountScore | None:
+    return session.get(AccountScore, account_id)
+
+
+def last_transition(session: Session, *, account_id: int) -> StageTransition | None:
+    return session.scalar(
+        select(StageTransition)
+        .where(StageTransition.account_id == account_id)
+        .order_by(StageTransition.at_ms.desc(), StageTransition.id.desc())
+        .limit(1)
+    )
+
+
+def stage_entered(session: Session, account_ids: Collection[int]) -> dict[int, int | None]:
+    rows = session.execute(
+        select(Account.id, Account.stage_entered_ms).where(Account.id.in_(list(account_ids)))
+    )
+    return {row[0]: row[1] for row in rows}
