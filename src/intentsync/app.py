@@ -20,8 +20,11 @@ from intentsync.kit import handlers
 from intentsync.kit.body_limit import BodyLimitMiddleware
 from intentsync.kit.slashes import TrailingSlashMiddleware
 from intentsync.pipelines.endpoints import router as pipelines_router
+from intentsync.scoring.endpoints import ext_router as domain_keyed_scores_router
+from intentsync.scoring.endpoints import router as scores_router
 from intentsync.segments.endpoints import router as segments_router
 from intentsync.signals.endpoints import router as signals_router
+from intentsync.tracking.endpoints import router as tracking_router
 
 CRM_PREFIX = "/api/v1/crm"
 EXT_PREFIX = "/api/v1"
@@ -66,9 +69,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         signals_router,
     )
     # Custom-field routes come before /accounts/{id}; both surfaces share one store.
-    for router in (custom_fields_router, accounts_router, *shared):
+    for router in (custom_fields_router, scores_router, accounts_router, *shared):
         app.include_router(router, prefix=CRM_PREFIX)
-    for router in (custom_fields_router, domain_keyed_accounts_router, *shared):
+    for router in (
+        custom_fields_router,
+        domain_keyed_scores_router,
+        domain_keyed_accounts_router,
+        *shared,
+    ):
         app.include_router(router, prefix=EXT_PREFIX)
+    app.include_router(tracking_router)  # /track and /track.js at the root, once
     logging.getLogger("intentsync").setLevel(settings.log_level.upper())
     return app

@@ -199,7 +199,7 @@ def create_accounts(
     )
 
 
-def _require_rtp_aid(rtp_aid: str) -> None:
+def require_rtp_aid(rtp_aid: str) -> None:
     if not is_object_id(rtp_aid):
         raise BadRequest(
             f"'{rtp_aid}' is not a valid rtp_aid: expected 24 lower-case hex characters"
@@ -207,7 +207,7 @@ def _require_rtp_aid(rtp_aid: str) -> None:
 
 
 def get_account(session: Session, *, team_id: int, rtp_aid: str) -> dict[str, Any]:
-    _require_rtp_aid(rtp_aid)
+    require_rtp_aid(rtp_aid)
     row = repository.one_for_output(session, team_id=team_id, rtp_aid=rtp_aid)
     if row is None:
         raise NotFound(f"Account with rtp_aid '{rtp_aid}' not found")
@@ -218,7 +218,7 @@ def get_account(session: Session, *, team_id: int, rtp_aid: str) -> dict[str, An
 def update_account(
     session: Session, *, team_id: int, rtp_aid: str, body: DomainKeyedAccountUpdate
 ) -> None:
-    _require_rtp_aid(rtp_aid)
+    require_rtp_aid(rtp_aid)
     stamp = change_stamp(session, team_id=team_id)
     existing = repository.find_one_by_rtp_aid(session, team_id=team_id, rtp_aid=rtp_aid)
     if existing is None:

@@ -282,3 +282,22 @@ def stage_entered(session: Session, account_ids: Collection[int]) -> dict[int, i
         select(Account.id, Account.stage_entered_ms).where(Account.id.in_(list(account_ids)))
     )
     return {row[0]: row[1] for row in rows}
+
+
+def account_for_explanation(
+    session: Session, *, team_id: int, external_id: str | None = None, rtp_aid: str | None = None
+) -> AnyRow | None:
+    key = Account.external_id == external_id if rtp_aid is None else Account.rtp_aid == rtp_aid
+    return session.execute(
+        select(
+            Account.id,
+            Account.rtp_aid,
+            Account.external_id,
+            Account.domain,
+            Account.name,
+            Account.account_score,
+            Account.journey_stage,
+            Account.stage_entered_ms,
+            Account.created_ms,
+        ).where(Account.team_id == team_id, key)
+    ).first()

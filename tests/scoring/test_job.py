@@ -1,0 +1,213 @@
+"""The scoring job end to end: rtp_ fields, stages, delta sync, incremental runs, leases."""
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+
+from intentsync.db.models import ScoringRun, StageTransition
+from intentsync.scoring import repository
+from intentsync.scoring.job import run_team
+from intentsync.scoring.service import change_setting
+from tests.factories import account
+
+TODAY = (datetime.now(UTC).date() - date(1970, 1, 1)).days
+
+
+def on(days_ago: int, hour: int = 12) -> str:
+    day = datetime.now(UTC).date() - timedelta(days=days_ago)
+    return f"{day.isoformat()}T{hour:02d}:00:00Z"
+
+
+def worked_example_signals(domain: str) -> list[dict]:
+    """SCORING.md's worked example, dated relative to today."""
+    signals = []
+    for n in range(3):
+        signals.append(web(domain, "pricing", 2, f"p{n}", "v1" if n else "v2"))
+    signals.append(web(domain, "demo", 10, "d1", "v1"))
+    signals += [web(domain, "content", 20, f"c{n}", "v1") for n in range(5)]
+    g2 = {"source": "g2", "domain": domain}
+    signals += [
+        {**g2, "type": "compare", "occurredAt": on(3), "quantity": 2},
+        {**g2, "type": "pricing", "occurredAt": on(3)},
+        {**g2, "type": "category", "occurredAt": on(10), "quantity": 4},
+    ]
+    week_a, week_b = monday_age(2), monday_age(9)
+    for topic, score, age in [
+        ("a", 85, week_a),
+        ("b", 72, week_a),
+        ("c", 64, week_a),
+        ("d", 58, week_a),
+        ("a", 90, week_b),
+        ("e", 70, week_b),
+    ]:
+        signals.append(
+            {
+                "source": "bombora",
+                "domain": domain,
+                "type": "surge",
+                "occurredAt": on(age),
+                "attributes": {"topic": topic, "compositeScore": score},
+            }
+        )
+    li = {"source": "linkedin", "domain": domain}
+    signals += [
+        {**li, "type": "impression", "occurredAt": on(5), "quantity": 300},
+        {**li, "type": "click", "occurredAt": on(12), "quantity": 2},
+        {**li, "type": "engagement", "occurredAt": on(12), "quantity": 3},
+    ]
+    return signals
+
+
+def monday_age(age: int) -> int:
+    """The example needs weeks whose Monday is exactly `age` days old: bombora keys on weeks."""
+    return age
+
+
+def web(domain: str, type_: str, age: int, pv: str, visitor: str) -> dict:
+    return {
+        "source": "website",
+        "domain": domain,
+        "type": type_,
+        "occurredAt": on(age),
+        "attributes": {"pageViewId": pv, "visitorId": visitor},
+    }
+
+
+def send(ws, signals):
+    response = ws.post("/signals", {"signals": signals})
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["summary"]["failed"] == 0, response.text
+
+
+def test_a_run_scores_accounts_and_moves_only_changed_ones_into_the_delta(ws):
+    ws.push(account(1, domain="acme.com"), account(2, domain="quiet.com"))
+    send(
+        ws,
+        [
+            {
+                "source": "g2",
+                "domain": "acme.com",
+                "type": "pricing",
+                "occurredAt": on(1),
+                "quantity": 3,
+            }
+        ],
+    )
+    sync = ws.get("/accounts").json()["data"]["syncTimestamp"]
+    report = run_team(ws.db, team_id=ws.team_id)
+    assert report.status == "succeeded", report.errors
+    assert report.kind == "full"
+    assert report.accounts_changed == 1
+    delta = ws.get("/accounts", params={"lastSync": sync}).json()["data"]
+    assert [a["externalId"] for a in delta["data"]] == ["crm-1"]
+    acme = delta["data"][0]
+    assert acme["rtp_g2_intent_score"] > 0
+    assert acme["rtp_account_score"] > 0
+    assert acme["rtp_journey_stage"] == "Consideration"
+    assert acme["rtp_intent_signals"] == [
+        {"source": "g2", "type": "pricing", "occurredOn": on(1)[:10], "quantity": 3}
+    ]
+    # Nothing new: a second run changes nothing and moves nothing.
+    sync = delta["syncTimestamp"]
+    again = run_team(ws.db, team_id=ws.team_id)
+    assert again.status == "succeeded"
+    assert again.kind == "incremental"
+    assert again.accounts_changed == 0
+    assert ws.get("/accounts", params={"lastSync": sync}).json()["data"]["data"] == []
+
+
+def test_incremental_run_rescores_only_accounts_with_new_inputs(ws):
+    ws.push(*[account(n) for n in range(1, 6)])
+    run_team(ws.db, team_id=ws.team_id)
+    send(ws, [{"source": "g2", "domain": "company3.com", "type": "compare", "occurredAt": on(0)}])
+    report = run_team(ws.db, team_id=ws.team_id)
+    assert report.kind == "incremental"
+    assert report.accounts_scored == 1
+    assert report.accounts_changed == 1
+    assert ws.get("/accounts/crm-3").json()["data"]["rtp_g2_intent_score"] > 0
+
+
+def test_config_change_rescores_everything_on_the_next_run(ws):
+    ws.push(account(1, domain="acme.com"))
+    send(ws, [{"source": "g2", "domain": "acme.com", "type": "pricing", "occurredAt": on(1)}])
+    run_team(ws.db, team_id=ws.team_id)
+    before = ws.get("/accounts/crm-1").json()["data"]["rtp_account_score"]
+    with ws.db.transaction() as session:
+        version = change_setting(session, team_id=ws.team_id, path="enabled.website", raw="false")
+    assert version == 2
+    report = run_team(ws.db, team_id=ws.team_id)
+    assert report.kind == "full"
+    assert report.config_version == 2
+    after = ws.get("/accounts/crm-1").json()["data"]["rtp_account_score"]
+    assert after > before  # website left the denominator
+
+
+def test_deals_drive_the_stage_at_once_and_transitions_are_recorded(ws):
+    ws.push(account(1, domain="acme.com"))
+    response = ws.post(
+        "/deal-stages",
+        {
+            "pipelines": [
+                {
+                    "pipelineId": "p",
+                    "pipelineLabel": "Sales",
+                    "stages": [
+                        {"stageId": "s1", "stageLabel": "Discovery"},
+                        {"stageId": "s9", "stageLabel": "Closed Won"},
+                    ],
+                }
+            ]
+        },
+    )
+    assert response.status_code in (200, 201), response.text
+    deal = {
+        "externalDealId": "d1",
+        "name": "Deal",
+        "pipelineId": "p",
+        "stageId": "s1",
+        "associatedAccounts": [{"externalId": "crm-1"}],
+    }
+    assert ws.post("/deals", {"deals": [deal]}).status_code == 200
+    run_team(ws.db, team_id=ws.team_id)
+    assert ws.get("/accounts/crm-1").json()["data"]["rtp_journey_stage"] == "Opportunity"
+    assert ws.post("/deals", {"deals": [{**deal, "stageId": "s9"}]}).status_code == 200
+    report = run_team(ws.db, team_id=ws.team_id)
+    assert report.kind == "incremental"
+    assert ws.get("/accounts/crm-1").json()["data"]["rtp_journey_stage"] == "Customer"
+    with ws.db.transaction() as session:
+        moves = session.execute(
+            select(StageTransition.from_stage, StageTransition.to_stage, StageTransition.reason)
+            .where(StageTransition.team_id == ws.team_id)
+            .order_by(StageTransition.id)
+        ).all()
+    assert [tuple(m) for m in moves] == [
+        ("Unaware", "Opportunity", "has an open deal"),
+        ("Opportunity", "Customer", "has a won deal"),
+    ]
+
+
+def test_a_run_records_its_outcome(ws):
+    ws.push(account(1))
+    report = run_team(ws.db, team_id=ws.team_id)
+    with ws.db.transaction() as session:
+        run = session.scalars(select(ScoringRun).where(ScoringRun.team_id == ws.team_id)).one()
+    assert run.id == report.run_id
+    assert run.status == "succeeded"
+    assert run.finished_ms >= run.started_ms
+    assert run.as_of_day == TODAY
+    assert run.errors == []
+
+
+def test_a_held_lease_skips_the_run(ws):
+    with ws.db.transaction() as session:
+        assert repository.take_lease(
+            session, team_id=ws.team_id, holder="other", now=10**13, ttl_ms=60_000
+        )
+    report = run_team(ws.db, team_id=ws.team_id)
+    assert report.status == "skipped"
+    assert "other" in report.errors[0]
+    with ws.db.transaction() as session:
+        # An expired lease is taken over.
+        assert repository.take_lease(
+            session, team_id=ws.team_id, holder="me", now=10**13 + 60_001, ttl_ms=1
+        )
