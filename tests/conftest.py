@@ -69,7 +69,7 @@ def database(database_url: str) -> Iterator[Database]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, max_body_bytes=256 * 1024)
+    return Settings(database_url=database_url, max_body_bytes=256 * 1024, scoring_interval=0)
 
 
 @pytest.fixture(scope="session")

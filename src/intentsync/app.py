@@ -20,6 +20,7 @@ from intentsync.kit import handlers
 from intentsync.kit.body_limit import BodyLimitMiddleware
 from intentsync.kit.slashes import TrailingSlashMiddleware
 from intentsync.pipelines.endpoints import router as pipelines_router
+from intentsync.scheduler import ScoringScheduler
 from intentsync.scoring.endpoints import ext_router as domain_keyed_scores_router
 from intentsync.scoring.endpoints import router as scores_router
 from intentsync.segments.endpoints import router as segments_router
@@ -39,9 +40,19 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         keeper = StatisticsKeeper(db.engine)
         keeper.start()
+        scheduler = None
+        if settings.scoring_interval > 0:
+            scheduler = ScoringScheduler(
+                db,
+                interval_seconds=settings.scoring_interval,
+                first_delay=settings.scoring_first_delay,
+            )
+            scheduler.start()
         try:
             yield
         finally:
+            if scheduler is not None:
+                scheduler.stop()
             keeper.stop()
             if owns_db:
                 db.dispose()

@@ -18,6 +18,10 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64)
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1)
+    # Seconds between scheduled scoring rounds inside `serve`; 0 turns the scheduler off.
+    scoring_interval: int = Field(default=3600, ge=0)
+    # Seconds after start before the first scheduled round, so startup stays quick.
+    scoring_first_delay: int = Field(default=30, ge=0)
 
 
 @lru_cache(maxsize=1)
