@@ -211,3 +211,91 @@ def test_a_held_lease_skips_the_run(ws):
         assert repository.take_lease(
             session, team_id=ws.team_id, holder="me", now=10**13 + 60_001, ttl_ms=1
         )
+
+
+def test_a_stage_category_change_moves_deals_and_their_accounts(ws):
+    ws.push(account(1, domain="acme.com"))
+    pipelines = {
+        "pipelines": [
+            {
+                "pipelineId": "p",
+                "pipelineLabel": "Sales",
+                "stages": [{"stageId": "s5", "stageLabel": "Signed"}],
+            }
+        ]
+    }
+    assert ws.post("/deal-stages", pipelines).status_code in (200, 201)
+    deal = {
+        "externalDealId": "d1",
+        "name": "Deal",
+        "pipelineId": "p",
+        "stageId": "s5",
+        "associatedAccounts": [{"externalId": "crm-1"}],
+    }
+    assert ws.post("/deals", {"deals": [deal]}).status_code == 200
+    run_team(ws.db, team_id=ws.team_id)
+    assert ws.get("/accounts/crm-1").json()["data"]["rtp_journey_stage"] == "Opportunity"
+    sync = ws.get("/deals").json()["data"]["syncTimestamp"]
+    patched = ws.patch("/deal-stages/p/stages/s5", {"category": "won"})
+    assert patched.status_code == 200, patched.text
+    deals = ws.get("/deals", params={"lastSync": sync}).json()["data"]["data"]
+    assert [(d["externalDealId"], d["stageCategory"]) for d in deals] == [("d1", "won")]
+    report = run_team(ws.db, team_id=ws.team_id)
+    assert (report.kind, report.accounts_scored) == ("incremental", 1)
+    assert ws.get("/accounts/crm-1").json()["data"]["rtp_journey_stage"] == "Customer"
+
+
+def activity(n, kind, days_ago, **extra):
+    return {
+        "externalActivityId": f"a{n}",
+        "activityType": kind,
+        "occurredAt": on(days_ago),
+        "domain": "acme.com",
+        "ownerEmail": "rep@example.com",
+        "contacts": [{"email": f"buyer{n}@acme.com"}],
+        **extra,
+    }
+
+
+def test_sales_activities_count_as_the_sales_source(ws):
+    ws.push(account(1, domain="acme.com"))
+    body = {
+        "activities": [
+            activity(1, "email", 1, direction="outbound"),
+            activity(2, "call", 2, direction="outbound", durationMinutes=12, outcome="Connected"),
+            activity(3, "email", 3, direction="inbound"),
+        ]
+    }
+    assert ws.post("/sales-activities", body).status_code == 200
+    run_team(ws.db, team_id=ws.team_id)
+    data = ws.get("/accounts/crm-1/score").json()["data"]
+    sales = next(s for s in data["sources"] if s["source"] == "sales")
+    assert set(sales["buckets"]) == {"outbound_email", "connected_call", "inbound"}
+    assert sales["score"] > 0
+    assert data["stage"]["name"] == "Consideration"  # an inbound touch in the last 14 days
+    assert "inbound" in data["stage"]["reason"]
+
+
+def test_activity_stages_move_down_only_after_holding_seven_days(ws):
+    ws.push(account(1, domain="acme.com"))
+    signal = {"source": "g2", "domain": "acme.com", "type": "pricing", "occurredAt": on(0)}
+    assert ws.post("/signals", {"signals": [signal]}).status_code == 200
+    run_team(ws.db, team_id=ws.team_id, as_of=TODAY)
+    assert ws.get("/accounts/crm-1").json()["data"]["rtp_journey_stage"] == "Consideration"
+
+    def stage_on(day):
+        report = run_team(ws.db, team_id=ws.team_id, as_of=day)
+        assert report.status == "succeeded", report.errors
+        return ws.get("/accounts/crm-1").json()["data"]["rtp_journey_stage"]
+
+    # From day 14 the pricing view no longer qualifies for Consideration; Aware must hold 7 days.
+    assert stage_on(TODAY + 14) == "Consideration"
+    assert stage_on(TODAY + 20) == "Consideration"
+    assert stage_on(TODAY + 21) == "Aware"
+    with ws.db.transaction() as session:
+        reason = session.scalars(
+            select(StageTransition.reason)
+            .where(StageTransition.team_id == ws.team_id)
+            .order_by(StageTransition.id.desc())
+        ).first()
+    assert reason.endswith("Aware held for 7 days")

@@ -150,3 +150,15 @@ def linked_account_ids(session: Session, deal_pks: Collection[int]) -> set[int]:
         )
     )
     return {row[0] for row in rows}
+
+
+def in_stage(session: Session, *, team_id: int, pipeline_id: str, stage_id: str) -> list[int]:
+    """Deals whose category follows this stage: same pipeline, or no pipeline given."""
+    rows = session.execute(
+        select(_DEALS.c.id).where(
+            _DEALS.c.team_id == team_id,
+            _DEALS.c.stage_id == stage_id,
+            or_(_DEALS.c.pipeline_id == pipeline_id, _DEALS.c.pipeline_id.is_(None)),
+        )
+    )
+    return [row[0] for row in rows]

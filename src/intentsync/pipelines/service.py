@@ -2,6 +2,8 @@
 
 from sqlalchemy.orm import Session
 
+from intentsync.accounts import repository as accounts_repository
+from intentsync.deals import repository as deals_repository
 from intentsync.kit.errors import BadRequest, Conflict, NotFound
 from intentsync.pipelines import repository
 from intentsync.pipelines.categories import category_for_label
@@ -96,13 +98,22 @@ def list_pipelines(session: Session, *, team_id: int) -> list[PipelineOut]:
 def set_stage_category(
     session: Session, *, team_id: int, pipeline_id: str, stage_id: str, category: str
 ) -> StageOut:
-    change_stamp(session, team_id=team_id)
+    stamp = change_stamp(session, team_id=team_id)
     stage = repository.find_stage(
         session, team_id=team_id, pipeline_id=pipeline_id, stage_id=stage_id
     )
     if stage is None:
         raise NotFound(f"Stage '{stage_id}' of pipeline '{pipeline_id}' not found")
-    repository.set_category(session, stage_pk=stage.id, category=category)
+    if stage.category != category:
+        repository.set_category(session, stage_pk=stage.id, category=category)
+        # Deals show their category and stages follow it: both move on.
+        deal_pks = deals_repository.in_stage(
+            session, team_id=team_id, pipeline_id=pipeline_id, stage_id=stage_id
+        )
+        deals_repository.touch(session, deal_pks, at_ms=stamp)
+        accounts_repository.mark_inputs_changed(
+            session, deals_repository.linked_account_ids(session, deal_pks), at_ms=stamp
+        )
     return StageOut(stage_id=stage.stage_id, stage_label=stage.label, category=category)
 
 
