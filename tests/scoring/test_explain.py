@@ -155,3 +155,13 @@ def test_an_external_id_ending_in_score_is_still_readable(ws):
     response = ws.get("/accounts/team/score")
     assert response.status_code == 200, response.text
     assert response.json()["data"]["externalId"] == "team/score"
+
+
+def test_the_explanation_matches_its_documented_model(ws):
+    from intentsync.scoring.schemas import ScoreExplanation
+
+    ws.push(account(1, domain="acme.com"))
+    ws.post("/signals", {"signals": worked_example("acme.com")})
+    run_team(ws.db, team_id=ws.team_id, as_of=(AS_OF - EPOCH).days)
+    data = ws.get("/accounts/crm-1/score").json()["data"]
+    assert ScoreExplanation.model_validate(data).model_dump() == data

@@ -1,7 +1,5 @@
 """HTTP for score explanations."""
 
-from typing import Any
-
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
@@ -13,6 +11,7 @@ from intentsync.kit.responses import envelope
 from intentsync.kit.routing import api_router, get_principal, get_session
 from intentsync.kit.schemas import Envelope
 from intentsync.scoring.explain import explain
+from intentsync.scoring.schemas import ScoreExplanation
 
 router = api_router("scores")
 ext_router = api_router("scores")
@@ -25,7 +24,7 @@ SUMMARY = (
 
 @router.get(
     "/accounts/{external_id:path}/score",
-    response_model=Envelope[dict[str, Any]],
+    response_model=Envelope[ScoreExplanation],
     summary=SUMMARY,
 )
 def explain_by_external_id(
@@ -52,7 +51,7 @@ def explain_by_external_id(
 
 @ext_router.get(
     "/accounts/{rtp_aid}/score",
-    response_model=Envelope[dict[str, Any]],
+    response_model=Envelope[ScoreExplanation],
     summary=SUMMARY,
 )
 def explain_by_rtp_aid(
