@@ -233,3 +233,8 @@ def test_a_discovered_account_picks_up_a_deal_that_named_its_domain(ws):
     data = send(ws, sig(domain="hooli.com", key="h"))
     deals = ws.get("/deals").json()["data"]["data"]
     assert deals[0]["associatedAccounts"][0]["rtp_aid"] == data["results"][0]["rtp_aid"]
+
+
+def test_ignored_page_views_do_not_count_their_visitor(ws):
+    send(ws, sig("website", type_="ignored", attributes={"pageViewId": "x", "visitorId": "v9"}))
+    assert daily(ws, "acme.com") == [("website", "ignored", 20777, "", 1.0, 0.0)]

@@ -171,7 +171,9 @@ def _daily_rows(team_id: int, stored: list[tuple[_Checked, int]]) -> list[dict[s
         slot = totals[(account_id, source, item.signal.type, day, item.detail)]
         slot[0] += item.quantity
         slot[1] = max(slot[1], item.value)
-        visitor = _text_attribute(item.signal, "visitorId") if source == "website" else None
+        # Job seekers and logins on ignored pages are not buying-interest visitors.
+        counts_visitor = source == "website" and item.signal.type != "ignored"
+        visitor = _text_attribute(item.signal, "visitorId") if counts_visitor else None
         if visitor:
             totals[(account_id, source, "visitor", day, visitor)][0] += 1
     return [

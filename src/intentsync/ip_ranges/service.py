@@ -1,0 +1,91 @@
+"""IP-range rules: imports upsert on the block, lookups pick the narrowest block."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from intentsync.ip_ranges import repository
+from intentsync.ip_ranges.parsing import ParsedRange, address_key, covering_starts, to_hex
+from intentsync.kit.errors import NotFound
+from intentsync.teams import repository as teams_repository
+
+
+@dataclass(frozen=True, slots=True)
+class ImportCounts:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __add__(self, other: "ImportCounts") -> "ImportCounts":
+        return ImportCounts(
+            self.added + other.added,
+            self.updated + other.updated,
+            self.unchanged + other.unchanged,
+        )
+
+
+def require_team(session: Session, *, team_id: int) -> None:
+    """Fail before reading a long file rather than on its first write."""
+    if teams_repository.get_team(session, team_id) is None:
+        raise NotFound(f"No team with id {team_id}")
+
+
+def import_ranges(session: Session, *, team_id: int, ranges: Sequence[ParsedRange]) -> ImportCounts:
+    """Store new blocks, update the domain or kind of known ones; the last row for a block wins."""
+    latest = {(r.version, r.start_int, r.end_int): r for r in ranges}
+    counts = ImportCounts()
+    for version in (4, 6):
+        batch = [r for (v, _, _), r in latest.items() if v == version]
+        if not batch:
+            continue
+        stored = {
+            (start, end): (domain, kind)
+            for start, end, domain, kind in repository.starting_at(
+                session, team_id=team_id, version=version, starts={r.start_int for r in batch}
+            )
+        }
+        changed = [r for r in batch if stored.get((r.start_int, r.end_int)) != (r.domain, r.kind)]
+        added = sum(1 for r in changed if (r.start_int, r.end_int) not in stored)
+        counts += ImportCounts(added, len(changed) - added, len(batch) - len(changed))
+        repository.upsert(
+            session,
+            [
+                {
+                    "team_id": team_id,
+                    "version": r.version,
+                    "start_int": r.start_int,
+                    "end_int": r.end_int,
+                    "cidr": r.cidr,
+                    "domain": r.domain,
+                    "kind": r.kind,
+                }
+                for r in changed
+            ],
+        )
+    return counts
+
+
+def resolve_ip(session: Session, *, team_id: int, ip: str) -> tuple[str, str] | None:
+    """(domain, kind) of the narrowest imported block holding this address, if any."""
+    key = address_key(ip)
+    if key is None:
+        return None
+    version, value = key
+    target = to_hex(value)
+    starts = {to_hex(start) for start in covering_starts(version, value)}
+    candidates = [
+        (int(end, 16) - int(start, 16), domain, kind)
+        for start, end, domain, kind in repository.starting_at(
+            session, team_id=team_id, version=version, starts=starts
+        )
+        if end >= target
+    ]
+    if not candidates:
+        return None
+    _, domain, kind = min(candidates)
+    return domain, kind
+
+
+def count_ranges(session: Session, *, team_id: int) -> int:
+    return repository.count(session, team_id=team_id)
