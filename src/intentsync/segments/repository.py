@@ -1,13 +1,14 @@
 """SQL for segments and their members."""
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from intentsync.db.dialect import insert_ignore
-from intentsync.db.models import Segment, SegmentMember
+from intentsync.db.models import Account, Segment, SegmentMember
 from intentsync.db.paging import one_page
 from intentsync.kit.pagination import PageRequest
 
@@ -60,3 +61,78 @@ def memberships(session: Session, account_ids: Sequence[int]) -> dict[int, list[
     for account_id, segment_id, name in rows:
         found[account_id].append((segment_id, name))
     return found
+
+
+_CHUNK = 5000  # bound parameters per statement stay far below SQLite's and PostgreSQL's limits
+
+
+def chunks(ids: Collection[int]) -> Iterator[list[int]]:
+    """Sorted slices small enough for one IN list."""
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), _CHUNK):
+        yield ordered[start : start + _CHUNK]
+
+
+def dynamic_to_refresh(
+    session: Session, *, team_id: int, segment_pks: Collection[int] | None = None
+) -> list[tuple[int, dict[str, Any] | None]]:
+    """(key, rules) of the team's dynamic segments that are not archived, oldest first."""
+    query = select(Segment.id, Segment.rules).where(
+        Segment.team_id == team_id, Segment.type == "dynamic", Segment.status != "archived"
+    )
+    if segment_pks is not None:
+        if not segment_pks:
+            return []
+        query = query.where(Segment.id.in_(list(segment_pks)))
+    return [(pk, rules) for pk, rules in session.execute(query.order_by(Segment.id))]
+
+
+def member_ids(
+    session: Session, *, segment_pk: int, account_ids: Collection[int] | None = None
+) -> set[int]:
+    """Members of a segment, or those of the given accounts that are members."""
+    query = select(SegmentMember.account_id).where(SegmentMember.segment_pk == segment_pk)
+    if account_ids is None:
+        return set(session.scalars(query))
+    found: set[int] = set()
+    for part in chunks(account_ids):
+        found.update(session.scalars(query.where(SegmentMember.account_id.in_(part))))
+    return found
+
+
+def remove_members(session: Session, *, segment_pk: int, account_ids: Collection[int]) -> None:
+    for part in chunks(account_ids):
+        session.execute(
+            delete(SegmentMember).where(
+                SegmentMember.segment_pk == segment_pk, SegmentMember.account_id.in_(part)
+            )
+        )
+
+
+def mark_members_changed(session: Session, *, segment_pk: int, at_ms: int) -> None:
+    """Stamp every member account, so a renamed or (un)archived segment reaches the delta."""
+    members = select(SegmentMember.account_id).where(SegmentMember.segment_pk == segment_pk)
+    session.execute(update(Account).where(Account.id.in_(members)).values(changed_ms=at_ms))
+
+
+def summaries(session: Session, *, team_id: int) -> list[tuple[str, str, str, str, int]]:
+    """(segmentId, name, type, status, member count) of every segment, oldest first."""
+    counts = (
+        select(SegmentMember.segment_pk, func.count().label("members"))
+        .where(SegmentMember.team_id == team_id)
+        .group_by(SegmentMember.segment_pk)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            Segment.segment_id,
+            Segment.name,
+            Segment.type,
+            Segment.status,
+            func.coalesce(counts.c.members, 0),
+        )
+        .outerjoin(counts, counts.c.segment_pk == Segment.id)
+        .where(Segment.team_id == team_id)
+        .order_by(Segment.id)
+    )
+    return [(r[0], r[1], r[2], r[3], int(r[4])) for r in rows]
