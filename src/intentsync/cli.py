@@ -4,15 +4,24 @@ Each command prints its result as the last line on stdout so scripts can capture
 progress and errors go to stderr.
 """
 
+import json
+import sys
 from collections.abc import Callable
-from typing import Annotated, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
 
 from intentsync.config import get_settings
 from intentsync.db.engine import Database
-from intentsync.kit.errors import AppError
+from intentsync.ip_ranges.cli import ip_ranges_app
+from intentsync.kit.errors import AppError, BadRequest
+from intentsync.scoring.cli import score_app
+from intentsync.signals.cli import signals_app
+from intentsync.tracking.cli import tracking_app
 
 T = TypeVar("T")
 
@@ -29,6 +38,10 @@ app.add_typer(key_app, name="key")
 app.add_typer(segment_app, name="segment")
 app.add_typer(db_app, name="db")
 app.add_typer(pipeline_app, name="pipeline")
+app.add_typer(signals_app, name="signals")
+app.add_typer(tracking_app, name="tracking")
+app.add_typer(ip_ranges_app, name="ip-ranges")
+app.add_typer(score_app, name="score")
 
 err = Console(stderr=True)
 
@@ -45,7 +58,7 @@ def _run(work: Callable[[Database], T]) -> T:
     try:
         return work(db)
     except AppError as exc:
-        err.print(f"[red]error:[/red] {exc.custom_message}")
+        err.print(f"[red]error:[/red] {escape(exc.custom_message)}", soft_wrap=True)
         raise typer.Exit(1) from None
     finally:
         db.dispose()
@@ -92,23 +105,156 @@ def key_generate(email: Annotated[str, typer.Option("--email", help="User email"
     typer.echo(key)
 
 
+TeamOption = Annotated[int, typer.Option("--team", help="Team id")]
+SegmentOption = Annotated[str, typer.Option("--segment", help="segmentId")]
+RulesOption = Annotated[
+    str | None,
+    typer.Option("--rules", help="JSON file with the dynamic segment's rules ('-' reads stdin)"),
+]
+
+
+def _read_rules(path: str) -> Any:
+    """The rules document in a file; unreadable files and bad JSON are refused with where."""
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"cannot read rules file '{path}': {exc}") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadRequest(
+            f"rules file '{path}' is not valid JSON: {exc.msg} at line {exc.lineno}, "
+            f"column {exc.colno}"
+        ) from None
+    if doc is None:
+        raise BadRequest(f"rules file '{path}' holds null; expected a rule object")
+    return doc
+
+
 @segment_app.command("create")
 def segment_create(
-    team: Annotated[int, typer.Option("--team", help="Team id")],
+    team: TeamOption,
     name: Annotated[str, typer.Option("--name", help="Segment name")],
     type_: Annotated[str, typer.Option("--type", help="static or dynamic")] = "static",
     status: Annotated[str, typer.Option("--status", help="active, draft or archived")] = "active",
+    rules: RulesOption = None,
 ) -> None:
-    """Create a segment and print its segmentId."""
+    """Create a segment (a dynamic one with --rules) and print its segmentId."""
     from intentsync.segments.service import create_segment
 
     def work(db: Database) -> str:
+        if type_ == "dynamic" and rules is None:
+            raise BadRequest("a dynamic segment needs --rules FILE.json")
+        if type_ == "static" and rules is not None:
+            raise BadRequest("--rules applies only to dynamic segments")
+        doc = _read_rules(rules) if rules is not None else None
         with db.transaction() as session:
             return create_segment(
-                session, team_id=team, name=name, type_=type_, status=status
+                session, team_id=team, name=name, type_=type_, status=status, rules=doc
             ).segment_id
 
     typer.echo(_run(work))
+
+
+@segment_app.command("update")
+def segment_update(
+    team: TeamOption,
+    segment: SegmentOption,
+    name: Annotated[str | None, typer.Option("--name", help="New name")] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="active, draft or archived")
+    ] = None,
+    rules: RulesOption = None,
+) -> None:
+    """Rename a segment, change its status or replace its rules; print its segmentId."""
+    from intentsync.segments.service import update_segment
+
+    def work(db: Database) -> str:
+        doc = _read_rules(rules) if rules is not None else None
+        with db.transaction() as session:
+            return update_segment(
+                session, team_id=team, segment_id=segment, name=name, status=status, rules=doc
+            ).segment_id
+
+    typer.echo(_run(work))
+
+
+AccountsArgument = Annotated[
+    list[str], typer.Argument(help="Accounts by externalId or domain", show_default=False)
+]
+
+
+def _change_members(team: int, segment: str, accounts: list[str], *, remove: bool) -> None:
+    from intentsync.segments.service import change_members
+
+    def work(db: Database) -> int:
+        with db.transaction() as session:
+            return change_members(
+                session, team_id=team, segment_id=segment, accounts=accounts, remove=remove
+            )
+
+    typer.echo(_run(work))
+
+
+@segment_app.command("add")
+def segment_add(team: TeamOption, segment: SegmentOption, accounts: AccountsArgument) -> None:
+    """Add accounts to a static segment; print how many joined."""
+    _change_members(team, segment, accounts, remove=False)
+
+
+@segment_app.command("remove")
+def segment_remove(team: TeamOption, segment: SegmentOption, accounts: AccountsArgument) -> None:
+    """Remove accounts from a static segment; print how many left."""
+    _change_members(team, segment, accounts, remove=True)
+
+
+@segment_app.command("refresh")
+def segment_refresh(
+    team: TeamOption,
+    segment: Annotated[
+        str | None, typer.Option("--segment", help="One dynamic segment (default: all)")
+    ] = None,
+) -> None:
+    """Re-evaluate dynamic segments now; print how many accounts joined or left one."""
+    from intentsync.segments.service import refresh
+
+    def work(db: Database) -> int:
+        with db.transaction() as session:
+            return refresh(session, team_id=team, segment_id=segment)
+
+    typer.echo(_run(work))
+
+
+@segment_app.command("list")
+def segment_list(team: TeamOption) -> None:
+    """Show the team's segments as a table; the last line counts them."""
+    from intentsync.segments.service import summaries
+
+    def work(db: Database) -> list[tuple[str, str, str, str, int]]:
+        with db.transaction(write=False) as session:
+            return summaries(session, team_id=team)
+
+    rows = _run(work)
+    table = Table("segmentId", "name", "type", "status", "members")
+    for segment_id, name, type_, status, members in rows:
+        table.add_row(segment_id, name, type_, status, str(members))
+    Console().print(table)
+    typer.echo(f"{len(rows)} segment(s)")
+
+
+@segment_app.command("show")
+def segment_show(team: TeamOption, segment: SegmentOption) -> None:
+    """Describe a segment on stderr and print its rules as one line of JSON (null if static)."""
+    from intentsync.segments.service import get_segment
+
+    def work(db: Database) -> tuple[str, str, str, Any]:
+        with db.transaction(write=False) as session:
+            found = get_segment(session, team_id=team, segment_id=segment)
+            return found.name, found.type, found.status, found.rules
+
+    name, type_, status, rules = _run(work)
+    err.print(f"{segment}: {name} ({type_}, {status})", markup=False, highlight=False)
+    typer.echo(json.dumps(rules))
 
 
 @pipeline_app.command("stage-category")
@@ -196,6 +342,35 @@ def serve(
         workers=workers or settings.workers,
         log_level=settings.log_level.lower(),
     )
+
+
+@app.command("worker")
+def worker(
+    interval: Annotated[
+        int | None, typer.Option("--interval", help="Seconds between rounds (default: setting)")
+    ] = None,
+) -> None:
+    """Run only the scoring scheduler, for deployments that score apart from the API."""
+    import signal
+    import threading
+
+    from intentsync.scheduler import ScoringScheduler
+
+    settings = get_settings()
+    db = Database(settings.database_url, pool_size=2)
+    seconds = interval if interval is not None else settings.scoring_interval or 3600
+    scheduler = ScoringScheduler(db, interval_seconds=seconds, first_delay=0)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    err.print(f"Scoring every team every {seconds}s; Ctrl+C stops.")
+    scheduler.start()
+    try:
+        done.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.stop()
+        db.dispose()
 
 
 def main() -> None:

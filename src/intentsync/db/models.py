@@ -327,9 +327,7 @@ class SignalEvent(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
-    account_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("accounts.id", ondelete="CASCADE")
-    )
+    account_id: Mapped[int] = mapped_column(BigId, ForeignKey("accounts.id", ondelete="CASCADE"))
     source: Mapped[str] = mapped_column(String(16))
     type: Mapped[str] = mapped_column(String(32))
     natural_key: Mapped[str] = mapped_column(String(700))
@@ -446,9 +444,7 @@ class StageTransition(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
-    account_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("accounts.id", ondelete="CASCADE")
-    )
+    account_id: Mapped[int] = mapped_column(BigId, ForeignKey("accounts.id", ondelete="CASCADE"))
     from_stage: Mapped[str] = mapped_column(String(64))
     to_stage: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from intentsync.config import get_settings
@@ -25,7 +26,7 @@ def _database() -> Database:
 
 
 def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}")
+    err.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
     return typer.Exit(1)
 
 
@@ -58,7 +59,7 @@ def score_run(
         )
         err.print(line)
         for problem in r.errors:
-            err.print(f"  [yellow]{problem}[/yellow]")
+            err.print(f"  [yellow]{escape(problem)}[/yellow]", soft_wrap=True)
     scored = sum(r.accounts_scored for r in reports)
     changed = sum(r.accounts_changed for r in reports)
     typer.echo(f"scored {scored} accounts, {changed} changed")

@@ -404,5 +404,3 @@ def run_all(db: Database, *, full: bool = False, as_of: int | None = None) -> li
     with db.transaction(write=False) as session:
         teams = repository.team_ids(session)
     return [run_team(db, team_id=team_id, full=full, as_of=as_of) for team_id in teams]
-
-

@@ -1,0 +1,1 @@
+"""CSV importers for intent exports (Bombora, G2, LinkedIn): pure parsers and a chunked run."""
