@@ -1,3 +1,6 @@
+"""`python -m intentsync`; guarded so spawned scoring workers do not re-run the CLI."""
+
 from intentsync.cli import main
 
-main()
+if __name__ == "__main__":
+    main()

@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 db,
                 interval_seconds=settings.scoring_interval,
                 first_delay=settings.scoring_first_delay,
+                processes=settings.scoring_processes or None,
             )
             scheduler.start()
         try:

@@ -359,7 +359,12 @@ def worker(
     settings = get_settings()
     db = Database(settings.database_url, pool_size=2)
     seconds = interval if interval is not None else settings.scoring_interval or 3600
-    scheduler = ScoringScheduler(db, interval_seconds=seconds, first_delay=0)
+    scheduler = ScoringScheduler(
+        db,
+        interval_seconds=seconds,
+        first_delay=0,
+        processes=settings.scoring_processes or None,
+    )
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     err.print(f"Scoring every team every {seconds}s; Ctrl+C stops.")

@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     scoring_interval: int = Field(default=3600, ge=0)
     # Seconds after start before the first scheduled round, so startup stays quick.
     scoring_first_delay: int = Field(default=30, ge=0)
+    # Worker processes computing a scoring run; 0 means one per core (up to 8).
+    scoring_processes: int = Field(default=0, ge=0, le=64)
 
 
 @lru_cache(maxsize=1)

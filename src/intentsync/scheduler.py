@@ -12,8 +12,16 @@ log = logging.getLogger("intentsync.scheduler")
 class ScoringScheduler:
     """A daemon thread that scores every team now and then every interval."""
 
-    def __init__(self, db: Database, *, interval_seconds: float, first_delay: float) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        interval_seconds: float,
+        first_delay: float,
+        processes: int | None = None,
+    ) -> None:
         self.db = db
+        self.processes = processes
         self.interval = interval_seconds
         self.first_delay = first_delay
         self.runs = 0
@@ -31,7 +39,7 @@ class ScoringScheduler:
     def tick(self) -> None:
         """One round over all teams; a failure is logged and the schedule goes on."""
         try:
-            for report in run_all(self.db):
+            for report in run_all(self.db, processes=self.processes):
                 if report.status == "failed":
                     log.warning("scoring team %s failed: %s", report.team_id, report.errors)
         except Exception:

@@ -299,3 +299,24 @@ def test_activity_stages_move_down_only_after_holding_seven_days(ws):
             .order_by(StageTransition.id.desc())
         ).first()
     assert reason.endswith("Aware held for 7 days")
+
+
+def test_worker_processes_score_exactly_as_the_parent_does(ws):
+    ws.push(*[account(n) for n in range(1, 13)])
+    signals = [
+        {"source": "g2", "domain": f"company{n}.com", "type": "compare", "occurredAt": on(n % 5)}
+        for n in range(1, 13)
+    ]
+    send(ws, signals)
+    parallel = run_team(ws.db, team_id=ws.team_id, full=True, processes=2, chunk_size=5)
+    assert parallel.status == "succeeded", parallel.errors
+    assert parallel.processes == 2
+    assert (parallel.accounts_scored, parallel.accounts_changed) == (12, 12)
+    scored = ws.get("/accounts", params={"limit": 100}).json()["data"]["data"]
+    with ws.db.transaction() as session:
+        change_setting(session, team_id=ws.team_id, path="weights.g2", raw="21")
+        change_setting(session, team_id=ws.team_id, path="weights.g2", raw="20")
+    alone = run_team(ws.db, team_id=ws.team_id, full=True, processes=1, chunk_size=5)
+    assert alone.processes == 1
+    assert (alone.accounts_scored, alone.accounts_changed) == (12, 0)
+    assert ws.get("/accounts", params={"limit": 100}).json()["data"]["data"] == scored

@@ -15,7 +15,7 @@ def insert_ignore(
     dialect = session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
     stmt = module.insert(model).on_conflict_do_nothing(index_elements=index_elements)
-    session.execute(stmt, list(rows))
+    session.connection().execute(stmt, list(rows))  # Core: no ORM bulk bookkeeping
 
 
 def upsert_accumulate(
@@ -38,7 +38,7 @@ def upsert_accumulate(
     values = {c: table.c[c] + stmt.excluded[c] for c in add}
     values.update({c: larger(table.c[c], stmt.excluded[c]) for c in keep_max})
     stmt = stmt.on_conflict_do_update(index_elements=index_elements, set_=values)
-    session.execute(stmt, list(rows))
+    session.connection().execute(stmt, list(rows))  # Core: no ORM bulk bookkeeping
 
 
 def upsert_replace(
@@ -58,4 +58,4 @@ def upsert_replace(
     stmt = stmt.on_conflict_do_update(
         index_elements=index_elements, set_={c: stmt.excluded[c] for c in update}
     )
-    session.execute(stmt, list(rows))
+    session.connection().execute(stmt, list(rows))  # Core: no ORM bulk bookkeeping

@@ -347,6 +347,8 @@ class SignalDaily(Base):
     """
 
     __tablename__ = "signal_daily"
+    # On SQLite the key is the table: a run reads an account's rows in one sequential range.
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012  (SQLAlchemy reads it once)
 
     # The key leads with team and account so a run streams a team in account order.
     team_id: Mapped[int] = mapped_column(

@@ -36,20 +36,25 @@ def score_run(
         int | None, typer.Option("--team", help="Team id (default: every team)")
     ] = None,
     full: Annotated[bool, typer.Option("--full", help="Re-score every account")] = False,
+    processes: Annotated[
+        int | None,
+        typer.Option("--processes", min=1, max=64, help="Worker processes (default: setting)"),
+    ] = None,
 ) -> None:
     """Score now; prints one line per team, the last one a total."""
     from intentsync.scoring import repository
     from intentsync.scoring.job import run_all, run_team
 
+    workers = processes or get_settings().scoring_processes or None
     db = _database()
     try:
         if team is not None:
             with db.transaction(write=False) as session:
                 if not repository.team_exists(session, team):
                     raise _fail(f"No team with id {team}")
-            reports = [run_team(db, team_id=team, full=full)]
+            reports = [run_team(db, team_id=team, full=full, processes=workers)]
         else:
-            reports = run_all(db, full=full)
+            reports = run_all(db, full=full, processes=workers)
     finally:
         db.dispose()
     for r in reports:

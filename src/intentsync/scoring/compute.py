@@ -4,6 +4,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from intentsync.scoring.config import SOURCES, ScoringConfig
 
@@ -24,9 +25,8 @@ _Rule = tuple[str, tuple[str, str], float, _Decay, int]
 _Earned = tuple[float, int, str, str, str, float, tuple[str, str] | None]
 
 
-@dataclass(frozen=True, slots=True)
-class DailySignal:
-    """One roll-up row as scoring reads it."""
+class DailySignal(NamedTuple):
+    """One roll-up row as scoring reads it; a tuple, as a run builds millions of them."""
 
     source: str
     type: str

@@ -131,17 +131,6 @@ def recent_runs(session: Session, *, team_id: int, limit: int) -> Sequence[Scori
     ).all()
 
 
-def accounts_after(
-    session: Session, *, team_id: int, after_id: int, limit: int
-) -> Sequence[AnyRow]:
-    return session.execute(
-        select(*ACCOUNT_COLUMNS)
-        .where(Account.team_id == team_id, Account.id > after_id)
-        .order_by(Account.id)
-        .limit(limit)
-    ).all()
-
-
 def accounts_by_ids(session: Session, *, team_id: int, ids: Collection[int]) -> Sequence[AnyRow]:
     return session.execute(
         select(*ACCOUNT_COLUMNS)
@@ -179,7 +168,12 @@ def daily_rows(
     )
     if ids:
         query = query.where(SignalDaily.account_id.in_(list(ids)))
-    return session.execute(query).all()
+    result = session.connection().execute(query)
+    try:
+        # Plain driver tuples: a run reads millions of these and every column is a native type.
+        return cast(Sequence[AnyRow], result.cursor.fetchall())
+    finally:
+        result.close()
 
 
 def sales_rows(
@@ -301,3 +295,18 @@ def account_for_explanation(
             Account.created_ms,
         ).where(Account.team_id == team_id, key)
     ).first()
+
+
+def all_account_ids(session: Session, *, team_id: int) -> list[int]:
+    rows = session.execute(
+        select(Account.id).where(Account.team_id == team_id).order_by(Account.id)
+    )
+    return [row[0] for row in rows]
+
+
+def accounts_between(session: Session, *, team_id: int, lo: int, hi: int) -> Sequence[AnyRow]:
+    return session.execute(
+        select(*ACCOUNT_COLUMNS)
+        .where(Account.team_id == team_id, Account.id >= lo, Account.id <= hi)
+        .order_by(Account.id)
+    ).all()

@@ -3,6 +3,7 @@
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from intentsync.journey.stages import JOURNEY_STAGES
 from intentsync.scoring.compute import AccountScore, DailySignal
@@ -56,6 +57,7 @@ class StageDecision:
     pending_since_day: int | None
 
 
+@lru_cache(maxsize=4096)
 def iso_day(day: int) -> str:
     """Reasons are read by people, so days are shown as dates."""
     return (_EPOCH + timedelta(days=day)).isoformat()

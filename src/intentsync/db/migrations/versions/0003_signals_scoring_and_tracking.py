@@ -207,6 +207,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "team_id", "account_id", "source", "type", "day", "detail", name=op.f("pk_signal_daily")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "signal_events",
