@@ -1,0 +1,1080 @@
+"""Show what intent scoring costs: signal ingest through the API, then full and incremental runs.
+
+The team gets --accounts accounts and --events signals spread over the last 90 days, skewed so
+a minority of accounts gets most of them. The first --http-events go through POST /signals on a
+live server (compared with a Core insert of the same rows); the rest are loaded in-process through
+the same service, or in bulk with Core when that would take too long. Then a full scoring run, an
+incremental run after 1% of accounts got new signals, and a no-op incremental run are timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import random
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import accumulate
+from pathlib import Path
+from typing import Any, NamedTuple, cast
+
+from _harness import (
+    ACCOUNTS_TABLE,
+    CRM,
+    Batches,
+    Bench,
+    BenchError,
+    Deadline,
+    add_common_arguments,
+    core_insert,
+    count_accounts,
+    exit_cleanly_on_sigterm,
+    make_team,
+    payloads,
+    print_table,
+    push_batches,
+    rate,
+    service_row,
+    team_clock,
+)
+from sqlalchemy import Table, bindparam, func, select, text, update
+from sqlalchemy import event as sa_event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+
+from intentsync.db.engine import Database
+from intentsync.db.models import SignalDaily, SignalEvent
+from intentsync.kit.clock import now_ms
+from intentsync.scoring.job import RunReport, run_team
+from intentsync.scoring.service import current_config
+from intentsync.signals.schemas import MAX_SIGNALS
+from intentsync.signals.service import NewSignal, ingest_signals
+from intentsync.signals.types import day_of, week_start
+from intentsync.teams.service import change_stamp
+
+EVENTS = cast(Table, SignalEvent.__table__)
+DAILY = cast(Table, SignalDaily.__table__)
+
+TARGET_FULL_SECONDS = 60.0
+TARGET_INCREMENTAL_SECONDS = 5.0
+HTTP_BATCH = MAX_SIGNALS  # 1,000 signals per request, the endpoint's maximum
+SERVICE_BATCH = 1_000  # signals per transaction on the in-process path, as one request
+BULK_BATCH = 100_000  # events per transaction on the Core bulk path
+PROGRESS_SECONDS = 10.0
+HTTP_SAMPLE = 200_000
+SPAN_DAYS = 90
+INCREMENTAL_SHARE = 0.01
+STRONG_DAYS = 7  # a demo/pricing signal this recent must give a non-zero score
+
+# Event mix and skew.
+SILENT_SHARE = 0.25  # accounts that get no signals at all
+ZIPF_S = 0.9  # weight of the account at rank r is 1 / (r + ZIPF_Q) ** ZIPF_S
+ZIPF_Q = 20
+SOURCE_CUTS = (("website", 0.55), ("linkedin", 0.77), ("g2", 0.90), ("bombora", 1.0))
+WWW_SHARE = 0.05  # sent as https://www.<domain>/..., which ingest cleans to the domain
+VISITORS_PER_ACCOUNT = 12
+KEY_TRIES = 4  # fresh (day, type, detail) draws before a daily-keyed signal becomes a page view
+
+
+def _table(*weighted: tuple[str, int]) -> tuple[str, ...]:
+    return tuple(name for name, weight in weighted for _ in range(weight))
+
+
+WEBSITE_TYPES = _table(
+    ("content", 45),
+    ("product", 25),
+    ("pricing", 12),
+    ("comparison", 8),
+    ("demo", 6),
+    ("ignored", 4),
+)
+WEBSITE_PATHS = {
+    "content": "/blog/intent-data",
+    "product": "/product",
+    "pricing": "/pricing",
+    "comparison": "/compare",
+    "demo": "/demo",
+    "ignored": "/careers",
+}
+G2_TYPES = _table(
+    ("category", 35), ("profile", 25), ("compare", 18), ("competitor", 12), ("pricing", 10)
+)
+G2_PRODUCTS = tuple(f"product-{n:02d}" for n in range(20))
+G2_QUANTITIES = (1, 1, 1, 1, 2, 2, 3, 5, 8)
+LINKEDIN_TYPES = _table(
+    ("impression", 60), ("click", 20), ("engagement", 15), ("lead_form", 3), ("conversion", 2)
+)
+LINKEDIN_QUANTITY_MAX = {"impression": 500, "click": 8, "engagement": 5}
+LINKEDIN_CAMPAIGNS = tuple(f"campaign-{n:02d}" for n in range(12))
+BOMBORA_TOPICS = tuple(f"topic-{n:02d}" for n in range(40))
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=(
+            "Load accounts and intent signals (a measured sample through POST "
+            f"{CRM}/signals on a live server vs a Core insert of the same rows), then time a "
+            "full scoring run and an incremental run after 1% of accounts got new signals. "
+            f"Targets (SQLite): full run <= {TARGET_FULL_SECONDS:.0f} s, incremental "
+            f"<= {TARGET_INCREMENTAL_SECONDS:.0f} s."
+        )
+    )
+    add_common_arguments(parser, accounts_help="accounts in the team")
+    parser.set_defaults(timeout=3600.0)
+    parser.add_argument(
+        "--events", type=int, default=5_000_000, help="signal events in all (default 5000000)"
+    )
+    parser.add_argument(
+        "--http-events",
+        type=int,
+        default=None,
+        help=(
+            "events of those pushed through the live server and timed "
+            f"(default {HTTP_SAMPLE:,}, at most a fifth of --events)"
+        ),
+    )
+    parser.add_argument("--clients", type=int, default=4, help="concurrent HTTP clients")
+    parser.add_argument(
+        "--load",
+        choices=("auto", "service", "core"),
+        default="auto",
+        help=(
+            "how the events after the HTTP sample are loaded: in-process through the ingest "
+            "service, Core bulk inserts of events and daily roll-ups, or the service until "
+            "it is projected to need more than --service-budget seconds, then Core (default)"
+        ),
+    )
+    parser.add_argument(
+        "--service-budget",
+        type=float,
+        default=600.0,
+        help="seconds the in-process load may take before --load auto switches to Core",
+    )
+    parser.add_argument("--seed", type=int, default=1, help="seed for the generated signals")
+    parser.add_argument(
+        "--analyze", action="store_true", help="run ANALYZE on the database before scoring"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="run the full scoring run under cProfile and print its top 15 cumulative entries",
+    )
+    parser.add_argument(
+        "--check-targets", action="store_true", help="exit 1 when a SQLite target is missed"
+    )
+    args = parser.parse_args(argv)
+    if min(args.accounts, args.events, args.clients) < 1:
+        parser.error("--accounts, --events and --clients must be positive")
+    if args.http_events is None:
+        args.http_events = min(HTTP_SAMPLE, args.events // 5)
+    if not 0 <= args.http_events <= args.events:
+        parser.error("--http-events must be between 0 and --events")
+    return args
+
+
+class Event(NamedTuple):
+    """One generated signal; `account` indexes the account list, `day` is the stored day."""
+
+    source: str
+    account: int
+    occurred_s: int
+    type: str
+    quantity: float
+    attributes: dict[str, Any]
+    day: int
+    www: bool = False
+
+
+def iso(seconds: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+
+
+@dataclass
+class Workload:
+    """A seeded stream of signals with what the database must hold once all are stored."""
+
+    accounts: int
+    seed: int
+    now_s: int
+    rng: random.Random = field(init=False)
+    active: list[int] = field(init=False)
+    cum_weights: list[float] = field(init=False)
+    sent: int = 0
+    fallbacks: int = 0
+    taken: set[tuple[Any, ...]] = field(default_factory=set)
+    per_account: list[int] = field(init=False)
+    last_day: list[int] = field(init=False)
+    strong: set[int] = field(default_factory=set)
+    as_of: int = field(init=False)
+    by_source: Counter[str] = field(default_factory=Counter)
+    # Expected roll-up totals: sum of quantity per (source, type), visitor rows included.
+    quantities: dict[tuple[str, str], float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+        order = list(range(self.accounts))
+        self.rng.shuffle(order)  # heavy accounts land all over the id range
+        silent = min(self.accounts - 1, int(self.accounts * SILENT_SHARE))
+        self.active = order[silent:]
+        self.cum_weights = list(
+            accumulate(1.0 / (rank + ZIPF_Q) ** ZIPF_S for rank in range(len(self.active)))
+        )
+        self.per_account = [0] * self.accounts
+        self.as_of = day_of(self.now_s * 1000)
+        self.last_day = [-1] * self.accounts
+
+    def take(self, count: int) -> list[Event]:
+        picks = self.rng.choices(self.active, cum_weights=self.cum_weights, k=count)
+        return [self._event(account) for account in picks]
+
+    def stream(self, count: int, size: int) -> Iterator[list[Event]]:
+        for start in range(0, count, size):
+            yield self.take(min(size, count - start))
+
+    def _when(self) -> tuple[int, int]:
+        occurred_s = self.now_s - int(self.rng.random() * SPAN_DAYS * 86_400)
+        return occurred_s, day_of(occurred_s * 1000)
+
+    def _event(self, account: int) -> Event:
+        rng = self.rng
+        roll = rng.random()
+        source = SOURCE_CUTS[-1][0]
+        for name, cut in SOURCE_CUTS:
+            if roll < cut:
+                source = name
+                break
+        event = None if source == "website" else self._daily_keyed(source, account)
+        if event is None:
+            if source != "website":
+                self.fallbacks += 1
+            event = self._page_view(account)
+        self._record(event)
+        return event
+
+    def _page_view(self, account: int) -> Event:
+        rng = self.rng
+        occurred_s, day = self._when()
+        kind = _pick(rng, WEBSITE_TYPES)
+        attributes = {
+            "pageViewId": f"pv-{self.sent:09d}",
+            "visitorId": f"v{account}-{int(rng.random() * VISITORS_PER_ACCOUNT)}",
+            "path": WEBSITE_PATHS[kind],
+        }
+        www = rng.random() < WWW_SHARE
+        return Event("website", account, occurred_s, kind, 1.0, attributes, day, www)
+
+    def _daily_keyed(self, source: str, account: int) -> Event | None:
+        """g2, LinkedIn and Bombora send one row per natural key; draw until the key is new."""
+        rng = self.rng
+        for _ in range(KEY_TRIES):
+            occurred_s, day = self._when()
+            attributes: dict[str, Any]
+            if source == "g2":
+                kind = _pick(rng, G2_TYPES)
+                detail = _pick(rng, G2_PRODUCTS)
+                quantity = float(_pick(rng, G2_QUANTITIES))
+                attributes = {"product": detail}
+            elif source == "linkedin":
+                kind = _pick(rng, LINKEDIN_TYPES)
+                detail = _pick(rng, LINKEDIN_CAMPAIGNS)
+                quantity = float(_linkedin_quantity(rng, kind))
+                attributes = {"campaign": detail}
+            else:
+                kind = "surge"
+                day = week_start(day)
+                detail = _pick(rng, BOMBORA_TOPICS)
+                quantity = 1.0
+                attributes = {"topic": detail, "compositeScore": 40 + int(rng.random() * 60)}
+            key = (source, account, day, kind, detail)
+            if key in self.taken:
+                continue
+            self.taken.add(key)
+            return Event(source, account, occurred_s, kind, quantity, attributes, day)
+        return None
+
+    def _record(self, event: Event) -> None:
+        self.sent += 1
+        account = event.account
+        self.per_account[account] += 1
+        self.last_day[account] = max(self.last_day[account], event.day)
+        self.by_source[event.source] += 1
+        slot = (event.source, event.type)
+        self.quantities[slot] = self.quantities.get(slot, 0.0) + event.quantity
+        if counts_visitor(event):
+            visitor = ("website", "visitor")
+            self.quantities[visitor] = self.quantities.get(visitor, 0.0) + 1.0
+        recent = self.as_of - event.day <= STRONG_DAYS
+        if recent and (
+            (event.source == "website" and event.type in ("demo", "pricing"))
+            or (event.source == "g2" and event.type == "pricing")
+        ):
+            self.strong.add(account)
+
+
+def _pick(rng: random.Random, items: Sequence[Any]) -> Any:
+    """rng.choice without its per-call overhead, which shows at 5,000,000 events."""
+    return items[int(rng.random() * len(items))]
+
+
+def _linkedin_quantity(rng: random.Random, kind: str) -> int:
+    top = LINKEDIN_QUANTITY_MAX.get(kind, 1)
+    return 1 + int(rng.random() * top)
+
+
+def wire(event: Event, domains: Sequence[str]) -> dict[str, Any]:
+    """The POST /signals item for an event."""
+    domain = domains[event.account]
+    item: dict[str, Any] = {
+        "source": event.source,
+        "domain": f"https://www.{domain}/" if event.www else domain,
+        "occurredAt": iso(event.occurred_s),
+        "type": event.type,
+        "attributes": event.attributes,
+    }
+    if event.source in ("g2", "linkedin"):
+        item["quantity"] = event.quantity
+    return item
+
+
+def new_signal(event: Event, domains: Sequence[str]) -> NewSignal:
+    """What the endpoint hands to ingest_signals for the same item."""
+    domain = domains[event.account]
+    return NewSignal(
+        source=event.source,
+        domain=f"https://www.{domain}/" if event.www else domain,
+        occurred_ms=event.occurred_s * 1000,
+        type=event.type,
+        quantity=event.quantity,
+        attributes=dict(event.attributes),
+    )
+
+
+def natural_key(event: Event, domain: str) -> str:
+    """signals.service's natural key, for the rows the Core paths write."""
+    attrs = event.attributes
+    if event.source == "bombora":
+        return f"{domain}|{attrs['topic']}|{event.day}"
+    if event.source == "g2":
+        return f"{domain}|{event.day}|{event.type}|{attrs['product']}"
+    if event.source == "linkedin":
+        return f"{domain}|{event.day}|{event.type}|{attrs['campaign']}"
+    return f"pv:{attrs['pageViewId']}"
+
+
+def event_row(
+    event: Event, *, team_id: int, account_id: int, domain: str, stamp: int
+) -> dict[str, Any]:
+    """The signal_events row signals.service inserts for a new signal."""
+    return {
+        "team_id": team_id,
+        "account_id": account_id,
+        "source": event.source,
+        "type": event.type,
+        "natural_key": natural_key(event, domain),
+        "occurred_ms": event.occurred_s * 1000,
+        "day": event.day,
+        "quantity": event.quantity,
+        "attributes": event.attributes,
+        "created_ms": stamp,
+    }
+
+
+DailyKey = tuple[int, str, str, int, str]
+
+
+def counts_visitor(event: Event) -> bool:
+    """The service rolls up a visitor row per page view, except on ignored pages."""
+    return event.source == "website" and event.type != "ignored"
+
+
+def fold(
+    pairs: Iterable[tuple[Event, int]], totals: dict[DailyKey, list[float]] | None = None
+) -> dict[DailyKey, list[float]]:
+    """signals.service's roll-up: quantity summed, value the max, a row per website visitor.
+
+    Mirrored rather than imported (it is private there); check_sample compares it with what
+    the server wrote for the HTTP sample, so a change in the service stops the run.
+    """
+    totals = {} if totals is None else totals
+    for event, account_id in pairs:
+        bombora = event.source == "bombora"
+        detail = event.attributes["topic"] if bombora else ""
+        value = float(event.attributes["compositeScore"]) if bombora else 0.0
+        key = (account_id, event.source, event.type, event.day, detail)
+        slot = totals.get(key)
+        if slot is None:
+            totals[key] = [event.quantity, value]
+        else:
+            slot[0] += event.quantity
+            slot[1] = max(slot[1], value)
+        if counts_visitor(event):
+            visitor = (account_id, "website", "visitor", event.day, event.attributes["visitorId"])
+            seen = totals.get(visitor)
+            if seen is None:
+                totals[visitor] = [1.0, 0.0]
+            else:
+                seen[0] += 1.0
+    return totals
+
+
+def daily_rows(team_id: int, totals: dict[DailyKey, list[float]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "team_id": team_id,
+            "account_id": account_id,
+            "source": source,
+            "type": type_,
+            "day": day,
+            "detail": detail,
+            "quantity": quantity,
+            "value": value,
+        }
+        for (account_id, source, type_, day, detail), (quantity, value) in totals.items()
+    ]
+
+
+def check_row_shape() -> None:
+    """Fail early if signal_events gained a column the Core rows would silently leave out."""
+    sample = Event("website", 0, 0, "demo", 1.0, {"pageViewId": "x", "visitorId": "v"}, 0)
+    columns = {c.name for c in EVENTS.columns} - {"id"}
+    got = set(event_row(sample, team_id=1, account_id=1, domain="a.example.com", stamp=0))
+    if got != columns:
+        raise BenchError(f"Core rows differ from signal_events: {got ^ columns}")
+    daily = set(daily_rows(1, {(1, "website", "demo", 0, ""): [1.0, 0.0]})[0])
+    if daily != {c.name for c in DAILY.columns}:
+        raise BenchError(
+            f"Core rows differ from signal_daily: {daily ^ {c.name for c in DAILY.columns}}"
+        )
+
+
+def account_ids(db: Database, team_id: int, domains: Sequence[str]) -> list[int]:
+    with db.transaction(write=False) as session:
+        rows = session.execute(
+            select(ACCOUNTS_TABLE.c.domain, ACCOUNTS_TABLE.c.id).where(
+                ACCOUNTS_TABLE.c.team_id == team_id
+            )
+        )
+        by_domain = {row[0]: row[1] for row in rows}
+    try:
+        return [by_domain[d] for d in domains]
+    except KeyError as exc:
+        raise BenchError(f"account {exc} was not loaded") from exc
+
+
+def load_accounts(url: str, team_id: int, count: int) -> list[str]:
+    """Accounts shaped exactly like the service writes them, in one Core insert."""
+    items = payloads(count)
+    stamp = team_clock(url, team_id)
+    core_insert(url, [[service_row(p, team_id=team_id, stamp=stamp) for p in items]])
+    stored = count_accounts(url, team_id)
+    if stored != count:
+        raise BenchError(f"loaded {stored} accounts, expected {count}")
+    return [p["domain"] for p in items]
+
+
+# ---------------------------------------------------------------- checks against the database
+
+
+def check_sample(
+    db: Database, team_id: int, sample: Sequence[Event], ids: Sequence[int], domains: Sequence[str]
+) -> None:
+    """The server stored every sample event and roll-up as the Core paths here would write it."""
+    want: dict[tuple[str, str], dict[str, Any]] = {}
+    for event in sample:
+        item = event_row(
+            event,
+            team_id=team_id,
+            account_id=ids[event.account],
+            domain=domains[event.account],
+            stamp=0,
+        )
+        want[(item["source"], item["natural_key"])] = item
+    columns = ("account_id", "type", "occurred_ms", "day", "quantity", "attributes")
+    with db.transaction(write=False) as session:
+        rows = session.execute(
+            select(EVENTS.c.source, EVENTS.c.natural_key, *(EVENTS.c[c] for c in columns)).where(
+                EVENTS.c.team_id == team_id
+            )
+        ).all()
+        daily = session.execute(
+            select(
+                DAILY.c.account_id,
+                DAILY.c.source,
+                DAILY.c.type,
+                DAILY.c.day,
+                DAILY.c.detail,
+                DAILY.c.quantity,
+                DAILY.c.value,
+            ).where(DAILY.c.team_id == team_id)
+        ).all()
+    if len(rows) != len(want):
+        raise BenchError(f"server stored {len(rows):,} events, expected {len(want):,}")
+    for row in rows:
+        expected = want.get((row[0], row[1]))
+        if expected is None:
+            raise BenchError(f"server stored an unexpected event {row[0]} {row[1]}")
+        got = dict(zip(columns, row[2:], strict=True))
+        diff = {k: (v, expected[k]) for k, v in got.items() if v != expected[k]}
+        if diff:
+            raise BenchError(f"event {row[1]} stored as (got, expected): {diff}")
+    totals = fold((e, ids[e.account]) for e in sample)
+    got_daily = {tuple(r[:5]): [r[5], r[6]] for r in daily}
+    if got_daily != totals:
+        missing = len(totals.keys() - got_daily.keys())
+        extra = len(got_daily.keys() - totals.keys())
+        differ = sum(1 for k in totals.keys() & got_daily.keys() if totals[k] != got_daily[k])
+        raise BenchError(
+            f"signal_daily differs from the roll-up of the sample: {missing} missing, "
+            f"{extra} unexpected, {differ} with other values"
+        )
+
+
+def stored_by_source(db: Database, team_id: int) -> dict[str, int]:
+    with db.transaction(write=False) as session:
+        rows = session.execute(
+            select(EVENTS.c.source, func.count())
+            .where(EVENTS.c.team_id == team_id)
+            .group_by(EVENTS.c.source)
+        )
+        return {row[0]: int(row[1]) for row in rows}
+
+
+def check_stored(db: Database, team_id: int, work: Workload, extra: Counter[str]) -> int:
+    """Events per source and roll-up quantity per (source, type) equal what was sent."""
+    got = stored_by_source(db, team_id)
+    want = dict(work.by_source + extra)
+    if got != want:
+        raise BenchError(f"stored events per source {got}, sent {want}")
+    with db.transaction(write=False) as session:
+        rows = session.execute(
+            select(DAILY.c.source, DAILY.c.type, func.sum(DAILY.c.quantity))
+            .where(DAILY.c.team_id == team_id)
+            .group_by(DAILY.c.source, DAILY.c.type)
+        ).all()
+    sums = {(r[0], r[1]): float(r[2]) for r in rows}
+    if set(sums) != set(work.quantities):
+        raise BenchError(
+            f"roll-up has (source, type) {sorted(sums)}, expected {sorted(work.quantities)}"
+        )
+    for key, expected in work.quantities.items():
+        if abs(sums[key] - expected) > 1e-6 * max(1.0, expected):
+            raise BenchError(f"roll-up quantity of {key} is {sums[key]}, expected {expected}")
+    return sum(got.values())
+
+
+@dataclass(frozen=True)
+class Scores:
+    score: dict[int, int]
+    stages: Counter[str]
+
+
+def read_scores(db: Database, team_id: int) -> Scores:
+    with db.transaction(write=False) as session:
+        rows = session.execute(
+            select(
+                ACCOUNTS_TABLE.c.id, ACCOUNTS_TABLE.c.account_score, ACCOUNTS_TABLE.c.journey_stage
+            ).where(ACCOUNTS_TABLE.c.team_id == team_id)
+        ).all()
+    return Scores({r[0]: int(r[1]) for r in rows}, Counter(r[2] for r in rows))
+
+
+def check_full(
+    report: RunReport, scores: Scores, work: Workload, ids: Sequence[int], horizon: int
+) -> None:
+    if report.status != "succeeded" or report.kind != "full":
+        raise BenchError(f"full run: {report.status} {report.kind} {report.errors[:3]}")
+    min_day = work.as_of - horizon
+    expected = sum(1 for day in work.last_day if day >= min_day)
+    if report.accounts_scored != expected:
+        raise BenchError(
+            f"full run scored {report.accounts_scored:,} accounts, expected {expected:,} "
+            f"(those with signals in the last {horizon} days)"
+        )
+    zero = [a for a in work.strong if scores.score[ids[a]] <= 0]
+    if zero:
+        raise BenchError(
+            f"{len(zero)} of {len(work.strong)} accounts with a demo/pricing signal in the last "
+            f"{STRONG_DAYS} days scored 0 (e.g. account id {ids[zero[0]]})"
+        )
+    silent = [a for a, n in enumerate(work.per_account) if n == 0 and scores.score[ids[a]] != 0]
+    if silent:
+        raise BenchError(f"{len(silent)} accounts without signals have a non-zero score")
+
+
+# ---------------------------------------------------------------- loading
+
+
+def baseline(
+    url: str, domains: Sequence[str], sample: Sequence[Event], deadline: Deadline
+) -> float:
+    """Accounts untimed; then timed: the sample's signal_events rows, one tx per 1,000 rows."""
+    team_id = make_team(url, "bench scoring baseline")
+    load_accounts(url, team_id, len(domains))
+    db = Database(url, pool_size=1)
+    try:
+        ids = account_ids(db, team_id, domains)
+        chunks: list[list[dict[str, Any]]] = []
+        for start in range(0, len(sample), HTTP_BATCH):
+            stamp = now_ms()
+            chunks.append(
+                [
+                    event_row(
+                        e,
+                        team_id=team_id,
+                        account_id=ids[e.account],
+                        domain=domains[e.account],
+                        stamp=stamp,
+                    )
+                    for e in sample[start : start + HTTP_BATCH]
+                ]
+            )
+        statement = EVENTS.insert()
+        deadline.check("baseline")
+        started = time.perf_counter()
+        for rows in chunks:
+            with db.transaction() as session:
+                session.connection().execute(statement, rows)
+        elapsed = time.perf_counter() - started
+        stored = sum(stored_by_source(db, team_id).values())
+        if stored != len(sample):
+            raise BenchError(f"baseline stored {stored:,} events, expected {len(sample):,}")
+        return elapsed
+    finally:
+        db.dispose()
+
+
+@dataclass
+class LoadReport:
+    service_events: int = 0
+    service_seconds: float = 0.0
+    core_events: int = 0
+    core_seconds: float = 0.0
+    wall_seconds: float = 0.0
+    switched_after: float | None = None
+
+    def path(self) -> str:
+        if self.core_events == 0:
+            return "in-process ingest_signals, 1,000 per tx"
+        if self.service_events == 0:
+            return f"Core bulk (events + daily roll-up), {BULK_BATCH:,} per tx"
+        return "in-process ingest_signals, then Core bulk for the rest"
+
+
+def ingest_chunk(
+    db: Database, team_id: int, events: Sequence[Event], domains: Sequence[str]
+) -> None:
+    with db.transaction() as session:
+        outcomes = ingest_signals(
+            session, team_id=team_id, signals=[new_signal(e, domains) for e in events]
+        )
+    bad = [o for o in outcomes if o.status != "created"]
+    if bad or len(outcomes) != len(events):
+        first = bad[0] if bad else None
+        raise BenchError(f"ingest: {len(bad)} of {len(events)} not created, e.g. {first}")
+
+
+def bulk_chunk(
+    db: Database, team_id: int, events: Sequence[Event], ids: Sequence[int], domains: Sequence[str]
+) -> None:
+    """One Core transaction: the events, their roll-up folded as the service does, inputs_ms."""
+    touched = {ids[e.account] for e in events}
+    bump = (
+        update(ACCOUNTS_TABLE)
+        .where(ACCOUNTS_TABLE.c.id == bindparam("pk"))
+        .values(inputs_ms=bindparam("stamp"))
+    )
+    ordered = sorted(events, key=lambda e: (e.account, e.day))  # index locality, same rows
+    totals = fold((e, ids[e.account]) for e in ordered)
+    with db.transaction() as session:
+        stamp = change_stamp(session, team_id=team_id)
+        connection = session.connection()
+        connection.execute(
+            EVENTS.insert(),
+            [
+                event_row(
+                    e,
+                    team_id=team_id,
+                    account_id=ids[e.account],
+                    domain=domains[e.account],
+                    stamp=stamp,
+                )
+                for e in ordered
+            ],
+        )
+        connection.execute(
+            daily_upsert(connection.dialect.name), daily_rows(team_id, dict(sorted(totals.items())))
+        )
+        connection.execute(bump, [{"pk": pk, "stamp": stamp} for pk in sorted(touched)])
+
+
+def daily_upsert(dialect: str) -> Any:
+    """signals.repository.add_to_daily on the table: quantities add, the value keeps its max."""
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    larger = func.greatest if dialect == "postgresql" else func.max
+    stmt = module.insert(DAILY)
+    return stmt.on_conflict_do_update(
+        index_elements=[c.name for c in DAILY.primary_key.columns],
+        set_={
+            "quantity": DAILY.c.quantity + stmt.excluded.quantity,
+            "value": larger(DAILY.c.value, stmt.excluded.value),
+        },
+    )
+
+
+def bulk_loader(url: str) -> Database:
+    """The Core path's own connection; on SQLite with a 256 MB page cache for the big indexes."""
+    loader = Database(url, pool_size=1)
+    if loader.engine.dialect.name == "sqlite":
+
+        @sa_event.listens_for(loader.engine, "connect")
+        def _cache(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA cache_size=-262144")
+            cursor.close()
+
+    return loader
+
+
+def load_rest(
+    args: argparse.Namespace,
+    bench: Bench,
+    db: Database,
+    team_id: int,
+    work: Workload,
+    ids: Sequence[int],
+    domains: Sequence[str],
+) -> LoadReport:
+    """Load the events after the sample, printing progress; auto mode may switch to Core."""
+    total = args.events - args.http_events
+    report = LoadReport()
+    mode = "core" if args.load == "core" else "service"
+    pending: list[Event] = []
+    started = last = time.perf_counter()
+    done = 0
+    loaders: list[Database] = []
+
+    def flush() -> None:
+        if pending:
+            if not loaders:
+                loaders.append(bulk_loader(db.url))
+            t0 = time.perf_counter()
+            bulk_chunk(loaders[0], team_id, pending, ids, domains)
+            report.core_seconds += time.perf_counter() - t0
+            report.core_events += len(pending)
+            pending.clear()
+
+    for chunk in work.stream(total, SERVICE_BATCH):
+        bench.deadline.check("loading events")
+        if mode == "service":
+            t0 = time.perf_counter()
+            ingest_chunk(db, team_id, chunk, domains)
+            report.service_seconds += time.perf_counter() - t0
+            report.service_events += len(chunk)
+        else:
+            pending.extend(chunk)
+            if len(pending) >= BULK_BATCH:
+                flush()
+        done += len(chunk)
+        now = time.perf_counter()
+        if now - last >= PROGRESS_SECONDS:
+            last = now
+            elapsed = now - started
+            print(
+                f"  {done:,}/{total:,} events in {elapsed:.0f} s ({mode}, "
+                f"{rate(done, elapsed)} overall)",
+                flush=True,
+            )
+            if args.load == "auto" and mode == "service" and elapsed >= 2 * PROGRESS_SECONDS:
+                projected = elapsed + (total - done) * elapsed / done
+                if projected > args.service_budget:
+                    mode = "core"
+                    report.switched_after = elapsed
+                    print(
+                        f"  in-process ingest projected at {projected:.0f} s for all "
+                        f"{total:,} events (> {args.service_budget:.0f} s): loading the other "
+                        f"{total - done:,} with Core bulk inserts of signal_events and "
+                        "signal_daily instead",
+                        flush=True,
+                    )
+    try:
+        flush()
+    finally:
+        for loader in loaders:
+            loader.dispose()
+    report.wall_seconds = time.perf_counter() - started
+    return report
+
+
+def add_incremental_signals(
+    db: Database, team_id: int, work: Workload, domains: Sequence[str]
+) -> tuple[list[int], Counter[str]]:
+    """A demo page view and a LinkedIn click today for 1% of accounts, through the service."""
+    rng = random.Random(work.seed + 1)
+    chosen = sorted(
+        rng.sample(range(work.accounts), max(1, round(work.accounts * INCREMENTAL_SHARE)))
+    )
+    events: list[Event] = []
+    for n, account in enumerate(chosen):
+        at = work.now_s - rng.randrange(3600)  # the run's day, whenever the runs happen
+        day = day_of(at * 1000)
+        view = {"pageViewId": f"pv-inc-{n:07d}", "visitorId": f"v{account}-new", "path": "/demo"}
+        events.append(Event("website", account, at, "demo", 1.0, view, day))
+        click = {"campaign": "campaign-incremental"}
+        events.append(Event("linkedin", account, at, "click", 1.0, click, day))
+    for start in range(0, len(events), SERVICE_BATCH):
+        ingest_chunk(db, team_id, events[start : start + SERVICE_BATCH], domains)
+    for event in events:
+        work.quantities[event.source, event.type] = (
+            work.quantities.get((event.source, event.type), 0.0) + event.quantity
+        )
+        if counts_visitor(event):
+            visitor = ("website", "visitor")
+            work.quantities[visitor] = work.quantities.get(visitor, 0.0) + 1.0
+    return chosen, Counter(e.source for e in events)
+
+
+# ---------------------------------------------------------------- scoring
+
+
+def timed_run(
+    db: Database, team_id: int, *, full: bool, as_of: int, profile: bool = False
+) -> tuple[RunReport, float, str]:
+    profiler = cProfile.Profile() if profile else None
+    started = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
+    report = run_team(db, team_id=team_id, full=full, as_of=as_of)
+    if profiler is not None:
+        profiler.disable()
+    elapsed = time.perf_counter() - started
+    top = ""
+    if profiler is not None:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(15)
+        top = out.getvalue()
+    return report, elapsed, top
+
+
+def horizon_days(db: Database, team_id: int) -> int:
+    with db.transaction(write=False) as session:
+        config = current_config(session, team_id=team_id)
+    windows = [p.window_days for p in config.point_sources.values()]
+    return max([*windows, config.bombora.window_days])
+
+
+def database_size(db: Database) -> str:
+    parsed = make_url(db.url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        path = Path(parsed.database)
+        size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file())
+        return f"{size / 1e9:.2f} GB (SQLite file + WAL)"
+    with db.engine.connect() as conn:
+        value = conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
+    return f"{int(value) / 1e9:.2f} GB"
+
+
+def analyze_all(db: Database) -> None:
+    with db.engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+        conn.commit()
+
+
+def verdict(seconds: float, target: float, kind: str) -> str:
+    if kind != "sqlite":
+        return f"{seconds:.2f} s (target <= {target:.0f} s is stated for SQLite)"
+    return f"{seconds:.2f} s, target <= {target:.0f} s {'met' if seconds <= target else 'NOT met'}"
+
+
+def run(args: argparse.Namespace) -> bool:
+    """Run every measurement; return whether the stated targets were met."""
+    check_row_shape()
+    # The server under test must not start scheduled scoring rounds: they would compete with
+    # the timed ingest and could still hold the team's scoring lease when the timed runs start.
+    os.environ["INTENTSYNC_SCORING_INTERVAL"] = "0"
+    figures: list[tuple[str, str]] = []
+    now_s = int(time.time())
+    work = Workload(accounts=args.accounts, seed=args.seed, now_s=now_s)
+    with Bench(args) as bench:
+        kind = bench.kind
+        figures.append(("backend", bench.describe()))
+        main_url = bench.main_url()
+        ws = bench.provision(main_url, "bench scoring")
+        print(f"loading {args.accounts:,} accounts with a Core insert ...", flush=True)
+        domains = load_accounts(main_url, ws.team_id, args.accounts)
+        db = Database(main_url, pool_size=2)
+        try:
+            ids = account_ids(db, ws.team_id, domains)
+            sample = work.take(args.http_events)
+            api_seconds = base_seconds = 0.0
+            if sample:
+                items = [wire(e, domains) for e in sample]
+                print(
+                    f"pushing {len(sample):,} signals through POST /signals from "
+                    f"{args.clients} clients, {HTTP_BATCH:,} per request ...",
+                    flush=True,
+                )
+                spec = Batches(
+                    path=f"{CRM}/signals", list_key="signals", id_key="type", size=HTTP_BATCH
+                )
+                with bench.server(ws) as server:
+                    api_seconds = push_batches(
+                        server, spec, items, clients=args.clients, deadline=bench.deadline
+                    )
+                del items
+                check_sample(db, ws.team_id, sample, ids, domains)
+                print(
+                    f"baseline: Core insert into signal_events, tx of {HTTP_BATCH:,} ...",
+                    flush=True,
+                )
+                base_seconds = baseline(bench.fresh("baseline"), domains, sample, bench.deadline)
+            sample_count = len(sample)
+            del sample
+
+            rest = args.events - args.http_events
+            print(f"loading the other {rest:,} events (--load {args.load}) ...", flush=True)
+            load = load_rest(args, bench, db, ws.team_id, work, ids, domains)
+            stored = check_stored(db, ws.team_id, work, Counter())
+            if stored != args.events:
+                raise BenchError(f"stored {stored:,} events, sent {args.events:,}")
+            size = database_size(db)
+            if args.analyze:
+                print("ANALYZE ...", flush=True)
+                analyze_all(db)
+
+            horizon = horizon_days(db, ws.team_id)
+            as_of = work.as_of
+            label = " under cProfile" if args.profile else ""
+            print(f"full scoring run{label} ...", flush=True)
+            bench.deadline.check("full scoring run")
+            full, full_seconds, top = timed_run(
+                db, ws.team_id, full=True, as_of=as_of, profile=args.profile
+            )
+            scores = read_scores(db, ws.team_id)
+            check_full(full, scores, work, ids, horizon)
+
+            print("new signals for 1% of accounts, then an incremental run ...", flush=True)
+            bench.deadline.check("incremental run")
+            chosen, extra = add_incremental_signals(db, ws.team_id, work, domains)
+            incremental, inc_seconds, _ = timed_run(db, ws.team_id, full=False, as_of=as_of)
+            if incremental.status != "succeeded" or incremental.kind != "incremental":
+                raise BenchError(
+                    f"incremental run: {incremental.status} {incremental.kind!r} "
+                    f"{incremental.errors[:3]}"
+                )
+            if incremental.accounts_scored != len(chosen):
+                raise BenchError(
+                    f"incremental run scored {incremental.accounts_scored:,} accounts, "
+                    f"expected the {len(chosen):,} with new signals"
+                )
+            after = read_scores(db, ws.team_id)
+            zero = [a for a in chosen if after.score[ids[a]] <= 0]
+            if zero:
+                raise BenchError(f"{len(zero)} accounts with a demo view today scored 0")
+            check_stored(db, ws.team_id, work, extra)
+
+            print("no-op incremental run ...", flush=True)
+            noop, noop_seconds, _ = timed_run(db, ws.team_id, full=False, as_of=as_of)
+            if noop.status != "succeeded" or noop.kind != "incremental" or noop.accounts_scored:
+                raise BenchError(
+                    f"no-op run: {noop.status} {noop.kind!r}, scored {noop.accounts_scored}"
+                )
+        finally:
+            db.dispose()
+
+    heavy = sorted(work.per_account, reverse=True)
+    top_tenth = sum(heavy[: max(1, args.accounts // 10)])
+    silent = sum(1 for n in work.per_account if n == 0)
+    sources = ", ".join(f"{s} {work.by_source[s]:,}" for s, _ in SOURCE_CUTS)
+    figures += [
+        ("accounts", f"{args.accounts:,} ({silent:,} without signals)"),
+        ("events", f"{args.events:,} over {SPAN_DAYS} days, seed {args.seed}"),
+        ("  by source", sources),
+        (
+            "  on the top 10% of accounts",
+            f"{top_tenth / args.events:.0%} (max {heavy[0]:,} on one)",
+        ),
+        ("  daily-keyed draws made page views", f"{work.fallbacks:,} (their key was taken)"),
+        ("database size after load", size),
+    ]
+    if sample_count:
+        api_rate = sample_count / api_seconds
+        base_rate = sample_count / base_seconds
+        figures += [
+            (
+                "HTTP sample",
+                f"{sample_count:,} signals, {HTTP_BATCH:,}/request, {args.clients} clients",
+            ),
+            ("HTTP wall time", f"{api_seconds:.2f} s"),
+            ("HTTP signals/s", rate(sample_count, api_seconds)),
+            (f"baseline rows/s (Core, tx of {HTTP_BATCH:,})", rate(sample_count, base_seconds)),
+            ("ratio HTTP / baseline", f"{api_rate / base_rate:.2f}"),
+        ]
+    figures.append(("bulk load path", load.path()))
+    if load.service_events:
+        figures.append(
+            (
+                "  in-process ingest_signals",
+                f"{load.service_events:,} events in {load.service_seconds:.1f} s "
+                f"({rate(load.service_events, load.service_seconds)})",
+            )
+        )
+    if load.switched_after is not None:
+        figures.append(("  switched to Core after", f"{load.switched_after:.0f} s (projection)"))
+    if load.core_events:
+        figures.append(
+            (
+                "  Core bulk",
+                f"{load.core_events:,} events in {load.core_seconds:.1f} s "
+                f"({rate(load.core_events, load.core_seconds)})",
+            )
+        )
+    figures.append(("  load wall time (incl. generation)", f"{load.wall_seconds:.1f} s"))
+    figures += [
+        (f"full run{label}", verdict(full_seconds, TARGET_FULL_SECONDS, kind)),
+        ("  scored / changed", f"{full.accounts_scored:,} / {full.accounts_changed:,}"),
+        ("  worker processes", f"{full.processes} (one per core by default)"),
+        ("  accounts/s", rate(full.accounts_scored, full_seconds)),
+        (
+            "  journey stages",
+            ", ".join(f"{s} {n:,}" for s, n in sorted(scores.stages.items())),
+        ),
+        ("incremental run", verdict(inc_seconds, TARGET_INCREMENTAL_SECONDS, kind)),
+        (
+            "  new signals / scored / changed",
+            f"{sum(extra.values()):,} on {len(chosen):,} accounts / "
+            f"{incremental.accounts_scored:,} / {incremental.accounts_changed:,}",
+        ),
+        ("no-op incremental run", f"{noop_seconds:.2f} s ({noop.accounts_scored} scored)"),
+    ]
+    print_table("scoring results", figures)
+    if load.core_events:
+        print(
+            f"load note: {load.core_events:,} events were bulk-loaded with Core (signal_events "
+            "rows and their signal_daily roll-up folded in Python as the service does, "
+            "inputs_ms bumped), not through ingest_signals."
+        )
+    if top:
+        print("\ncProfile of the full run, top 15 by cumulative time:\n" + top)
+    met = full_seconds <= TARGET_FULL_SECONDS and inc_seconds <= TARGET_INCREMENTAL_SECONDS
+    return met or kind != "sqlite"
+
+
+def main() -> int:
+    args = parse_args()
+    exit_cleanly_on_sigterm()
+    try:
+        met = run(args)
+    except BenchError as exc:
+        print(f"FAILED: {exc}", file=sys.stderr)
+        return 2
+    return 1 if args.check_targets and not met else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
