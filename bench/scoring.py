@@ -158,6 +158,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=1, help="seed for the generated signals")
     parser.add_argument(
+        "--processes",
+        type=int,
+        default=None,
+        help="scoring worker processes (default: one per core, as the server runs it)",
+    )
+    parser.add_argument(
         "--analyze", action="store_true", help="run ANALYZE on the database before scoring"
     )
     parser.add_argument(
@@ -843,13 +849,19 @@ def add_incremental_signals(
 
 
 def timed_run(
-    db: Database, team_id: int, *, full: bool, as_of: int, profile: bool = False
+    db: Database,
+    team_id: int,
+    *,
+    full: bool,
+    as_of: int,
+    profile: bool = False,
+    processes: int | None = None,
 ) -> tuple[RunReport, float, str]:
     profiler = cProfile.Profile() if profile else None
     started = time.perf_counter()
     if profiler is not None:
         profiler.enable()
-    report = run_team(db, team_id=team_id, full=full, as_of=as_of)
+    report = run_team(db, team_id=team_id, full=full, as_of=as_of, processes=processes)
     if profiler is not None:
         profiler.disable()
     elapsed = time.perf_counter() - started
@@ -953,7 +965,12 @@ def run(args: argparse.Namespace) -> bool:
             print(f"full scoring run{label} ...", flush=True)
             bench.deadline.check("full scoring run")
             full, full_seconds, top = timed_run(
-                db, ws.team_id, full=True, as_of=as_of, profile=args.profile
+                db,
+                ws.team_id,
+                full=True,
+                as_of=as_of,
+                profile=args.profile,
+                processes=args.processes,
             )
             scores = read_scores(db, ws.team_id)
             check_full(full, scores, work, ids, horizon)
@@ -961,7 +978,9 @@ def run(args: argparse.Namespace) -> bool:
             print("new signals for 1% of accounts, then an incremental run ...", flush=True)
             bench.deadline.check("incremental run")
             chosen, extra = add_incremental_signals(db, ws.team_id, work, domains)
-            incremental, inc_seconds, _ = timed_run(db, ws.team_id, full=False, as_of=as_of)
+            incremental, inc_seconds, _ = timed_run(
+                db, ws.team_id, full=False, as_of=as_of, processes=args.processes
+            )
             if incremental.status != "succeeded" or incremental.kind != "incremental":
                 raise BenchError(
                     f"incremental run: {incremental.status} {incremental.kind!r} "
