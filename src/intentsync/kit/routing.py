@@ -30,19 +30,23 @@ def _is_json(content_type: str) -> bool:
     )
 
 
+def decode_json(raw: bytes) -> Any:
+    """A request body as JSON, or a 400 that says what is wrong with it."""
+    if not raw.strip():
+        raise BadRequest("Request body is empty; send a JSON object")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"Request body is not valid JSON: {exc}") from None
+
+
 async def _read_json_body(request: Request) -> Any:
     if not _is_json(request.headers.get("content-type", "")):
         raise UnsupportedMediaType(
             "Content-Type must be application/json for "
             f"{request.method} requests; got '{request.headers.get('content-type', '')}'"
         )
-    raw = await request.body()
-    if not raw.strip():
-        raise BadRequest("Request body is empty; send a JSON object")
-    try:
-        parsed = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"Request body is not valid JSON: {exc}") from None
+    parsed = decode_json(await request.body())
     nul_at = _find_nul(parsed, ())
     if nul_at is not None:
         prop = next((p for p in reversed(nul_at) if isinstance(p, str)), "body")

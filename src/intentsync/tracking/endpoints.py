@@ -13,7 +13,6 @@ import inspect
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Request
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
@@ -25,6 +24,7 @@ from intentsync.kit import validation
 from intentsync.kit.clock import parse_iso8601, to_ms
 from intentsync.kit.errors import BadRequest, UnsupportedMediaType, ValidationFailed
 from intentsync.kit.responses import envelope
+from intentsync.kit.routing import decode_json
 from intentsync.kit.schemas import Envelope, ErrorEnvelope
 from intentsync.tracking import service
 from intentsync.tracking.schemas import Beacon, TrackResult
@@ -81,13 +81,7 @@ async def _read_beacon(request: Request) -> Beacon:
         raise UnsupportedMediaType(
             f"Content-Type must be application/json or text/plain; got '{media}'"
         )
-    raw = await request.body()
-    if not raw.strip():
-        raise BadRequest("Request body is empty; send a JSON object")
-    try:
-        parsed = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"Request body is not valid JSON: {exc}") from None
+    parsed = decode_json(await request.body())
     if not isinstance(parsed, dict):
         raise BadRequest("Request body must be a JSON object")
     for name, value in parsed.items():
