@@ -4,15 +4,13 @@ import pytest
 
 from intentsync.custom_fields.values import FieldDef
 from intentsync.kit.errors import BadRequest
+from intentsync.segments.matching import evaluate, matcher, matching
 from intentsync.segments.rules import (
     MAX_CONDITIONS,
     AccountFacts,
     Condition,
     Group,
-    evaluate,
     fields_used,
-    matcher,
-    matching,
     validate_rules,
 )
 

@@ -12,13 +12,13 @@ from intentsync.deals.service import DealFacts, account_deal_facts
 from intentsync.kit.clock import now_ms
 from intentsync.kit.errors import BadRequest
 from intentsync.segments import repository
+from intentsync.segments.matching import matching
 from intentsync.segments.rules import (
     CUSTOM_PREFIX,
     DEAL_FIELDS,
     AccountFacts,
     Rule,
     fields_used,
-    matching,
     validate_rules,
 )
 
