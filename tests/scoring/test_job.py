@@ -320,3 +320,45 @@ def test_worker_processes_score_exactly_as_the_parent_does(ws):
     assert alone.processes == 1
     assert (alone.accounts_scored, alone.accounts_changed) == (12, 0)
     assert ws.get("/accounts", params={"limit": 100}).json()["data"]["data"] == scored
+
+
+def test_dynamic_segments_follow_scoring_runs_full_and_incremental(ws):
+    from intentsync.segments.service import create_segment
+
+    ws.push(account(1, domain="acme.com"), account(2, domain="quiet.com"))
+    rules = {
+        "or": [
+            {"field": "g2_intent_score", "operator": "gt", "value": 0},
+            {"field": "tags", "operator": "contains", "value": "vip"},
+        ]
+    }
+    with ws.db.transaction() as session:
+        segment_id = create_segment(
+            session, team_id=ws.team_id, name="Hot", type_="dynamic", status="active", rules=rules
+        ).segment_id
+    run_team(ws.db, team_id=ws.team_id)
+
+    def members():
+        listed = ws.get("/accounts").json()["data"]["data"]
+        return {
+            a["externalId"]
+            for a in listed
+            if any(s["segmentId"] == segment_id for s in a["rtp_segments"])
+        }
+
+    assert members() == set()
+    send(ws, [{"source": "g2", "domain": "acme.com", "type": "pricing", "occurredAt": on(1)}])
+    first = run_team(ws.db, team_id=ws.team_id)
+    assert first.kind == "incremental"
+    assert members() == {"crm-1"}
+    # A tag pushed through the API reaches the segment on the next incremental run.
+    sync = ws.get("/accounts").json()["data"]["syncTimestamp"]
+    assert (
+        ws.post("/accounts", {"accounts": [account(9, domain="new.com", tags=["vip"])]}).status_code
+        == 200
+    )
+    second = run_team(ws.db, team_id=ws.team_id)
+    assert second.kind == "incremental"
+    assert members() == {"crm-1", "crm-9"}
+    delta = ws.get("/accounts", params={"lastSync": sync}).json()["data"]["data"]
+    assert {a["externalId"] for a in delta} == {"crm-9"}

@@ -103,7 +103,7 @@ def _upsert_values(
         values["tags"] = unique_tags(values["tags"])
     if item.custom_fields:
         values["custom_fields"] = {**existing.custom_fields, **item.custom_fields}
-    values["changed_ms"] = stamp
+    values["changed_ms"] = values["inputs_ms"] = stamp  # segment rules may read what changed
     return values
 
 
@@ -240,5 +240,7 @@ def update_account(
     current = repository.current_values(session, account_id=existing.id, columns=list(values))
     if any(current[column] != value for column, value in values.items()):
         repository.update_one(
-            session, account_id=existing.id, values={**values, "changed_ms": stamp}
+            session,
+            account_id=existing.id,
+            values={**values, "changed_ms": stamp, "inputs_ms": stamp},
         )

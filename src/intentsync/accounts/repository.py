@@ -189,10 +189,21 @@ def mark_inputs_changed(session: Session, account_ids: Collection[int], *, at_ms
 
 
 def team_account_columns(
-    session: Session, *, team_id: int, columns: Collection[str]
+    session: Session,
+    *,
+    team_id: int,
+    columns: Collection[str],
+    account_ids: Sequence[int] | None = None,
 ) -> Sequence[AccountRow]:
-    """Every account of a team as (id, *columns): segment rules read only what they use."""
+    """Accounts of a team (all, or these ids) as (id, *columns): rules read what they use."""
     wanted = [_T.c[c] for c in sorted(set(columns) - {"id"})]
-    return session.execute(
-        select(_T.c.id, *wanted).where(_T.c.team_id == team_id).order_by(_T.c.id)
-    ).all()
+    query = select(_T.c.id, *wanted).where(_T.c.team_id == team_id).order_by(_T.c.id)
+    if account_ids is None:
+        return session.execute(query).all()
+    return [
+        row
+        for start in range(0, len(account_ids), 5000)
+        for row in session.execute(
+            query.where(_T.c.id.in_(account_ids[start : start + 5000]))
+        ).all()
+    ]

@@ -107,7 +107,7 @@ def new_account_row(
         "created_ms": stamp,
         "changed_ms": stamp,
         "stage_entered_ms": None,
-        "inputs_ms": 0,
+        "inputs_ms": stamp,
         "intent_signals": [],
     }
 
@@ -248,6 +248,7 @@ def create_accounts(
                     "tags": unique_tags(item.tags),
                     "custom_fields": {**existing.custom_fields, **(item.custom_fields or {})},
                     "changed_ms": stamp,
+                    "inputs_ms": stamp,
                 }
             )
             claimed_domains.append(domain)
@@ -289,6 +290,7 @@ def create_accounts(
             "tags",
             "custom_fields",
             "changed_ms",
+            "inputs_ms",
         ),
     )
     finish_account_writes(
@@ -322,8 +324,8 @@ def update_custom_fields(
     if merged != existing.custom_fields:
         repository.update_many(
             session,
-            [{"pk": existing.id, "custom_fields": merged, "changed_ms": stamp}],
-            ("custom_fields", "changed_ms"),
+            [{"pk": existing.id, "custom_fields": merged, "changed_ms": stamp, "inputs_ms": stamp}],
+            ("custom_fields", "changed_ms", "inputs_ms"),
         )
 
 

@@ -171,11 +171,13 @@ def _write_chunk(session: Session, *, team_id: int, chunk: ChunkResult) -> int:
     return len(chunk.updates)
 
 
-def _refresh_segments(session: Session, *, team_id: int) -> int:
+def _refresh_segments(session: Session, *, team_id: int, plan: _Plan) -> int:
+    """Dynamic segments follow the run: all accounts on a full run, else those re-scored."""
     from intentsync.segments.dynamic import refresh_dynamic_segments
 
     stamp = change_stamp(session, team_id=team_id)
-    return refresh_dynamic_segments(session, team_id=team_id, stamp=stamp)
+    only = plan.account_ids if plan.kind == "incremental" else None
+    return refresh_dynamic_segments(session, team_id=team_id, stamp=stamp, account_ids=only)
 
 
 def run_team(
@@ -241,7 +243,7 @@ def run_team(
                 on_progress(len(task.ids))
         try:
             with db.transaction() as session:
-                report.accounts_changed += _refresh_segments(session, team_id=team_id)
+                report.accounts_changed += _refresh_segments(session, team_id=team_id, plan=plan)
         except Exception as exc:
             log.exception("dynamic segment refresh failed for team %s", team_id)
             report.errors.append(f"dynamic segments: {type(exc).__name__}: {exc}")

@@ -104,13 +104,23 @@ def _columns(used: frozenset[str]) -> set[str]:
 
 
 def load_facts(
-    session: Session, *, team_id: int, used: frozenset[str]
+    session: Session,
+    *,
+    team_id: int,
+    used: frozenset[str],
+    account_ids: Sequence[int] | None = None,
 ) -> list[tuple[int, AccountFacts]]:
-    """(account id, facts) for every account of the team, reading only the fields used."""
-    deals = account_deal_facts(session, team_id=team_id) if used & DEAL_FIELDS else {}
+    """(account id, facts) for the team's accounts (or these), reading only the fields used."""
+    deals = (
+        account_deal_facts(session, team_id=team_id, account_ids=account_ids)
+        if used & DEAL_FIELDS
+        else {}
+    )
     columns = _columns(used)
     build = _facts_builder(used, columns, deals)
-    rows = accounts_repository.team_account_columns(session, team_id=team_id, columns=columns)
+    rows = accounts_repository.team_account_columns(
+        session, team_id=team_id, columns=columns, account_ids=account_ids
+    )
     return [(row.id, build(row)) for row in rows]
 
 
@@ -132,21 +142,31 @@ def _parsed(
 
 
 def refresh_dynamic_segments(
-    session: Session, *, team_id: int, stamp: int, segment_pks: Collection[int] | None = None
+    session: Session,
+    *,
+    team_id: int,
+    stamp: int,
+    segment_pks: Collection[int] | None = None,
+    account_ids: Collection[int] | None = None,
 ) -> int:
     """Recompute dynamic segment members and stamp the accounts that joined or left.
 
-    The caller holds the team's change stamp. Returns how many accounts changed.
+    With account_ids only those accounts are re-evaluated (an incremental scoring run: the
+    others' facts did not change). The caller holds the team's change stamp. Returns how
+    many accounts changed.
     """
+    only = sorted(account_ids) if account_ids is not None else None
+    if only == []:
+        return 0
     segments = repository.dynamic_to_refresh(session, team_id=team_id, segment_pks=segment_pks)
     parsed = _parsed(session, team_id=team_id, segments=segments)
     rules = [rule for _, rule in parsed if rule is not None]
     used = frozenset().union(*(fields_used(rule) for rule in rules))
-    facts = load_facts(session, team_id=team_id, used=used) if rules else []
+    facts = load_facts(session, team_id=team_id, used=used, account_ids=only) if rules else []
     changed: set[int] = set()
     for pk, rule in parsed:
         target = matching(rule, facts) if rule is not None else set()
-        current = repository.member_ids(session, segment_pk=pk)
+        current = repository.member_ids(session, segment_pk=pk, account_ids=only)
         joined, left = target - current, current - target
         repository.add_members(
             session, team_id=team_id, segment_pk=pk, account_ids=sorted(joined), at_ms=stamp
