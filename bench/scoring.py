@@ -49,10 +49,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
 from intentsync.db.engine import Database
-from intentsync.db.models import SignalDaily, SignalEvent
+from intentsync.db.models import SegmentMember, SignalDaily, SignalEvent
 from intentsync.kit.clock import now_ms
 from intentsync.scoring.job import RunReport, run_team
 from intentsync.scoring.service import current_config
+from intentsync.segments.service import create_segment
 from intentsync.signals.schemas import MAX_SIGNALS
 from intentsync.signals.service import NewSignal, ingest_signals
 from intentsync.signals.types import day_of, week_start
@@ -873,6 +874,34 @@ def timed_run(
     return report, elapsed, top
 
 
+HOT_RULES = {
+    "or": [
+        {"field": "account_score", "operator": "gte", "value": 40},
+        {"field": "journey_stage", "operator": "in", "value": ["Opportunity", "Customer"]},
+    ]
+}
+
+
+def add_dynamic_segment(db: Database, team_id: int) -> int:
+    """A dynamic segment, so every run also pays for re-evaluating segment membership."""
+    with db.transaction() as session:
+        return create_segment(
+            session,
+            team_id=team_id,
+            name="Hot accounts",
+            type_="dynamic",
+            status="active",
+            rules=HOT_RULES,
+        ).id
+
+
+def segment_size(db: Database, segment_pk: int) -> int:
+    with db.transaction(write=False) as session:
+        return int(
+            session.scalar(select(func.count()).where(SegmentMember.segment_pk == segment_pk)) or 0
+        )
+
+
 def horizon_days(db: Database, team_id: int) -> int:
     with db.transaction(write=False) as session:
         config = current_config(session, team_id=team_id)
@@ -960,6 +989,7 @@ def run(args: argparse.Namespace) -> bool:
                 analyze_all(db)
 
             horizon = horizon_days(db, ws.team_id)
+            hot = add_dynamic_segment(db, ws.team_id)
             as_of = work.as_of
             label = " under cProfile" if args.profile else ""
             print(f"full scoring run{label} ...", flush=True)
@@ -974,6 +1004,10 @@ def run(args: argparse.Namespace) -> bool:
             )
             scores = read_scores(db, ws.team_id)
             check_full(full, scores, work, ids, horizon)
+            members = segment_size(db, hot)
+            if members == 0:
+                raise BenchError("the dynamic segment has no members after the full run")
+            print(f"  dynamic segment 'Hot accounts' (score >= 40): {members:,} members")
 
             print("new signals for 1% of accounts, then an incremental run ...", flush=True)
             bench.deadline.check("incremental run")
