@@ -350,6 +350,7 @@ def test_dynamic_segments_follow_scoring_runs_full_and_incremental(ws):
     send(ws, [{"source": "g2", "domain": "acme.com", "type": "pricing", "occurredAt": on(1)}])
     first = run_team(ws.db, team_id=ws.team_id)
     assert first.kind == "incremental"
+    assert first.accounts_changed == 1  # new scores and a new segment: one account, counted once
     assert members() == {"crm-1"}
     # A tag pushed through the API reaches the segment on the next incremental run.
     sync = ws.get("/accounts").json()["data"]["syncTimestamp"]

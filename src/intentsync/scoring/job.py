@@ -136,7 +136,7 @@ def _results(
                 pending.append((following, pool.submit(compute_in_worker, following)))
 
 
-def _write_chunk(session: Session, *, team_id: int, chunk: ChunkResult) -> int:
+def _write_chunk(session: Session, *, team_id: int, chunk: ChunkResult) -> list[int]:
     """Write one chunk under the team lock; only accounts whose fields changed get a stamp."""
     stamp = change_stamp(session, team_id=team_id)
     entered: dict[int, int | None] = {}
@@ -168,16 +168,16 @@ def _write_chunk(session: Session, *, team_id: int, chunk: ChunkResult) -> int:
             for account_id, before, after, reason in chunk.transitions
         ],
     )
-    return len(chunk.updates)
+    return [u["pk"] for u in chunk.updates]
 
 
-def _refresh_segments(session: Session, *, team_id: int, plan: _Plan) -> int:
+def _refresh_segments(session: Session, *, team_id: int, plan: _Plan) -> set[int]:
     """Dynamic segments follow the run: all accounts on a full run, else those re-scored."""
-    from intentsync.segments.dynamic import refresh_dynamic_segments
+    from intentsync.segments.dynamic import refreshed_accounts
 
     stamp = change_stamp(session, team_id=team_id)
     only = plan.account_ids if plan.kind == "incremental" else None
-    return refresh_dynamic_segments(session, team_id=team_id, stamp=stamp, account_ids=only)
+    return refreshed_accounts(session, team_id=team_id, stamp=stamp, account_ids=only)
 
 
 def run_team(
@@ -202,6 +202,7 @@ def run_team(
             who = lease.holder if lease else "another process"
             return RunReport(team_id, "skipped", errors=[f"a run is in progress ({who})"])
     report = RunReport(team_id, "running")
+    changed: set[int] = set()  # distinct accounts whose fields or segments changed
     try:
         plan = _plan(db, team_id=team_id, full=full, as_of=as_of)
         report.kind, report.as_of_day = plan.kind, plan.as_of
@@ -229,11 +230,13 @@ def run_team(
                 if isinstance(outcome, BaseException):
                     raise outcome
                 with db.transaction() as session:
-                    report.accounts_changed += _write_chunk(session, team_id=team_id, chunk=outcome)
+                    written = _write_chunk(session, team_id=team_id, chunk=outcome)
                     repository.take_lease(
                         session, team_id=team_id, holder=holder, now=now_ms(), ttl_ms=LEASE_TTL_MS
                     )
                 report.accounts_scored += outcome.scored
+                changed.update(written)
+                report.accounts_changed = len(changed)
             except Exception as exc:  # one bad chunk must not hide the others' results
                 log.error("scoring chunk failed for team %s: %r", team_id, exc)
                 report.errors.append(
@@ -243,7 +246,9 @@ def run_team(
                 on_progress(len(task.ids))
         try:
             with db.transaction() as session:
-                report.accounts_changed += _refresh_segments(session, team_id=team_id, plan=plan)
+                moved = _refresh_segments(session, team_id=team_id, plan=plan)
+            changed.update(moved)
+            report.accounts_changed = len(changed)
         except Exception as exc:
             log.exception("dynamic segment refresh failed for team %s", team_id)
             report.errors.append(f"dynamic segments: {type(exc).__name__}: {exc}")

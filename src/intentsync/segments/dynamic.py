@@ -149,7 +149,27 @@ def refresh_dynamic_segments(
     segment_pks: Collection[int] | None = None,
     account_ids: Collection[int] | None = None,
 ) -> int:
-    """Recompute dynamic segment members and stamp the accounts that joined or left.
+    """How many accounts joined or left a dynamic segment; see refreshed_accounts."""
+    return len(
+        refreshed_accounts(
+            session,
+            team_id=team_id,
+            stamp=stamp,
+            segment_pks=segment_pks,
+            account_ids=account_ids,
+        )
+    )
+
+
+def refreshed_accounts(
+    session: Session,
+    *,
+    team_id: int,
+    stamp: int,
+    segment_pks: Collection[int] | None = None,
+    account_ids: Collection[int] | None = None,
+) -> set[int]:
+    """Recompute dynamic segment members and stamp (and return) the accounts that joined or left.
 
     With account_ids only those accounts are re-evaluated (an incremental scoring run: the
     others' facts did not change). The caller holds the team's change stamp. Returns how
@@ -157,7 +177,7 @@ def refresh_dynamic_segments(
     """
     only = sorted(account_ids) if account_ids is not None else None
     if only == []:
-        return 0
+        return set()
     segments = repository.dynamic_to_refresh(session, team_id=team_id, segment_pks=segment_pks)
     parsed = _parsed(session, team_id=team_id, segments=segments)
     rules = [rule for _, rule in parsed if rule is not None]
@@ -174,4 +194,4 @@ def refresh_dynamic_segments(
         repository.remove_members(session, segment_pk=pk, account_ids=left)
         changed |= joined | left
     mark_accounts_changed(session, changed, at_ms=stamp)
-    return len(changed)
+    return changed
