@@ -6,24 +6,21 @@ progress and errors go to stderr.
 
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from intentsync.commands import err, fail, run_work
 from intentsync.config import get_settings
 from intentsync.db.engine import Database
 from intentsync.ip_ranges.cli import ip_ranges_app
-from intentsync.kit.errors import AppError, BadRequest
+from intentsync.kit.errors import BadRequest
 from intentsync.scoring.cli import score_app
 from intentsync.signals.cli import signals_app
 from intentsync.tracking.cli import tracking_app
-
-T = TypeVar("T")
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="intentsync command line")
 team_app = typer.Typer(no_args_is_help=True, help="Teams (workspaces)")
@@ -43,25 +40,7 @@ app.add_typer(tracking_app, name="tracking")
 app.add_typer(ip_ranges_app, name="ip-ranges")
 app.add_typer(score_app, name="score")
 
-err = Console(stderr=True)
-
 DEMO_EMAIL = "demo@example.com"
-
-
-def _database() -> Database:
-    return Database(get_settings().database_url, pool_size=1)
-
-
-def _run(work: Callable[[Database], T]) -> T:
-    """Run one unit of work in its own transaction; business errors exit 1 with the reason."""
-    db = _database()
-    try:
-        return work(db)
-    except AppError as exc:
-        err.print(f"[red]error:[/red] {escape(exc.custom_message)}", soft_wrap=True)
-        raise typer.Exit(1) from None
-    finally:
-        db.dispose()
 
 
 @team_app.command("create")
@@ -73,7 +52,7 @@ def team_create(name: Annotated[str, typer.Argument(help="Team name")]) -> None:
         with db.transaction() as session:
             return create_team(session, name=name).id
 
-    typer.echo(_run(work))
+    typer.echo(run_work(work))
 
 
 @user_app.command("create")
@@ -88,7 +67,7 @@ def user_create(
         with db.transaction() as session:
             return create_user(session, team_id=team, email=email).id
 
-    typer.echo(_run(work))
+    typer.echo(run_work(work))
 
 
 @key_app.command("generate")
@@ -100,7 +79,7 @@ def key_generate(email: Annotated[str, typer.Option("--email", help="User email"
         with db.transaction() as session:
             return generate_key(session, email=email)
 
-    key = _run(work)
+    key = run_work(work)
     err.print("Store this key now: it is shown only once and the previous key no longer works.")
     typer.echo(key)
 
@@ -153,7 +132,7 @@ def segment_create(
                 session, team_id=team, name=name, type_=type_, status=status, rules=doc
             ).segment_id
 
-    typer.echo(_run(work))
+    typer.echo(run_work(work))
 
 
 @segment_app.command("update")
@@ -176,7 +155,7 @@ def segment_update(
                 session, team_id=team, segment_id=segment, name=name, status=status, rules=doc
             ).segment_id
 
-    typer.echo(_run(work))
+    typer.echo(run_work(work))
 
 
 AccountsArgument = Annotated[
@@ -193,7 +172,7 @@ def _change_members(team: int, segment: str, accounts: list[str], *, remove: boo
                 session, team_id=team, segment_id=segment, accounts=accounts, remove=remove
             )
 
-    typer.echo(_run(work))
+    typer.echo(run_work(work))
 
 
 @segment_app.command("add")
@@ -222,7 +201,7 @@ def segment_refresh(
         with db.transaction() as session:
             return refresh(session, team_id=team, segment_id=segment)
 
-    typer.echo(_run(work))
+    typer.echo(run_work(work))
 
 
 @segment_app.command("list")
@@ -234,7 +213,7 @@ def segment_list(team: TeamOption) -> None:
         with db.transaction(write=False) as session:
             return summaries(session, team_id=team)
 
-    rows = _run(work)
+    rows = run_work(work)
     table = Table("segmentId", "name", "type", "status", "members")
     for segment_id, name, type_, status, members in rows:
         table.add_row(segment_id, name, type_, status, str(members))
@@ -252,7 +231,7 @@ def segment_show(team: TeamOption, segment: SegmentOption) -> None:
             found = get_segment(session, team_id=team, segment_id=segment)
             return found.name, found.type, found.status, found.rules
 
-    name, type_, status, rules = _run(work)
+    name, type_, status, rules = run_work(work)
     err.print(f"{segment}: {name} ({type_}, {status})", markup=False, highlight=False)
     typer.echo(json.dumps(rules))
 
@@ -269,8 +248,7 @@ def stage_category(
     from intentsync.pipelines.service import set_stage_category
 
     if category not in CATEGORIES:
-        err.print(f"[red]error:[/red] category must be one of: {', '.join(CATEGORIES)}")
-        raise typer.Exit(1)
+        raise fail(f"category must be one of: {', '.join(CATEGORIES)}")
 
     def work(db: Database) -> str:
         with db.transaction() as session:
@@ -278,7 +256,7 @@ def stage_category(
                 session, team_id=team, pipeline_id=pipeline_id, stage_id=stage_id, category=category
             ).category
 
-    typer.echo(_run(work))
+    typer.echo(run_work(work))
 
 
 @db_app.command("upgrade")
@@ -307,7 +285,7 @@ def demo() -> None:
             create_user(session, team_id=team.id, email=DEMO_EMAIL)
             return generate_key(session, email=DEMO_EMAIL)
 
-    key = _run(work)
+    key = run_work(work)
     base = f"http://{settings.host}:{settings.port}/api/v1/crm"
     if key is None:
         err.print(

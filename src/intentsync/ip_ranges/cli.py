@@ -4,9 +4,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from intentsync.commands import err, fail, run_work
 from intentsync.db.engine import Database
 
 ip_ranges_app = typer.Typer(
@@ -29,17 +29,14 @@ def import_file(
     team: Annotated[int, typer.Option("--team", help="Team id")],
 ) -> None:
     """Import a CSV of IP ranges (re-importing adds nothing) and print how many were written."""
-    from intentsync.cli import _run, err
     from intentsync.ip_ranges.parsing import HeaderError, ParsedRange, parse_csv
-    from intentsync.ip_ranges.service import ImportCounts, import_ranges, require_team
+    from intentsync.ip_ranges.service import ImportCounts, import_ranges
+    from intentsync.teams.service import require_team
 
     try:
         lines = file.read_text(encoding="utf-8-sig").splitlines(keepends=True)
     except (OSError, UnicodeDecodeError) as exc:
-        err.print(
-            f"[red]error:[/red] cannot read {escape(str(file))}: {escape(str(exc))}", soft_wrap=True
-        )
-        raise typer.Exit(1) from None
+        raise fail(f"cannot read {file}: {exc}") from None
 
     def work(db: Database) -> tuple[ImportCounts, int]:
         with db.transaction(write=False) as session:
@@ -72,10 +69,9 @@ def import_file(
         return counts, bad
 
     try:
-        counts, bad = _run(work)
+        counts, bad = run_work(work)
     except HeaderError as exc:
-        err.print(f"[red]error:[/red] {escape(str(file))}: {escape(str(exc))}", soft_wrap=True)
-        raise typer.Exit(1) from None
+        raise fail(f"{file}: {exc}") from None
     written = counts.added + counts.updated
     err.print(
         f"{_plural(written, 'range')} imported ({counts.added} new, {counts.updated} updated); "

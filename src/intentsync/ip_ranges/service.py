@@ -7,8 +7,6 @@ from sqlalchemy.orm import Session
 
 from intentsync.ip_ranges import repository
 from intentsync.ip_ranges.parsing import ParsedRange, address_key, covering_starts, to_hex
-from intentsync.kit.errors import NotFound
-from intentsync.teams import repository as teams_repository
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,12 +21,6 @@ class ImportCounts:
             self.updated + other.updated,
             self.unchanged + other.unchanged,
         )
-
-
-def require_team(session: Session, *, team_id: int) -> None:
-    """Fail before reading a long file rather than on its first write."""
-    if teams_repository.get_team(session, team_id) is None:
-        raise NotFound(f"No team with id {team_id}")
 
 
 def import_ranges(session: Session, *, team_id: int, ranges: Sequence[ParsedRange]) -> ImportCounts:

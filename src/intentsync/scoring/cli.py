@@ -8,26 +8,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from intentsync.commands import err, open_database, run_work
 from intentsync.config import get_settings
 from intentsync.db.engine import Database
 from intentsync.kit.clock import format_ms
-from intentsync.kit.errors import AppError
 
 score_app = typer.Typer(no_args_is_help=True, help="Scoring: run now, history, configuration")
 config_app = typer.Typer(no_args_is_help=True, help="Per-team scoring configuration")
 score_app.add_typer(config_app, name="config")
 
-err = Console(stderr=True)
 TeamOption = Annotated[int, typer.Option("--team", help="Team id")]
-
-
-def _database() -> Database:
-    return Database(get_settings().database_url, pool_size=2)
-
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
-    return typer.Exit(1)
 
 
 @score_app.command("run")
@@ -42,21 +32,19 @@ def score_run(
     ] = None,
 ) -> None:
     """Score now; prints one line per team, the last one a total."""
-    from intentsync.scoring import repository
-    from intentsync.scoring.job import run_all, run_team
+    from intentsync.scoring.job import RunReport, run_all, run_team
+    from intentsync.teams.service import require_team
 
     workers = processes or get_settings().scoring_processes or None
-    db = _database()
-    try:
-        if team is not None:
-            with db.transaction(write=False) as session:
-                if not repository.team_exists(session, team):
-                    raise _fail(f"No team with id {team}")
-            reports = [run_team(db, team_id=team, full=full, processes=workers)]
-        else:
-            reports = run_all(db, full=full, processes=workers)
-    finally:
-        db.dispose()
+
+    def work(db: Database) -> list[RunReport]:
+        if team is None:
+            return run_all(db, full=full, processes=workers)
+        with db.transaction(write=False) as session:
+            require_team(session, team_id=team)
+        return [run_team(db, team_id=team, full=full, processes=workers)]
+
+    reports = run_work(work)
     for r in reports:
         line = (
             f"team {r.team_id}: {r.status} {r.kind} run, {r.accounts_scored} scored, "
@@ -81,7 +69,7 @@ def score_runs(
     from intentsync.scoring import repository
     from intentsync.scoring.stages import iso_day
 
-    db = _database()
+    db = open_database()
     try:
         with db.transaction(write=False) as session:
             runs = repository.recent_runs(session, team_id=team, limit=limit)
@@ -122,18 +110,15 @@ def _config_work(
 ) -> tuple[int, dict[str, Any]]:
     from intentsync.scoring.service import change_setting, current_document, reset_settings
 
-    db = _database()
-    try:
+    def work(db: Database) -> tuple[int, dict[str, Any]]:
         with db.transaction() as session:
             if action == "set":
                 change_setting(session, team_id=team, path=path, raw=value)
             elif action == "reset":
                 reset_settings(session, team_id=team)
             return current_document(session, team_id=team)
-    except AppError as exc:
-        raise _fail(exc.custom_message) from None
-    finally:
-        db.dispose()
+
+    return run_work(work)
 
 
 @config_app.command("show")

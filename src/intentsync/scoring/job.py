@@ -26,6 +26,7 @@ from intentsync.scoring.chunks import ChunkResult, ChunkTask, compute, compute_i
 from intentsync.scoring.config import ScoringConfig, parse_config
 from intentsync.scoring.service import current_document
 from intentsync.signals.types import day_of
+from intentsync.teams import repository as teams_repository
 from intentsync.teams.service import change_stamp, sync_watermark
 
 log = logging.getLogger("intentsync.scoring")
@@ -299,7 +300,7 @@ def run_all(
     db: Database, *, full: bool = False, as_of: int | None = None, processes: int | None = None
 ) -> list[RunReport]:
     with db.transaction(write=False) as session:
-        teams = repository.team_ids(session)
+        teams = teams_repository.team_ids(session)
     return [
         run_team(db, team_id=team_id, full=full, as_of=as_of, processes=processes)
         for team_id in teams

@@ -17,7 +17,6 @@ from intentsync.db.models import (
     ScoringState,
     SignalDaily,
     StageTransition,
-    Team,
 )
 
 _ACCOUNTS = cast(Table, Account.__table__)
@@ -35,14 +34,6 @@ ACCOUNT_COLUMNS = (
     Account.journey_stage,
     Account.intent_signals,
 )
-
-
-def team_ids(session: Session) -> list[int]:
-    return list(session.scalars(select(Team.id).order_by(Team.id)))
-
-
-def team_exists(session: Session, team_id: int) -> bool:
-    return session.get(Team, team_id) is not None
 
 
 def latest_config(session: Session, *, team_id: int) -> ScoringConfig | None:

@@ -5,7 +5,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from intentsync.kit.clock import now_ms
-from intentsync.kit.errors import NotFound
 from intentsync.scoring import repository
 from intentsync.scoring.config import (
     ScoringConfig,
@@ -14,14 +13,14 @@ from intentsync.scoring.config import (
     parse_config,
     set_value,
 )
+from intentsync.teams.service import require_team
 
 DEFAULT_VERSION = 1  # the built-in defaults, until a team changes something
 
 
 def current_document(session: Session, *, team_id: int) -> tuple[int, dict[str, Any]]:
     """(version, full config document) in force for the team."""
-    if not repository.team_exists(session, team_id):
-        raise NotFound(f"No team with id {team_id}")
+    require_team(session, team_id=team_id)
     stored = repository.latest_config(session, team_id=team_id)
     if stored is None:
         return DEFAULT_VERSION, default_config()

@@ -10,10 +10,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-from intentsync.config import get_settings
+from intentsync.commands import fail, open_database
 from intentsync.db.engine import Database
 from intentsync.kit.errors import AppError
 
@@ -54,9 +53,10 @@ def _progress(size: int) -> Progress:
 def _import(db: Database, totals: Totals, *, team_id: int, source: str, path: Path) -> None:
     from intentsync.signals.importers import service
     from intentsync.signals.importers.csvfile import open_csv
+    from intentsync.teams.service import require_team
 
     with db.transaction(write=False) as session:
-        service.require_team(session, team_id=team_id)
+        require_team(session, team_id=team_id)
     with open_csv(path) as table:
         items = service.read_items(table, source=source)
         with _progress(table.size) as progress:
@@ -83,10 +83,9 @@ def import_signals(
     from intentsync.signals.importers.service import SOURCES
 
     if source not in SOURCES:
-        err.print(f"[red]error:[/red] --source must be one of: {', '.join(SOURCES)}")
-        raise typer.Exit(1)
+        raise fail(f"--source must be one of: {', '.join(SOURCES)}")
     totals = Totals()
-    db = Database(get_settings().database_url, pool_size=1)
+    db = open_database()
     try:
         _import(db, totals, team_id=team, source=source, path=file)
     except AppError as exc:
@@ -95,8 +94,7 @@ def import_signals(
                 totals.summary(file) + " before the error; a re-run skips those repeats",
                 markup=False,
             )
-        err.print(f"[red]error:[/red] {escape(exc.custom_message)}")
-        raise typer.Exit(1) from None
+        raise fail(exc.custom_message) from None
     finally:
         db.dispose()
     err.print(totals.summary(file), markup=False)

@@ -52,3 +52,7 @@ def tick_clock(session: Session, *, team_id: int, now: int) -> int:
 def read_clock(session: Session, *, team_id: int) -> int:
     value = session.scalar(select(SyncClock.last_ms).where(SyncClock.team_id == team_id))
     return int(value or 0)
+
+
+def team_ids(session: Session) -> list[int]:
+    return list(session.scalars(select(Team.id).order_by(Team.id)))

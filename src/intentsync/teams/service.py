@@ -25,12 +25,19 @@ def create_team(session: Session, *, name: str) -> Team:
     return repository.add_team(session, name=name.strip(), at_ms=now_ms())
 
 
+def require_team(session: Session, *, team_id: int) -> Team:
+    """The team, or a 404 naming the id: commands check it before any work."""
+    team = repository.get_team(session, team_id)
+    if team is None:
+        raise NotFound(f"No team with id {team_id}")
+    return team
+
+
 def create_user(session: Session, *, team_id: int, email: str) -> User:
     clean = email.strip().lower()
     if "@" not in clean or clean.startswith("@") or clean.endswith("@"):
         raise BadRequest(f"'{email}' is not an email address")
-    if repository.get_team(session, team_id) is None:
-        raise NotFound(f"No team with id {team_id}")
+    require_team(session, team_id=team_id)
     if repository.find_user_by_email(session, clean) is not None:
         raise Conflict(f"A user with email '{clean}' already exists")
     return repository.add_user(session, team_id=team_id, email=clean, at_ms=now_ms())

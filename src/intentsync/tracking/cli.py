@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
+from intentsync.commands import err, fail, run_work
 from intentsync.db.engine import Database
 
 tracking_app = typer.Typer(no_args_is_help=True, help="Website tracking snippet")
@@ -20,7 +21,6 @@ def key(
     ] = False,
 ) -> None:
     """Print the team's public write key (created on first use) and its HTML snippet."""
-    from intentsync.cli import _run, err
     from intentsync.config import get_settings
     from intentsync.tracking.service import ensure_write_key, rotate_write_key
     from intentsync.tracking.snippet import html_snippet
@@ -31,7 +31,7 @@ def key(
                 return rotate_write_key(session, team_id=team)
             return ensure_write_key(session, team_id=team)
 
-    write_key = _run(work)
+    write_key = run_work(work)
     settings = get_settings()
     base = f"http://{settings.host}:{settings.port}"
     err.print(
@@ -46,16 +46,13 @@ def key(
 
 
 def _read_json(file: Path) -> Any:
-    from intentsync.cli import err
-
     try:
         return json.loads(file.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
         message = f"cannot read {file}: {exc}"
     except json.JSONDecodeError as exc:
         message = f"{file} is not valid JSON: {exc}"
-    err.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
-    raise typer.Exit(1)
+    raise fail(message)
 
 
 @tracking_app.command("patterns")
@@ -72,13 +69,11 @@ def patterns(
     ] = False,
 ) -> None:
     """Set (--file), reset (--reset) or show the URL patterns that name page categories."""
-    from intentsync.cli import _run, err
     from intentsync.tracking.patterns import UNMATCHED
     from intentsync.tracking.service import page_patterns, set_page_patterns
 
     if file is not None and reset:
-        err.print("[red]error:[/red] give --file or --reset, not both")
-        raise typer.Exit(1)
+        raise fail("give --file or --reset, not both")
     wanted = _read_json(file) if file is not None else None
 
     def work(db: Database) -> tuple[tuple[tuple[str, str], ...], bool]:
@@ -89,7 +84,7 @@ def patterns(
                 return set_page_patterns(session, team_id=team, patterns=None), False
             return page_patterns(session, team_id=team)
 
-    current, custom = _run(work)
+    current, custom = run_work(work)
     source = "the team's own patterns" if custom else "the built-in default patterns"
     err.print(
         f"Using {source} ({len(current)}), matched in order against the URL path, "

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 from intentsync.ip_ranges.service import resolve_ip
 from intentsync.kit.clock import now_ms
 from intentsync.kit.domains import clean_domain
-from intentsync.kit.errors import BadRequest, NotFound, Unauthorized
+from intentsync.kit.errors import BadRequest, Unauthorized
 from intentsync.signals.service import NewSignal, Outcome, ingest_signals
-from intentsync.teams import repository as teams_repository
+from intentsync.teams.service import require_team
 from intentsync.tracking import repository
 from intentsync.tracking.keys import new_write_key
 from intentsync.tracking.patterns import DEFAULT_PATTERNS, PatternError, categorize, check_patterns
@@ -55,8 +55,7 @@ def _ensure_settings(session: Session, *, team_id: int) -> tuple[str, list[list[
     found = repository.find(session, team_id=team_id)
     if found is not None:
         return found
-    if teams_repository.get_team(session, team_id) is None:
-        raise NotFound(f"No team with id {team_id}")
+    require_team(session, team_id=team_id)
     repository.add_if_missing(session, team_id=team_id, write_key=new_write_key(), at_ms=now_ms())
     created = repository.find(session, team_id=team_id)
     assert created is not None

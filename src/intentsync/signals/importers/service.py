@@ -10,12 +10,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from intentsync.kit.errors import NotFound
 from intentsync.signals.importers import bombora, g2, linkedin, repository
 from intentsync.signals.importers.csvfile import CsvTable, Header, RowError, RowSignals
 from intentsync.signals.importers.linkedin import CompanyActivity, KnownAccounts
 from intentsync.signals.service import ingest_signals
-from intentsync.teams import repository as teams_repository
 
 MAX_CHUNK = 1000  # signals (and rows) per transaction
 
@@ -40,12 +38,6 @@ class ChunkResult:
     @property
     def failed_rows(self) -> int:
         return len({e.line for e in self.errors})
-
-
-def require_team(session: Session, *, team_id: int) -> None:
-    """Checked up front: ingest would otherwise fail on the first chunk's team lock."""
-    if teams_repository.get_team(session, team_id) is None:
-        raise NotFound(f"No team with id {team_id}")
 
 
 def read_items(table: CsvTable, *, source: str) -> Iterator[Item]:
