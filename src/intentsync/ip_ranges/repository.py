@@ -4,28 +4,21 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from intentsync.db.dialect import upsert_replace
 from intentsync.db.models import IpRange
 
 
 def upsert(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert ranges; a range already stored takes the new domain and kind."""
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    stmt = module.insert(IpRange)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["team_id", "version", "start_int", "end_int"],
-        set_={
-            "cidr": stmt.excluded.cidr,
-            "domain": stmt.excluded.domain,
-            "kind": stmt.excluded.kind,
-        },
+    upsert_replace(
+        session,
+        IpRange,
+        rows,
+        ["team_id", "version", "start_int", "end_int"],
+        update=["cidr", "domain", "kind"],
     )
-    session.execute(stmt, list(rows))
 
 
 def starting_at(

@@ -5,13 +5,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from intentsync.accounts.domain_keyed import require_rtp_aid
+from intentsync.journey.stages import days_in_stage
 from intentsync.kit.clock import format_ms, now_ms
 from intentsync.kit.errors import NotFound
 from intentsync.scoring import repository
-from intentsync.scoring.config import SOURCES, ScoringConfig
+from intentsync.scoring.chunks import breakdown
+from intentsync.scoring.compute import score_account
+from intentsync.scoring.config import SOURCES
 from intentsync.scoring.service import current_config
 from intentsync.scoring.stages import iso_day
-from intentsync.signals.types import DAY_MS, day_of
+from intentsync.signals.types import day_of
 
 WIRE_FIELDS = {
     "website": "rtp_website_intent_score",
@@ -21,19 +24,6 @@ WIRE_FIELDS = {
     "sales": None,
 }
 FORMULA = "(2·Σ weight·score + Σ weight) // (2·Σ weight) over enabled sources"
-
-
-def _unscored_sources(config: ScoringConfig) -> dict[str, Any]:
-    return {
-        source: {
-            "score": 0,
-            "raw": 0.0,
-            "enabled": config.enabled.get(source, False),
-            "weight": config.weights.get(source, 0) if config.enabled.get(source, False) else 0,
-            "buckets": {},
-        }
-        for source in SOURCES
-    }
 
 
 def explain(
@@ -51,7 +41,9 @@ def explain(
     entered_ms = account.stage_entered_ms or account.created_ms
     if stored is None:
         config = current_config(session, team_id=team_id)
-        sources, top, overall = _unscored_sources(config), [], account.account_score
+        # What a run would store with no signals: every enabled source at 0, with its weight.
+        empty = breakdown(score_account((), as_of=0, config=config), config, [])
+        sources, top, overall = empty["sources"], [], account.account_score
         as_of, version, scored_at = None, None, None
         reason, pending = "not scored yet", None
     else:
@@ -92,7 +84,11 @@ def explain(
             "name": account.journey_stage,
             "reason": reason,
             "enteredAt": format_ms(entered_ms),
-            "daysInStage": max(0, day_of(now_ms()) - entered_ms // DAY_MS),
+            "daysInStage": days_in_stage(
+                stage_entered_ms=account.stage_entered_ms,
+                created_ms=account.created_ms,
+                today=day_of(now_ms()),
+            ),
             "pendingDowngrade": pending,
         },
     }

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from intentsync.accounts import repository as accounts_repository
 from intentsync.custom_fields.service import active_definitions
 from intentsync.deals.service import DealFacts, account_deal_facts
+from intentsync.journey.stages import days_in_stage
 from intentsync.kit.clock import now_ms
 from intentsync.kit.errors import BadRequest
 from intentsync.segments import repository
@@ -21,10 +22,10 @@ from intentsync.segments.rules import (
     fields_used,
     validate_rules,
 )
+from intentsync.signals.types import DAY_MS
 
 log = logging.getLogger("intentsync.segments")
 
-DAY_MS = 86_400_000
 _NO_DEALS = DealFacts()
 
 # Account columns each built-in rule field reads (deal fields come from deal facts).
@@ -57,12 +58,6 @@ def mark_accounts_changed(session: Session, account_ids: Collection[int], *, at_
     """Move accounts into the next delta, in statements small enough for any backend."""
     for part in repository.chunks(account_ids):
         accounts_repository.mark_changed(session, part, at_ms=at_ms)
-
-
-def days_in_stage(*, stage_entered_ms: int | None, created_ms: int, today: int) -> int:
-    """Whole UTC calendar days since the stage was entered (since creation when never scored)."""
-    entered = stage_entered_ms if stage_entered_ms is not None else created_ms
-    return max(0, today - entered // DAY_MS)
 
 
 def _facts_builder(
