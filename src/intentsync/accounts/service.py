@@ -112,6 +112,13 @@ def new_account_row(
     }
 
 
+def has_waiting_records(session: Session, *, team_id: int) -> bool:
+    """Whether deals or activities still wait for their account: linking is needed."""
+    return has_waiting_deals(session, team_id=team_id) or has_waiting_activities(
+        session, team_id=team_id
+    )
+
+
 def link_waiting_records(
     session: Session, *, team_id: int, accounts: list[tuple[int, str | None, str]], at_ms: int
 ) -> None:
@@ -131,9 +138,7 @@ def finish_account_writes(
 ) -> None:
     """Insert new accounts, then link waiting records and add segment members when needed."""
     repository.insert_many(session, inserted)
-    waiting = has_waiting_deals(session, team_id=team_id) or has_waiting_activities(
-        session, team_id=team_id
-    )
+    waiting = has_waiting_records(session, team_id=team_id)
     if not waiting and segment_pk is None:
         return  # the common bulk path: no ids to look up
     new_ids = repository.ids_by_rtp_aid(session, [row["rtp_aid"] for row in inserted])

@@ -8,9 +8,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from intentsync.accounts import repository as accounts_repository
-from intentsync.accounts.service import link_waiting_records, new_account_row
-from intentsync.activities.service import has_waiting_activities
-from intentsync.deals.service import has_waiting_deals
+from intentsync.accounts.service import (
+    has_waiting_records,
+    link_waiting_records,
+    new_account_row,
+)
 from intentsync.kit.clock import now_ms
 from intentsync.kit.domains import clean_domain
 from intentsync.signals import repository
@@ -151,9 +153,7 @@ def _accounts_for(
     ids = accounts_repository.ids_by_rtp_aid(session, [r["rtp_aid"] for r in rows])
     for pk, row in zip(ids, rows, strict=True):
         result[row["domain"]] = (pk, row["rtp_aid"])
-    if has_waiting_deals(session, team_id=team_id) or has_waiting_activities(
-        session, team_id=team_id
-    ):
+    if has_waiting_records(session, team_id=team_id):
         link_waiting_records(
             session,
             team_id=team_id,
