@@ -253,15 +253,6 @@ def explanation(session: Session, *, account_id: int) -> AccountScore | None:
     return session.get(AccountScore, account_id)
 
 
-def last_transition(session: Session, *, account_id: int) -> StageTransition | None:
-    return session.scalar(
-        select(StageTransition)
-        .where(StageTransition.account_id == account_id)
-        .order_by(StageTransition.at_ms.desc(), StageTransition.id.desc())
-        .limit(1)
-    )
-
-
 def stage_entered(session: Session, account_ids: Collection[int]) -> dict[int, int | None]:
     rows = session.execute(
         select(Account.id, Account.stage_entered_ms).where(Account.id.in_(list(account_ids)))
