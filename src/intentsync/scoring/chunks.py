@@ -25,8 +25,6 @@ _NO_DEALS = DealFacts()
 
 @dataclass
 class ChunkResult:
-    first: int
-    last: int
     scored: int = 0
     updates: list[dict[str, Any]] = field(default_factory=list)
     explanations: list[dict[str, Any]] = field(default_factory=list)
@@ -115,7 +113,7 @@ def score_chunk(
         signals[account_id].extend(sales_signals(rows, long_call_minutes=config.long_call.minutes))
     earlier = {r[0]: r for r in repository.score_rows(session, lo=lo, hi=hi, ids=ids)}
     deals = account_deal_facts(session, team_id=team_id, account_ids=[a.id for a in accounts])
-    result = ChunkResult(first=lo, last=hi)
+    result = ChunkResult()
     downgrade_days = config.stages.downgrade_days
     for account in accounts:
         rows = signals.get(account.id, [])
@@ -175,7 +173,14 @@ def score_chunk(
             "intent_signals": account.intent_signals or [],
         }
         if values != current:
-            result.updates.append({"pk": account.id, "changed_stage": decision.changed, **values})
+            result.updates.append(
+                {
+                    "pk": account.id,
+                    "changed_stage": decision.changed,
+                    "stage_entered_ms": account.stage_entered_ms,
+                    **values,
+                }
+            )
         result.explanations.append(
             {
                 "account_id": account.id,
@@ -201,7 +206,7 @@ def compute(task: ChunkTask, db: Database, config: ScoringConfig) -> ChunkResult
                 session, team_id=task.team_id, lo=task.ids[0], hi=task.ids[-1]
             )
         if not accounts:
-            return ChunkResult(first=task.ids[0], last=task.ids[-1])
+            return ChunkResult()
         return score_chunk(
             session,
             team_id=task.team_id,

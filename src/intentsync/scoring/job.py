@@ -140,15 +140,12 @@ def _results(
 def _write_chunk(session: Session, *, team_id: int, chunk: ChunkResult) -> list[int]:
     """Write one chunk under the team lock; only accounts whose fields changed get a stamp."""
     stamp = change_stamp(session, team_id=team_id)
-    entered: dict[int, int | None] = {}
-    if chunk.updates:
-        entered = repository.stage_entered(session, [u["pk"] for u in chunk.updates])
     repository.write_account_scores(
         session,
         [
             {
                 **{k: v for k, v in u.items() if k != "changed_stage"},
-                "stage_entered_ms": stamp if u["changed_stage"] else entered.get(u["pk"]),
+                "stage_entered_ms": stamp if u["changed_stage"] else u["stage_entered_ms"],
                 "changed_ms": stamp,
             }
             for u in chunk.updates

@@ -33,6 +33,7 @@ ACCOUNT_COLUMNS = (
     Account.advertising_score,
     Account.journey_stage,
     Account.intent_signals,
+    Account.stage_entered_ms,
 )
 
 
@@ -251,13 +252,6 @@ def add_transitions(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 def explanation(session: Session, *, account_id: int) -> AccountScore | None:
     return session.get(AccountScore, account_id)
-
-
-def stage_entered(session: Session, account_ids: Collection[int]) -> dict[int, int | None]:
-    rows = session.execute(
-        select(Account.id, Account.stage_entered_ms).where(Account.id.in_(list(account_ids)))
-    )
-    return {row[0]: row[1] for row in rows}
 
 
 def account_for_explanation(
