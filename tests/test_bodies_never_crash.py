@@ -257,6 +257,16 @@ def test_nul_characters_are_refused_not_stored(ws):
     assert response.status_code == 400
 
 
+def test_an_escaped_backslash_before_u0000_is_text_not_nul(ws):
+    # JSON "\\u0000" is the six characters \u0000, which the NUL pre-check must not refuse.
+    response = ws.post(
+        "/accounts", {"accounts": [{"externalId": "e1", "domain": "a.com", "name": "A\\u0000B"}]}
+    )
+    assert response.status_code == 200
+    assert response.json()["data"]["summary"]["created"] == 1
+    assert ws.get("/accounts/e1").json()["data"]["name"] == "A\\u0000B"
+
+
 def test_nul_in_the_url_is_refused(ws):
     assert ws.get("/accounts/a%00b").status_code == 400
     assert ws.get("/accounts", params={"cursor": "\x00"}).status_code == 400

@@ -1,6 +1,9 @@
 """The route class every API endpoint uses: auth, body checks and the request transaction."""
 
+import functools
+import inspect
 from collections.abc import Callable, Coroutine
+from contextvars import ContextVar
 from typing import Any
 
 import orjson
@@ -18,6 +21,7 @@ from intentsync.kit.schemas import ErrorEnvelope
 from intentsync.kit.validation import path_text
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_NUL_ESCAPE = b"\\u0000"
 
 # Declared as a dependency only so OpenAPI shows the scheme; the route class enforces it.
 api_key_scheme = APIKeyHeader(name="X-Api-Key", auto_error=False)
@@ -46,8 +50,10 @@ async def _read_json_body(request: Request) -> Any:
             "Content-Type must be application/json for "
             f"{request.method} requests; got '{request.headers.get('content-type', '')}'"
         )
-    parsed = decode_json(await request.body())
-    nul_at = _find_nul(parsed, ())
+    raw = await request.body()
+    parsed = decode_json(raw)
+    # JSON can only carry NUL as an escape, so most bodies skip the walk.
+    nul_at = _find_nul(parsed, ()) if _NUL_ESCAPE in raw else None
     if nul_at is not None:
         prop = next((p for p in reversed(nul_at) if isinstance(p, str)), "body")
         raise ValidationFailed(
@@ -87,8 +93,55 @@ def _find_nul(value: Any, at: tuple[str | int, ...]) -> tuple[str | int, ...] | 
     return None
 
 
+class RequestTransaction:
+    """The request's session, finished exactly once: in the endpoint's thread when it ran."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.finished = False
+
+    def finish(self, commit: bool) -> None:
+        """Commit a request that succeeded, roll back anything else, give the connection back."""
+        if self.finished:
+            return
+        self.finished = True
+        try:
+            if commit:
+                self.session.commit()
+            else:
+                self.session.rollback()
+        finally:
+            self.session.close()
+
+
+# Thread pools copy the context, so the endpoint's worker thread sees its request's transaction.
+_CURRENT: ContextVar[RequestTransaction] = ContextVar("intentsync_request_transaction")
+
+
+def _finishing_in_thread(endpoint: Callable[..., Response]) -> Callable[..., Response]:
+    """Run a sync endpoint and its commit in one worker-thread hop instead of two."""
+
+    @functools.wraps(endpoint)
+    def run(*args: Any, **kwargs: Any) -> Response:
+        transaction = _CURRENT.get()
+        try:
+            response = endpoint(*args, **kwargs)
+        except BaseException:
+            transaction.finish(commit=False)
+            raise
+        transaction.finish(commit=response.status_code < 400)
+        return response
+
+    return run
+
+
 class ApiRoute(APIRoute):
     """Authenticate, check the body, run the endpoint, then commit or roll back."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = _finishing_in_thread(endpoint)
+        super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -97,18 +150,14 @@ class ApiRoute(APIRoute):
 
         async def guarded(request: Request) -> Response:
             db: Database = request.app.state.db
+            # The key is checked in its own short read, so writers lock only for the work.
             key = request.headers.get("x-api-key")
-            if write:
-                # Check the key outside the write transaction so writers lock only for the work.
-                request.state.principal = await run_in_threadpool(_authenticate_alone, db, key)
-                session = db.session(write=True)
-            else:
-                session = db.session(write=False)
-            request.state.session = session
+            request.state.principal = await run_in_threadpool(_authenticate_alone, db, key)
+            transaction = RequestTransaction(db.session(write=write))
+            request.state.session = transaction.session
+            token = _CURRENT.set(transaction)
             ok = False
             try:
-                if not write:
-                    request.state.principal = await run_in_threadpool(authenticate, session, key)
                 _refuse_nul_in_url(request)
                 if has_body and write:
                     await _read_json_body(request)
@@ -116,7 +165,12 @@ class ApiRoute(APIRoute):
                 ok = response.status_code < 400
                 return response
             finally:
-                await run_in_threadpool(_finish, session, ok)
+                _CURRENT.reset(token)
+                if not transaction.finished:
+                    if transaction.session.in_transaction():
+                        await run_in_threadpool(transaction.finish, ok)
+                    else:
+                        transaction.finish(ok)  # nothing began: closing does no I/O
 
         return guarded
 
@@ -126,23 +180,14 @@ def _authenticate_alone(db: Database, key: str | None) -> Principal:
         return authenticate(session, key)
 
 
-def _finish(session: Session, commit: bool) -> None:
-    """Commit a request that succeeded, roll back anything else, and give the connection back."""
-    try:
-        if commit:
-            session.commit()
-        else:
-            session.rollback()
-    finally:
-        session.close()
-
-
-def get_session(request: Request) -> Session:
+async def get_session(request: Request) -> Session:
+    """Async only so FastAPI resolves it on the event loop instead of a thread hop."""
     session: Session = request.state.session
     return session
 
 
-def get_principal(request: Request) -> Principal:
+async def get_principal(request: Request) -> Principal:
+    """Async only so FastAPI resolves it on the event loop instead of a thread hop."""
     principal: Principal = request.state.principal
     return principal
 
