@@ -116,6 +116,7 @@ def create_accounts(
         segment_id=body.segment_id,
         raw_domains=[item.domain for item in body.accounts],
         external_ids={i.external_id for i in body.accounts if i.external_id is not None},
+        with_custom_fields=any(item.custom_fields for item in body.accounts),
     )
     stamp, segment_pk, fields, domains = ctx.stamp, ctx.segment_pk, ctx.fields, ctx.domains
     by_domain, holders = ctx.by_domain, ctx.by_external

@@ -4,11 +4,13 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, select, update
+from sqlalchemy import CompoundSelect, Row, Select, Table, bindparam, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
+from intentsync.activities import repository as activities_repository
 from intentsync.db.models import Account
 from intentsync.db.paging import one_page
+from intentsync.deals import repository as deals_repository
 from intentsync.kit.pagination import PageRequest
 
 _T = cast(Table, Account.__table__)
@@ -93,15 +95,58 @@ def find_by_external_ids(
     return {e.external_id: e for e in _existing(rows) if e.external_id is not None}
 
 
+def find_by_domains_and_external_ids(
+    session: Session, *, team_id: int, domains: Collection[str], external_ids: Collection[str]
+) -> tuple[dict[str, Existing], dict[str, Existing]]:
+    """Both lookups of a batch push in one round trip: (by domain, by externalId)."""
+    domain_set, external_set = set(domains), set(external_ids)
+    statement: Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]]
+    if domain_set and external_set:
+        statement = _BY_EITHER
+    elif domain_set:
+        statement = _BY_DOMAINS
+    elif external_set:
+        statement = _BY_EXTERNAL_IDS
+    else:
+        return {}, {}
+    params = {"team_id": team_id, "domains": list(domain_set), "external_ids": list(external_set)}
+    found = _existing(session.connection().execute(statement, params).all())
+    by_domain = {e.domain: e for e in found if e.domain in domain_set}
+    by_external = {
+        e.external_id: e
+        for e in found
+        if e.external_id is not None and e.external_id in external_set
+    }
+    return by_domain, by_external
+
+
 def find_one_by_external_id(session: Session, *, team_id: int, external_id: str) -> Existing | None:
     found = find_by_external_ids(session, team_id=team_id, external_ids=[external_id])
     return found.get(external_id)
 
 
+# Hot-path statements are built once: building one costs more than SQLite running it.
+_WAITING = select(or_(deals_repository.PENDING, activities_repository.PENDING))
+_INSERT = _T.insert()
+_BY_DOMAINS = select(*_EXISTING_COLUMNS).where(
+    _T.c.team_id == bindparam("team_id"), _T.c.domain.in_(bindparam("domains", expanding=True))
+)
+_BY_EXTERNAL_IDS = select(*_EXISTING_COLUMNS).where(
+    _T.c.team_id == bindparam("team_id"),
+    _T.c.external_id.in_(bindparam("external_ids", expanding=True)),
+)
+_BY_EITHER = union_all(_BY_DOMAINS, _BY_EXTERNAL_IDS)
+
+
+def has_waiting_records(session: Session, *, team_id: int) -> bool:
+    """Whether deals or activities wait for an account, asked in one round trip."""
+    return bool(session.connection().execute(_WAITING, {"team_id": team_id}).scalar())
+
+
 def insert_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert in one executemany round trip (rtp_aid is ours, so no RETURNING is needed)."""
     if rows:
-        session.connection().execute(_T.insert(), list(rows))
+        session.connection().execute(_INSERT, list(rows))
 
 
 def ids_by_rtp_aid(session: Session, rtp_aids: Sequence[str]) -> list[int]:

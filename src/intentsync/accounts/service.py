@@ -19,7 +19,7 @@ from intentsync.accounts.schemas import (
     UnmappedAccount,
     account_wire,
 )
-from intentsync.activities.service import has_waiting_activities, link_waiting_activities
+from intentsync.activities.service import link_waiting_activities
 from intentsync.custom_fields.service import active_definitions
 from intentsync.custom_fields.values import FieldDef, check_values
 from intentsync.deals.service import has_waiting_deals, link_waiting_deals
@@ -114,9 +114,7 @@ def new_account_row(
 
 def has_waiting_records(session: Session, *, team_id: int) -> bool:
     """Whether deals or activities still wait for their account: linking is needed."""
-    return has_waiting_deals(session, team_id=team_id) or has_waiting_activities(
-        session, team_id=team_id
-    )
+    return repository.has_waiting_records(session, team_id=team_id)
 
 
 def link_waiting_records(
@@ -176,8 +174,12 @@ def load_batch_context(
     segment_id: str | None,
     raw_domains: list[str],
     external_ids: set[str],
+    with_custom_fields: bool,
 ) -> BatchContext:
-    """Lock the team, refuse an unusable segment before anything is written, load lookups."""
+    """Lock the team, refuse an unusable segment before anything is written, load lookups.
+
+    Field definitions are read only when some item carries customFields.
+    """
     stamp = change_stamp(session, team_id=team_id)
     segment_pk = (
         member_target(session, team_id=team_id, segment_id=segment_id)
@@ -185,17 +187,16 @@ def load_batch_context(
         else None
     )
     domains = [clean_domain(raw) for raw in raw_domains]
+    by_domain, by_external = repository.find_by_domains_and_external_ids(
+        session, team_id=team_id, domains={d for d in domains if d}, external_ids=external_ids
+    )
     return BatchContext(
         stamp=stamp,
         segment_pk=segment_pk,
-        fields=active_definitions(session, team_id=team_id),
+        fields=active_definitions(session, team_id=team_id) if with_custom_fields else {},
         domains=domains,
-        by_domain=repository.find_by_domains(
-            session, team_id=team_id, domains={d for d in domains if d}
-        ),
-        by_external=repository.find_by_external_ids(
-            session, team_id=team_id, external_ids=external_ids
-        ),
+        by_domain=by_domain,
+        by_external=by_external,
     )
 
 
@@ -208,6 +209,7 @@ def create_accounts(
         segment_id=body.segment_id,
         raw_domains=[item.domain for item in body.accounts],
         external_ids={item.external_id for item in body.accounts},
+        with_custom_fields=any(item.custom_fields for item in body.accounts),
     )
     stamp, segment_pk, fields, domains = ctx.stamp, ctx.segment_pk, ctx.fields, ctx.domains
     by_domain, by_external = ctx.by_domain, ctx.by_external

@@ -4,7 +4,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, func, insert, select, update
+from sqlalchemy import Exists, Row, Table, bindparam, exists, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -127,12 +127,12 @@ def set_accounts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         )
 
 
+# True while a row of the team bound as :team_id still waits for its account.
+PENDING: Exists = exists().where(
+    _ACTS.c.team_id == bindparam("team_id"), _ACTS.c.account_id.is_(None)
+)
+_HAS_PENDING = select(PENDING)
+
+
 def has_pending(session: Session, *, team_id: int) -> bool:
-    return (
-        session.execute(
-            select(_ACTS.c.id)
-            .where(_ACTS.c.team_id == team_id, _ACTS.c.account_id.is_(None))
-            .limit(1)
-        ).first()
-        is not None
-    )
+    return bool(session.connection().execute(_HAS_PENDING, {"team_id": team_id}).scalar())

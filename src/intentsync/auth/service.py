@@ -23,10 +23,10 @@ class Principal:
 def authenticate(session: Session, raw_key: str | None) -> Principal:
     if raw_key is None or not raw_key.strip():
         raise Unauthorized(MISSING_KEY)
-    found = repository.find_active(session, keys.hash_key(raw_key.strip()))
+    found = repository.find_active_owner(session, keys.hash_key(raw_key.strip()))
     if found is None:
         raise Unauthorized(INVALID_KEY)
-    return Principal(team_id=found.team_id, user_id=found.user_id)
+    return Principal(team_id=found[0], user_id=found[1])
 
 
 def generate_key(session: Session, *, email: str) -> str:

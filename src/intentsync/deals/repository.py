@@ -4,7 +4,19 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import (
+    Exists,
+    Row,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from intentsync.db.models import Account, Deal, DealAccount
@@ -108,15 +120,15 @@ def touch(session: Session, deal_pks: Collection[int], *, at_ms: int) -> None:
         )
 
 
+# True while a row of the team bound as :team_id still waits for its account.
+PENDING: Exists = exists().where(
+    _LINKS.c.team_id == bindparam("team_id"), _LINKS.c.account_id.is_(None)
+)
+_HAS_PENDING = select(PENDING)
+
+
 def has_pending(session: Session, *, team_id: int) -> bool:
-    return (
-        session.execute(
-            select(_LINKS.c.deal_pk)
-            .where(_LINKS.c.team_id == team_id, _LINKS.c.account_id.is_(None))
-            .limit(1)
-        ).first()
-        is not None
-    )
+    return bool(session.connection().execute(_HAS_PENDING, {"team_id": team_id}).scalar())
 
 
 def linked_deal_stages(

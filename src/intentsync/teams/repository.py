@@ -1,7 +1,8 @@
 """SQL for teams, users and the per-team sync clock."""
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from intentsync.db.models import SyncClock, Team, User
 
@@ -33,19 +34,18 @@ def add_user(session: Session, *, team_id: int, email: str, at_ms: int) -> User:
     return user
 
 
+_NOW: BindParameter[int] = bindparam("b_now")
+_TICK = (
+    update(SyncClock)
+    .where(SyncClock.team_id == bindparam("b_team_id"))
+    .values(last_ms=case((SyncClock.last_ms + 1 > _NOW, SyncClock.last_ms + 1), else_=_NOW))
+    .returning(SyncClock.last_ms)
+)
+
+
 def tick_clock(session: Session, *, team_id: int, now: int) -> int:
     """Advance the team clock; the row lock it takes is held until commit."""
-    next_ms = case((SyncClock.last_ms + 1 > now, SyncClock.last_ms + 1), else_=now)
-    stamped = (
-        session.connection()
-        .execute(
-            update(SyncClock)
-            .where(SyncClock.team_id == team_id)
-            .values(last_ms=next_ms)
-            .returning(SyncClock.last_ms)
-        )
-        .scalar_one()
-    )
+    stamped = session.connection().execute(_TICK, {"b_team_id": team_id, "b_now": now}).scalar_one()
     return int(stamped)
 
 
