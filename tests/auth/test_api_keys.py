@@ -45,6 +45,24 @@ def test_auth_is_checked_before_the_body(ws):
     assert response.status_code == 401
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs"),
+    [
+        ("POST", "/accounts", {"content": b"{}", "headers": {"Content-Type": "text/csv"}}),
+        ("POST", "/accounts", {"json": {"accounts": []}}),
+        ("GET", "/accounts", {"params": {"limit": "0"}}),
+        ("GET", "/accounts/a%00b", {}),
+        ("PUT", "/accounts/nobody", {"json": {"customFields": {"X_C": 1}}}),
+    ],
+    ids=["media-type", "validation", "query", "nul-in-url", "business-error"],
+)
+def test_an_unknown_key_outranks_every_other_error(ws, method, path, kwargs):
+    headers = {"X-Api-Key": "isk_nope", **kwargs.pop("headers", {})}
+    response = ws.client.request(method, CRM + path, headers=headers, **kwargs)
+    assert response.status_code == 401
+    assert response.json()["customMessage"] == "Invalid API key"
+
+
 def test_new_key_revokes_the_old_one_at_once(ws):
     assert ws.get("/accounts").status_code == 200
     with ws.db.transaction() as session:

@@ -20,10 +20,15 @@ class Principal:
     user_id: int
 
 
-def authenticate(session: Session, raw_key: str | None) -> Principal:
+def presented_key(raw_key: str | None) -> str:
+    """The key a request carries; a missing one is refused before any database work."""
     if raw_key is None or not raw_key.strip():
         raise Unauthorized(MISSING_KEY)
-    found = repository.find_active_owner(session, keys.hash_key(raw_key.strip()))
+    return raw_key.strip()
+
+
+def authenticate(session: Session, raw_key: str | None) -> Principal:
+    found = repository.find_active_owner(session, keys.hash_key(presented_key(raw_key)))
     if found is None:
         raise Unauthorized(INVALID_KEY)
     return Principal(team_id=found[0], user_id=found[1])

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from intentsync.auth.service import Principal, authenticate
+from intentsync.auth.service import Principal, authenticate, presented_key
 from intentsync.db.engine import Database
 from intentsync.kit.errors import BadRequest, UnsupportedMediaType, ValidationFailed
 from intentsync.kit.schemas import ErrorEnvelope
@@ -93,12 +93,26 @@ def _find_nul(value: Any, at: tuple[str | int, ...]) -> tuple[str | int, ...] | 
     return None
 
 
-class RequestTransaction:
-    """The request's session, finished exactly once: in the endpoint's thread when it ran."""
+# Stands in for the principal until the endpoint's thread has checked the key.
+_UNCHECKED = Principal(team_id=0, user_id=0)
 
-    def __init__(self, session: Session) -> None:
+
+class RequestTransaction:
+    """A request's key and session: the key is checked and the session finished in one thread."""
+
+    def __init__(self, session: Session, key: str) -> None:
         self.session = session
+        self.key = key
+        self.principal: Principal | None = None
+        self.key_checked = False
         self.finished = False
+
+    def authenticate(self) -> Principal:
+        """Check the key in the request's own transaction, once."""
+        if self.principal is None:
+            self.key_checked = True
+            self.principal = authenticate(self.session, self.key)
+        return self.principal
 
     def finish(self, commit: bool) -> None:
         """Commit a request that succeeded, roll back anything else, give the connection back."""
@@ -118,13 +132,16 @@ class RequestTransaction:
 _CURRENT: ContextVar[RequestTransaction] = ContextVar("intentsync_request_transaction")
 
 
-def _finishing_in_thread(endpoint: Callable[..., Response]) -> Callable[..., Response]:
-    """Run a sync endpoint and its commit in one worker-thread hop instead of two."""
+def _in_one_thread(endpoint: Callable[..., Response]) -> Callable[..., Response]:
+    """Check the key, run a sync endpoint and commit in one worker-thread hop instead of three."""
 
     @functools.wraps(endpoint)
     def run(*args: Any, **kwargs: Any) -> Response:
         transaction = _CURRENT.get()
         try:
+            principal = transaction.authenticate()
+            if kwargs.get("principal") is _UNCHECKED:
+                kwargs["principal"] = principal
             response = endpoint(*args, **kwargs)
         except BaseException:
             transaction.finish(commit=False)
@@ -136,11 +153,15 @@ def _finishing_in_thread(endpoint: Callable[..., Response]) -> Callable[..., Res
 
 
 class ApiRoute(APIRoute):
-    """Authenticate, check the body, run the endpoint, then commit or roll back."""
+    """Authenticate, check the body, run the endpoint, then commit or roll back.
+
+    The key is checked before anything else answers: in the endpoint's thread when the request
+    gets that far, otherwise before a body or URL error is reported.
+    """
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         if not inspect.iscoroutinefunction(endpoint):
-            endpoint = _finishing_in_thread(endpoint)
+            endpoint = _in_one_thread(endpoint)
         super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -150,18 +171,22 @@ class ApiRoute(APIRoute):
 
         async def guarded(request: Request) -> Response:
             db: Database = request.app.state.db
-            # The key is checked in its own short read, so writers lock only for the work.
-            key = request.headers.get("x-api-key")
-            request.state.principal = await run_in_threadpool(_authenticate_alone, db, key)
-            transaction = RequestTransaction(db.session(write=write))
+            key = presented_key(request.headers.get("x-api-key"))
+            transaction = RequestTransaction(db.session(write=write), key)
             request.state.session = transaction.session
             token = _CURRENT.set(transaction)
             ok = False
             try:
-                _refuse_nul_in_url(request)
-                if has_body and write:
-                    await _read_json_body(request)
-                response = await handler(request)
+                try:
+                    _refuse_nul_in_url(request)
+                    if has_body and write:
+                        await _read_json_body(request)
+                    response = await handler(request)
+                except Exception:
+                    if not transaction.key_checked:
+                        # A bad key outranks whatever else is wrong with the request.
+                        await run_in_threadpool(_authenticate_alone, db, key)
+                    raise
                 ok = response.status_code < 400
                 return response
             finally:
@@ -175,7 +200,7 @@ class ApiRoute(APIRoute):
         return guarded
 
 
-def _authenticate_alone(db: Database, key: str | None) -> Principal:
+def _authenticate_alone(db: Database, key: str) -> Principal:
     with db.transaction(write=False) as session:
         return authenticate(session, key)
 
@@ -186,10 +211,9 @@ async def get_session(request: Request) -> Session:
     return session
 
 
-async def get_principal(request: Request) -> Principal:
-    """Async only so FastAPI resolves it on the event loop instead of a thread hop."""
-    principal: Principal = request.state.principal
-    return principal
+async def get_principal() -> Principal:
+    """A placeholder that the endpoint's thread replaces once the key is checked there."""
+    return _UNCHECKED
 
 
 def api_router(tag: str) -> APIRouter:
