@@ -248,3 +248,18 @@ def test_unknown_top_level_property_is_rejected(ws):
 def test_segment_id_must_be_a_string(ws):
     response = ws.post("/accounts", {"accounts": [account(1)], "segmentId": 7})
     assert constraints_for(response, "segmentId") == {"isString": "segmentId must be a string"}
+
+
+def test_mixed_batch_reply_matches_the_documented_model_exactly(ws):
+    from intentsync.accounts.schemas import AccountsCreateResult
+
+    ws.push(account(1, domain="taken.com"))
+    data = ws.push(
+        account(2, domain="new.com"),
+        account(3, domain="taken.com"),
+        account(4, domain="https://"),
+    )
+    model = AccountsCreateResult.model_validate(data)
+    assert model.model_dump() == data
+    assert [r["status"] for r in data["results"]] == ["created", "failed", "failed"]
+    assert data["summary"] == {"total": 3, "created": 1, "updated": 0, "failed": 2}

@@ -7,13 +7,12 @@ from sqlalchemy.orm import Session
 
 from intentsync.accounts import repository
 from intentsync.accounts.schemas import (
-    AccountResult,
-    AccountsCreateResult,
-    CreateSummary,
     DomainKeyedAccountIn,
     DomainKeyedAccountsCreate,
     DomainKeyedAccountUpdate,
     account_wire,
+    create_result,
+    item_result,
 )
 from intentsync.accounts.service import (
     finish_account_writes,
@@ -26,7 +25,6 @@ from intentsync.custom_fields.values import FieldDef, check_values
 from intentsync.kit.domains import clean_domain
 from intentsync.kit.errors import BadRequest, NotFound, ValidationFailed
 from intentsync.kit.ids import is_object_id
-from intentsync.kit.schemas import count_statuses
 from intentsync.segments import repository as segments_repository
 from intentsync.teams.service import change_stamp
 
@@ -109,7 +107,7 @@ def _upsert_values(
 
 def create_accounts(
     session: Session, *, team_id: int, body: DomainKeyedAccountsCreate
-) -> AccountsCreateResult:
+) -> dict[str, Any]:
     ctx = load_batch_context(
         session,
         team_id=team_id,
@@ -122,7 +120,7 @@ def create_accounts(
     by_domain, holders = ctx.by_domain, ctx.by_external
     seen: set[str] = set()
     seen_external: set[str] = set()
-    results: list[AccountResult] = []
+    results: list[dict[str, Any]] = []
     inserts: list[dict[str, Any]] = []
     updates: list[tuple[int, dict[str, Any]]] = []
     touched: list[tuple[int, str | None, str]] = []
@@ -145,7 +143,7 @@ def create_accounts(
             seen_external.add(item.external_id)
         if error:
             results.append(
-                AccountResult(
+                item_result(
                     external_id=item.external_id,
                     rtp_aid=existing.rtp_aid if existing else None,
                     domain=domain or item.domain,
@@ -159,7 +157,7 @@ def create_accounts(
             external = item.external_id if item.external_id is not None else existing.external_id
             touched.append((existing.id, external, domain))
             results.append(
-                AccountResult(
+                item_result(
                     external_id=external, rtp_aid=existing.rtp_aid, domain=domain, status="updated"
                 )
             )
@@ -177,7 +175,7 @@ def create_accounts(
         )
         inserts.append(row)
         results.append(
-            AccountResult(
+            item_result(
                 external_id=item.external_id,
                 rtp_aid=row["rtp_aid"],
                 domain=domain,
@@ -194,10 +192,7 @@ def create_accounts(
         inserted=inserts,
         segment_pk=segment_pk,
     )
-    counts = count_statuses(results, ("created", "updated", "failed"))
-    return AccountsCreateResult(
-        results=results, summary=CreateSummary(total=len(results), **counts)
-    )
+    return create_result(results)
 
 
 def require_rtp_aid(rtp_aid: str) -> None:

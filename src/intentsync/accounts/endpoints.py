@@ -40,7 +40,7 @@ def create_accounts(
     principal: Principal = Depends(get_principal),
 ) -> Response:
     result = service.create_accounts(session, team_id=principal.team_id, body=body)
-    return envelope(request, result.model_dump())
+    return envelope(request, result)
 
 
 @router.get(
@@ -149,7 +149,7 @@ def create_accounts_by_domain(
     principal: Principal = Depends(get_principal),
 ) -> Response:
     result = domain_keyed.create_accounts(session, team_id=principal.team_id, body=body)
-    return envelope(request, result.model_dump())
+    return envelope(request, result)
 
 
 @ext_router.get(

@@ -55,6 +55,29 @@ class AccountsCreateResult(WireModel):
     summary: CreateSummary
 
 
+def item_result(
+    *,
+    external_id: str | None,
+    rtp_aid: str | None,
+    domain: str,
+    status: str,
+    error: str | None = None,
+) -> dict[str, Any]:
+    """One AccountResult in its wire shape: a plain dict, as a push builds up to 100 of them."""
+    result = {"externalId": external_id, "rtp_aid": rtp_aid, "domain": domain, "status": status}
+    if error is not None:
+        result["error"] = error
+    return result
+
+
+def create_result(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """An AccountsCreateResult in its wire shape, counts included."""
+    counts = {"created": 0, "updated": 0, "failed": 0}
+    for result in results:
+        counts[result["status"]] += 1
+    return {"results": results, "summary": {"total": len(results), **counts}}
+
+
 class AccountUpdate(RequestModel):
     custom_fields: dict[str, Any] | None = None
 

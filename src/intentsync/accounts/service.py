@@ -8,16 +8,15 @@ from sqlalchemy.orm import Session
 from intentsync.accounts import repository
 from intentsync.accounts.schemas import (
     AccountIn,
-    AccountResult,
     AccountsCreate,
-    AccountsCreateResult,
     AccountUpdate,
-    CreateSummary,
     MappingConflict,
     MappingsResult,
     MappingsUpdate,
     UnmappedAccount,
     account_wire,
+    create_result,
+    item_result,
 )
 from intentsync.activities.service import link_waiting_activities
 from intentsync.custom_fields.service import active_definitions
@@ -29,7 +28,6 @@ from intentsync.kit.domains import clean_domain
 from intentsync.kit.errors import BadRequest, NotFound
 from intentsync.kit.ids import new_object_id
 from intentsync.kit.pagination import PageRequest
-from intentsync.kit.schemas import count_statuses
 from intentsync.segments import repository as segments_repository
 from intentsync.segments.service import member_target
 from intentsync.teams.service import change_stamp, sync_watermark
@@ -200,9 +198,7 @@ def load_batch_context(
     )
 
 
-def create_accounts(
-    session: Session, *, team_id: int, body: AccountsCreate
-) -> AccountsCreateResult:
+def create_accounts(session: Session, *, team_id: int, body: AccountsCreate) -> dict[str, Any]:
     ctx = load_batch_context(
         session,
         team_id=team_id,
@@ -215,7 +211,7 @@ def create_accounts(
     by_domain, by_external = ctx.by_domain, ctx.by_external
     seen_domains: set[str] = set()
     seen_external: set[str] = set()
-    results: list[AccountResult] = []
+    results: list[dict[str, Any]] = []
     inserts: list[dict[str, Any]] = []
     claims: list[dict[str, Any]] = []
     claimed_domains: list[str] = []
@@ -234,7 +230,7 @@ def create_accounts(
             seen_domains.add(domain)
         if error:
             results.append(
-                AccountResult(
+                item_result(
                     external_id=item.external_id,
                     rtp_aid=None,
                     domain=domain or item.domain,
@@ -260,7 +256,7 @@ def create_accounts(
             )
             claimed_domains.append(domain)
             results.append(
-                AccountResult(
+                item_result(
                     external_id=item.external_id,
                     rtp_aid=existing.rtp_aid,
                     domain=domain,
@@ -282,7 +278,7 @@ def create_accounts(
         rtp_aid = row["rtp_aid"]
         inserts.append(row)
         results.append(
-            AccountResult(
+            item_result(
                 external_id=item.external_id, rtp_aid=rtp_aid, domain=domain, status="created"
             )
         )
@@ -310,10 +306,7 @@ def create_accounts(
         inserted=inserts,
         segment_pk=segment_pk,
     )
-    counts = count_statuses(results, ("created", "updated", "failed"))
-    return AccountsCreateResult(
-        results=results, summary=CreateSummary(total=len(results), **counts)
-    )
+    return create_result(results)
 
 
 def update_custom_fields(
