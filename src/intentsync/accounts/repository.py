@@ -8,6 +8,7 @@ from sqlalchemy import CompoundSelect, Row, Select, Table, bindparam, or_, selec
 from sqlalchemy.orm import Session
 
 from intentsync.activities import repository as activities_repository
+from intentsync.db.dialect import insert_rows
 from intentsync.db.models import Account
 from intentsync.db.paging import one_page
 from intentsync.deals import repository as deals_repository
@@ -127,7 +128,6 @@ def find_one_by_external_id(session: Session, *, team_id: int, external_id: str)
 
 # Hot-path statements are built once: building one costs more than SQLite running it.
 _WAITING = select(or_(deals_repository.PENDING, activities_repository.PENDING))
-_INSERT = _T.insert()
 _BY_DOMAINS = select(*_EXISTING_COLUMNS).where(
     _T.c.team_id == bindparam("team_id"), _T.c.domain.in_(bindparam("domains", expanding=True))
 )
@@ -146,7 +146,7 @@ def has_waiting_records(session: Session, *, team_id: int) -> bool:
 def insert_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert in one executemany round trip (rtp_aid is ours, so no RETURNING is needed)."""
     if rows:
-        session.connection().execute(_INSERT, list(rows))
+        insert_rows(session, _T, rows)
 
 
 def ids_by_rtp_aid(session: Session, rtp_aids: Sequence[str]) -> list[int]:

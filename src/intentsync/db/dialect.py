@@ -1,9 +1,9 @@
 """The few statements whose spelling differs between SQLite and PostgreSQL."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Dialect, Table, bindparam, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -59,3 +59,51 @@ def upsert_replace(
         index_elements=index_elements, set_={c: stmt.excluded[c] for c in update}
     )
     session.connection().execute(stmt, list(rows))  # Core: no ORM bulk bookkeeping
+
+
+_PlainInsert = tuple[str, tuple[str, ...], tuple[Callable[[Any], Any] | None, ...]]
+_plain_inserts: dict[tuple[str, str, tuple[str, ...]], _PlainInsert] = {}
+
+
+def _plain_insert(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> _PlainInsert:
+    """The SQL, parameter order and value converters of an INSERT of these columns, built once."""
+    key = (dialect.name, table.name, columns)
+    found = _plain_inserts.get(key)
+    if found is None:
+        compiled = (
+            table.insert().values({c: bindparam(c) for c in columns}).compile(dialect=dialect)
+        )
+        order = tuple(compiled.positiontup or ())
+        if sorted(order) != sorted(columns):
+            raise ValueError(f"cannot bind {columns} positionally for {table.name}")
+        converters = tuple(
+            table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in order
+        )
+        found = _plain_inserts[key] = (compiled.string, order, converters)
+    return found
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows that all carry the same columns, in one executemany.
+
+    On SQLite the rows are bound positionally through each column type's converter: the
+    generic per-row parameter assembly of a Core executemany costs about as much as SQLite's
+    own insert. Other databases keep the Core statement, which batches rows into multi-row
+    VALUES.
+    """
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    if any(row.keys() != rows[0].keys() for row in rows):
+        raise ValueError("insert_rows needs the same columns in every row")
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        connection.execute(table.insert(), list(rows))
+        return
+    sql, order, converters = _plain_insert(connection.dialect, table, columns)
+    pairs = tuple(zip(order, converters, strict=True))
+    params = [
+        tuple(row[c] if convert is None else convert(row[c]) for c, convert in pairs)
+        for row in rows
+    ]
+    connection.exec_driver_sql(sql, params)
