@@ -26,12 +26,11 @@ from sqlalchemy import Table, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from intentsync.accounts.service import DEFAULT_STAGE
+from intentsync.accounts.service import new_account_row
 from intentsync.db.engine import Database, is_sqlite, normalise_url
 from intentsync.db.migrate import upgrade
 from intentsync.db.models import Account
 from intentsync.kit.domains import clean_domain
-from intentsync.kit.ids import new_object_id
 from intentsync.teams import repository as teams_repository
 from intentsync.teams.service import create_team
 
@@ -347,26 +346,18 @@ def payloads(count: int) -> list[dict[str, Any]]:
 
 
 def service_row(payload: dict[str, Any], *, team_id: int, stamp: int) -> dict[str, Any]:
-    """The row accounts.service.create_accounts inserts for a new account."""
-    return {
-        "team_id": team_id,
-        "rtp_aid": new_object_id(stamp // 1000),
-        "external_id": payload["externalId"],
-        "domain": clean_domain(payload["domain"]),
-        "name": payload["name"],
-        "short_name": payload.get("shortName"),
-        "linkedin_url": payload.get("linkedinUrl"),
-        "tags": list(dict.fromkeys(payload.get("tags") or [])),
-        "custom_fields": dict(payload.get("customFields") or {}),
-        "account_score": 0,
-        "journey_stage": DEFAULT_STAGE,
-        "advertising_score": 0,
-        "website_score": 0,
-        "g2_score": 0,
-        "bombora_score": 0,
-        "created_ms": stamp,
-        "changed_ms": stamp,
-    }
+    """The row accounts.service.create_accounts inserts for a new account: the same function."""
+    return new_account_row(
+        team_id=team_id,
+        external_id=payload["externalId"],
+        domain=clean_domain(payload["domain"]),
+        name=payload["name"],
+        short_name=payload.get("shortName"),
+        linkedin_url=payload.get("linkedinUrl"),
+        tags=payload.get("tags"),
+        custom_fields=payload.get("customFields"),
+        stamp=stamp,
+    )
 
 
 def push_accounts(
