@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import Table, select
 
 from intentsync.accounts.service import new_account_row
-from intentsync.db.dialect import insert_rows
+from intentsync.db.dialect import in_bound_list, insert_rows
 from intentsync.db.models import Account
 
 ACCOUNTS = cast(Table, Account.__table__)
@@ -60,3 +60,22 @@ def test_rows_with_different_columns_are_refused_and_nothing_is_stored(ws):
     with pytest.raises(ValueError, match="same columns"), ws.db.transaction() as session:
         insert_rows(session, ACCOUNTS, [first, second])
     assert _stored(ws, "mixed") == []
+
+
+@pytest.mark.parametrize("size", [0, 1, 1000])
+def test_a_list_bound_as_one_parameter_matches_like_an_in_list(ws, size):
+    rows = _rows(ws, "listed")
+    rows[0]["domain"] = "o'brien.example"
+    rows[1]["domain"] = "bücher.example"
+    with ws.db.transaction() as session:
+        insert_rows(session, ACCOUNTS, rows)
+    wanted = ["o'brien.example", "bücher.example", "absent.example"]
+    values = (wanted + [f"filler-{i}" for i in range(size)])[:size]
+    with ws.db.transaction(write=False) as session:
+        dialect = session.connection().dialect.name
+        query = select(ACCOUNTS.c.domain).where(
+            ACCOUNTS.c.team_id == ws.team_id,
+            in_bound_list(ACCOUNTS.c.domain, "values", dialect),
+        )
+        found = session.execute(query, {"values": values}).scalars().all()
+    assert sorted(found) == sorted(d for d in values if d in {r["domain"] for r in rows})

@@ -1,5 +1,6 @@
 """SQL for accounts. Reads return plain rows; batch writes are single Core statements."""
 
+import functools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -8,7 +9,7 @@ from sqlalchemy import CompoundSelect, Row, Select, Table, bindparam, or_, selec
 from sqlalchemy.orm import Session
 
 from intentsync.activities import repository as activities_repository
-from intentsync.db.dialect import insert_rows
+from intentsync.db.dialect import in_bound_list, insert_rows
 from intentsync.db.models import Account
 from intentsync.db.paging import one_page
 from intentsync.deals import repository as deals_repository
@@ -96,22 +97,39 @@ def find_by_external_ids(
     return {e.external_id: e for e in _existing(rows) if e.external_id is not None}
 
 
+_Lookup = Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]]
+
+
+@functools.cache
+def _push_lookups(dialect: str) -> tuple[_Lookup, _Lookup, _Lookup]:
+    """(by domains, by externalIds, by either), built once per database kind."""
+    by_domains = select(*_EXISTING_COLUMNS).where(
+        _T.c.team_id == bindparam("team_id"), in_bound_list(_T.c.domain, "domains", dialect)
+    )
+    by_external_ids = select(*_EXISTING_COLUMNS).where(
+        _T.c.team_id == bindparam("team_id"),
+        in_bound_list(_T.c.external_id, "external_ids", dialect),
+    )
+    return by_domains, by_external_ids, union_all(by_domains, by_external_ids)
+
+
 def find_by_domains_and_external_ids(
     session: Session, *, team_id: int, domains: Collection[str], external_ids: Collection[str]
 ) -> tuple[dict[str, Existing], dict[str, Existing]]:
     """Both lookups of a batch push in one round trip: (by domain, by externalId)."""
     domain_set, external_set = set(domains), set(external_ids)
-    statement: Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]]
+    connection = session.connection()
+    by_domains, by_external_ids, by_either = _push_lookups(connection.dialect.name)
     if domain_set and external_set:
-        statement = _BY_EITHER
+        statement = by_either
     elif domain_set:
-        statement = _BY_DOMAINS
+        statement = by_domains
     elif external_set:
-        statement = _BY_EXTERNAL_IDS
+        statement = by_external_ids
     else:
         return {}, {}
     params = {"team_id": team_id, "domains": list(domain_set), "external_ids": list(external_set)}
-    found = _existing(session.connection().execute(statement, params).all())
+    found = _existing(connection.execute(statement, params).all())
     by_domain = {e.domain: e for e in found if e.domain in domain_set}
     by_external = {
         e.external_id: e
@@ -128,14 +146,6 @@ def find_one_by_external_id(session: Session, *, team_id: int, external_id: str)
 
 # Hot-path statements are built once: building one costs more than SQLite running it.
 _WAITING = select(or_(deals_repository.PENDING, activities_repository.PENDING))
-_BY_DOMAINS = select(*_EXISTING_COLUMNS).where(
-    _T.c.team_id == bindparam("team_id"), _T.c.domain.in_(bindparam("domains", expanding=True))
-)
-_BY_EXTERNAL_IDS = select(*_EXISTING_COLUMNS).where(
-    _T.c.team_id == bindparam("team_id"),
-    _T.c.external_id.in_(bindparam("external_ids", expanding=True)),
-)
-_BY_EITHER = union_all(_BY_DOMAINS, _BY_EXTERNAL_IDS)
 
 
 def has_waiting_records(session: Session, *, team_id: int) -> bool:

@@ -3,9 +3,20 @@
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Dialect, Table, bindparam, func
+from sqlalchemy import JSON, ColumnElement, Dialect, Table, any_, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+
+def in_bound_list(column: ColumnElement[Any], name: str, dialect: str) -> ColumnElement[bool]:
+    """column IN a list bound as one parameter, so the SQL is the same for any list length.
+
+    An expanding IN renders its SQL again on every call, which costs more than the lookup.
+    """
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
+    values = func.json_each(bindparam(name, type_=JSON)).table_valued("value")
+    return column.in_(select(values.c.value))
 
 
 def insert_ignore(
