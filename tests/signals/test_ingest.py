@@ -160,6 +160,22 @@ def test_bad_items_fail_alone_with_a_reason(ws):
     assert data["summary"] == {"total": 9, "created": 1, "skipped": 0, "failed": 8}
 
 
+def test_a_mixed_reply_matches_the_documented_model_exactly(ws):
+    from intentsync.signals.schemas import SignalsCreateResult
+
+    send(ws, sig(key="seen"))
+    data = send(ws, sig(key="new"), sig(key="seen"), sig(source="twitter"))
+    assert SignalsCreateResult.model_validate(data).model_dump() == data
+    assert [(r["index"], r["status"]) for r in data["results"]] == [
+        (0, "created"),
+        (1, "skipped"),
+        (2, "failed"),
+    ]
+    assert "error" not in data["results"][0]
+    assert data["results"][1]["error"] == "already received: same source and key"
+    assert data["summary"] == {"total": 3, "created": 1, "skipped": 1, "failed": 1}
+
+
 @pytest.mark.parametrize(
     ("body", "fragment"),
     [

@@ -5,7 +5,18 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CompoundSelect, Row, Select, Table, bindparam, or_, select, union_all, update
+from sqlalchemy import (
+    CompoundSelect,
+    Row,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from intentsync.activities import repository as activities_repository
@@ -159,15 +170,41 @@ def insert_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         insert_rows(session, _T, rows)
 
 
+@functools.cache
+def _by_listed_keys(dialect: str) -> tuple[_Lookup, _Lookup, Update]:
+    """(ids by rtp_aid, ids by domain, inputs_ms by id), built once per database kind."""
+    by_rtp_aid = select(_T.c.rtp_aid, _T.c.id).where(in_bound_list(_T.c.rtp_aid, "keys", dialect))
+    by_domain = select(_T.c.domain, _T.c.id, _T.c.rtp_aid).where(
+        _T.c.team_id == bindparam("team_id"), in_bound_list(_T.c.domain, "keys", dialect)
+    )
+    inputs = (
+        update(_T)
+        .where(in_bound_list(_T.c.id, "keys", dialect))
+        .values(inputs_ms=bindparam("at_ms"))
+    )
+    return by_rtp_aid, by_domain, inputs
+
+
 def ids_by_rtp_aid(session: Session, rtp_aids: Sequence[str]) -> list[int]:
     """Account keys in the order of the given rtp_aids."""
     if not rtp_aids:
         return []
-    rows = session.execute(
-        select(Account.rtp_aid, Account.id).where(Account.rtp_aid.in_(list(rtp_aids)))
-    )
-    found = {row[0]: row[1] for row in rows}
+    connection = session.connection()
+    statement = _by_listed_keys(connection.dialect.name)[0]
+    found = {row[0]: row[1] for row in connection.execute(statement, {"keys": list(rtp_aids)})}
     return [found[a] for a in rtp_aids]
+
+
+def ids_by_domain(
+    session: Session, *, team_id: int, domains: Collection[str]
+) -> dict[str, tuple[int, str]]:
+    """(id, rtp_aid) per known domain: what signal ingest needs, without the JSON columns."""
+    if not domains:
+        return {}
+    connection = session.connection()
+    statement = _by_listed_keys(connection.dialect.name)[1]
+    rows = connection.execute(statement, {"team_id": team_id, "keys": list(domains)})
+    return {row[0]: (row[1], row[2]) for row in rows}
 
 
 def update_many(session: Session, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
@@ -240,7 +277,9 @@ def mark_changed(session: Session, account_ids: Collection[int], *, at_ms: int) 
 def mark_inputs_changed(session: Session, account_ids: Collection[int], *, at_ms: int) -> None:
     """Flag accounts whose score inputs changed so the next incremental run re-scores them."""
     if account_ids:
-        session.execute(update(_T).where(_T.c.id.in_(list(account_ids))).values(inputs_ms=at_ms))
+        connection = session.connection()
+        statement = _by_listed_keys(connection.dialect.name)[2]
+        connection.execute(statement, {"keys": list(account_ids), "at_ms": at_ms})
 
 
 def team_account_columns(

@@ -1,5 +1,6 @@
 """The few statements whose spelling differs between SQLite and PostgreSQL."""
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -41,15 +42,29 @@ def upsert_accumulate(
     """Insert rows; on a key hit add to some columns and keep the larger of others."""
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
+    connection = session.connection()
+    stmt = _accumulating_upsert(
+        connection.dialect.name, model, tuple(index_elements), tuple(add), tuple(keep_max)
+    )
+    connection.execute(stmt, list(rows))  # Core: no ORM bulk bookkeeping
+
+
+@functools.cache
+def _accumulating_upsert(
+    dialect: str,
+    model: Any,
+    index_elements: tuple[str, ...],
+    add: tuple[str, ...],
+    keep_max: tuple[str, ...],
+) -> Any:
+    """Built once per shape: ingest upserts every batch, and building costs more than running."""
     module: Any = postgresql if dialect == "postgresql" else sqlite
     larger = func.greatest if dialect == "postgresql" else func.max
     stmt = module.insert(model)
     table = model.__table__
     values = {c: table.c[c] + stmt.excluded[c] for c in add}
     values.update({c: larger(table.c[c], stmt.excluded[c]) for c in keep_max})
-    stmt = stmt.on_conflict_do_update(index_elements=index_elements, set_=values)
-    session.connection().execute(stmt, list(rows))  # Core: no ORM bulk bookkeeping
+    return stmt.on_conflict_do_update(index_elements=list(index_elements), set_=values)
 
 
 def upsert_replace(

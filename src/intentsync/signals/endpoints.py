@@ -8,13 +8,12 @@ from intentsync.auth.service import Principal
 from intentsync.kit.clock import parse_iso8601, to_ms
 from intentsync.kit.responses import envelope
 from intentsync.kit.routing import api_router, get_principal, get_session
-from intentsync.kit.schemas import Envelope, count_statuses
+from intentsync.kit.schemas import Envelope
 from intentsync.signals.schemas import (
     SignalIn,
-    SignalResult,
     SignalsCreate,
     SignalsCreateResult,
-    SignalsSummary,
+    signals_result,
 )
 from intentsync.signals.service import NewSignal, ingest_signals
 
@@ -49,20 +48,10 @@ def create_signals(
     outcomes = ingest_signals(
         session, team_id=principal.team_id, signals=[_new_signal(s) for s in body.signals]
     )
-    results = [
-        SignalResult(
-            index=index,
-            source=item.source,
-            type=item.type,
-            domain=outcome.domain,
-            status=outcome.status,
-            rtp_aid=outcome.rtp_aid,
-            error=outcome.error,
-        )
-        for index, (item, outcome) in enumerate(zip(body.signals, outcomes, strict=True))
-    ]
-    counts = count_statuses(results, ("created", "skipped", "failed"))
-    result = SignalsCreateResult(
-        results=results, summary=SignalsSummary(total=len(results), **counts)
+    result = signals_result(
+        [
+            (item.source, item.type, outcome.domain, outcome.status, outcome.rtp_aid, outcome.error)
+            for item, outcome in zip(body.signals, outcomes, strict=True)
+        ]
     )
-    return envelope(request, result.model_dump())
+    return envelope(request, result)

@@ -1,15 +1,25 @@
 """SQL for signal events and their daily roll-up."""
 
+import functools
 from collections.abc import Collection, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
-from intentsync.db.dialect import upsert_accumulate
+from intentsync.db.dialect import in_bound_list, insert_rows, upsert_accumulate
 from intentsync.db.models import SignalDaily, SignalEvent
 
 _EVENTS = cast(Table, SignalEvent.__table__)
+
+
+@functools.cache
+def _existing_keys_query(dialect: str) -> Select[str]:
+    return select(_EVENTS.c.natural_key).where(
+        _EVENTS.c.team_id == bindparam("team_id"),
+        _EVENTS.c.source == bindparam("source"),
+        in_bound_list(_EVENTS.c.natural_key, "keys", dialect),
+    )
 
 
 def existing_keys(
@@ -17,19 +27,16 @@ def existing_keys(
 ) -> set[str]:
     if not keys:
         return set()
-    rows = session.execute(
-        select(SignalEvent.natural_key).where(
-            SignalEvent.team_id == team_id,
-            SignalEvent.source == source,
-            SignalEvent.natural_key.in_(list(keys)),
-        )
+    connection = session.connection()
+    rows = connection.execute(
+        _existing_keys_query(connection.dialect.name),
+        {"team_id": team_id, "source": source, "keys": list(keys)},
     )
     return {row[0] for row in rows}
 
 
 def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        session.connection().execute(_EVENTS.insert(), list(rows))
+    insert_rows(session, _EVENTS, rows)
 
 
 def add_to_daily(session: Session, rows: Sequence[dict[str, Any]]) -> None:

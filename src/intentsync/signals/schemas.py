@@ -50,3 +50,28 @@ class SignalsSummary(WireModel):
 class SignalsCreateResult(WireModel):
     results: list[SignalResult]
     summary: SignalsSummary
+
+
+def signals_result(
+    items: list[tuple[str, str, str, str, str | None, str | None]],
+) -> dict[str, Any]:
+    """A SignalsCreateResult in its wire shape from (source, type, domain, status, rtp_aid, error).
+
+    Plain dicts: a request carries up to 1,000 signals and a model per result costs more.
+    """
+    counts = {"created": 0, "skipped": 0, "failed": 0}
+    results: list[dict[str, Any]] = []
+    for index, (source, type_, domain, status, rtp_aid, error) in enumerate(items):
+        counts[status] += 1
+        result = {
+            "index": index,
+            "source": source,
+            "type": type_,
+            "domain": domain,
+            "status": status,
+            "rtp_aid": rtp_aid,
+        }
+        if error is not None:
+            result["error"] = error
+        results.append(result)
+    return {"results": results, "summary": {"total": len(results), **counts}}

@@ -130,8 +130,7 @@ def _accounts_for(
     session: Session, *, team_id: int, wanted: dict[str, str | None], stamp: int
 ) -> dict[str, tuple[int, str]]:
     """(id, rtp_aid) per domain; domains without an account get a discovered one."""
-    found = accounts_repository.find_by_domains(session, team_id=team_id, domains=set(wanted))
-    result = {d: (e.id, e.rtp_aid) for d, e in found.items()}
+    result = accounts_repository.ids_by_domain(session, team_id=team_id, domains=set(wanted))
     rows = [
         new_account_row(
             team_id=team_id,
