@@ -1,6 +1,7 @@
 """The few statements whose spelling differs between SQLite and PostgreSQL."""
 
 import functools
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -127,9 +128,15 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         connection.execute(table.insert(), list(rows))
         return
     sql, order, converters = _plain_insert(connection.dialect, table, columns)
-    pairs = tuple(zip(order, converters, strict=True))
-    params = [
-        tuple(row[c] if convert is None else convert(row[c]) for c, convert in pairs)
-        for row in rows
-    ]
+    values_of = operator.itemgetter(*order)
+    converted = [(i, convert) for i, convert in enumerate(converters) if convert is not None]
+    params: list[tuple[Any, ...]] = []
+    for row in rows:
+        values = values_of(row) if len(order) > 1 else (values_of(row),)
+        if converted:
+            changed = list(values)
+            for i, convert in converted:
+                changed[i] = convert(changed[i])
+            values = tuple(changed)
+        params.append(values)
     connection.exec_driver_sql(sql, params)
