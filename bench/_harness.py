@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from intentsync.accounts.service import new_account_row
+from intentsync.db.dialect import insert_rows
 from intentsync.db.engine import Database, is_sqlite, normalise_url
 from intentsync.db.migrate import upgrade
 from intentsync.db.models import Account
@@ -492,15 +493,23 @@ def team_clock(url: str, team_id: int) -> int:
         db.dispose()
 
 
-def core_insert(url: str, rows_per_transaction: Sequence[Sequence[dict[str, Any]]]) -> float:
-    """Insert pre-built rows with Core executemany, one transaction per chunk; return seconds."""
+def core_insert(
+    url: str, rows_per_transaction: Sequence[Sequence[dict[str, Any]]], *, positional: bool = False
+) -> float:
+    """Insert pre-built rows with Core executemany, one transaction per chunk; return seconds.
+
+    positional=True goes through db.dialect.insert_rows, the path the API itself uses.
+    """
     db = Database(url, pool_size=1)
     statement = ACCOUNTS_TABLE.insert()
     try:
         started = time.perf_counter()
         for chunk in rows_per_transaction:
             with db.transaction() as session:
-                session.execute(statement, list(chunk))
+                if positional:
+                    insert_rows(session, ACCOUNTS_TABLE, chunk)
+                else:
+                    session.execute(statement, list(chunk))
         return time.perf_counter() - started
     finally:
         db.dispose()

@@ -79,6 +79,14 @@ def run(args: argparse.Namespace) -> bool:
         if count_accounts(batched_url, batched_team) != args.accounts:
             raise BenchError("batched baseline stored the wrong number of rows")
 
+        print("info: the API's own SQLite insert path, transactions of 100 rows ...", flush=True)
+        bench.deadline.check("insert_rows baseline")
+        plain_url = bench.fresh("baseline-insert-rows")
+        plain_team = make_team(plain_url, "bench baseline insert_rows")
+        plain_seconds = core_insert(plain_url, baseline_rows(plain_team, items), positional=True)
+        if count_accounts(plain_url, plain_team) != args.accounts:
+            raise BenchError("insert_rows baseline stored the wrong number of rows")
+
         print("baseline: Core insert, one transaction ...", flush=True)
         bench.deadline.check("single-transaction baseline")
         single_url = bench.fresh("baseline-single")
@@ -113,6 +121,8 @@ def run(args: argparse.Namespace) -> bool:
             ("ratio API / baseline (tx of 100)", f"{ratio:.2f}"),
             ("baseline rows/s (one tx, info)", rate(args.accounts, single_seconds)),
             ("ratio API / one-tx baseline (info)", f"{api_rate / single_rate:.2f}"),
+            ("rows/s via insert_rows, tx of 100 (info)", rate(args.accounts, plain_seconds)),
+            ("ratio API / insert_rows (info)", f"{plain_seconds / api_seconds:.2f}"),
             ("target", target),
         ],
     )
