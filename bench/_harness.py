@@ -14,7 +14,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +69,20 @@ def exit_cleanly_on_sigterm() -> None:
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, handler)
+
+
+def bench_main(
+    parse_args: Callable[[], argparse.Namespace], run: Callable[[argparse.Namespace], bool | None]
+) -> int:
+    """The exit code every script shares: 2 on a failed check, 1 on a missed --check-targets."""
+    args = parse_args()
+    exit_cleanly_on_sigterm()
+    try:
+        met = run(args)
+    except BenchError as exc:
+        print(f"FAILED: {exc}", file=sys.stderr)
+        return 2
+    return 1 if getattr(args, "check_targets", False) and met is False else 0
 
 
 def add_common_arguments(

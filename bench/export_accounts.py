@@ -20,9 +20,9 @@ from _harness import (
     account_payload,
     add_common_arguments,
     analyze,
+    bench_main,
     core_insert,
     count_accounts,
-    exit_cleanly_on_sigterm,
     payloads,
     print_table,
     push_accounts,
@@ -252,16 +252,5 @@ def run(args: argparse.Namespace) -> bool:
     return met
 
 
-def main() -> int:
-    args = parse_args()
-    exit_cleanly_on_sigterm()
-    try:
-        met = run(args)
-    except BenchError as exc:
-        print(f"FAILED: {exc}", file=sys.stderr)
-        return 2
-    return 1 if args.check_targets and not met else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(bench_main(parse_args, run))

@@ -10,10 +10,10 @@ from _harness import (
     Bench,
     BenchError,
     add_common_arguments,
+    bench_main,
     chunked,
     core_insert,
     count_accounts,
-    exit_cleanly_on_sigterm,
     make_team,
     payloads,
     print_table,
@@ -129,16 +129,5 @@ def run(args: argparse.Namespace) -> bool:
     return met or kind != "sqlite"
 
 
-def main() -> int:
-    args = parse_args()
-    exit_cleanly_on_sigterm()
-    try:
-        met = run(args)
-    except BenchError as exc:
-        print(f"FAILED: {exc}", file=sys.stderr)
-        return 2
-    return 1 if args.check_targets and not met else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(bench_main(parse_args, run))

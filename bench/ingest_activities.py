@@ -17,9 +17,9 @@ from _harness import (
     Bench,
     BenchError,
     add_common_arguments,
+    bench_main,
     chunked,
     core_insert,
-    exit_cleanly_on_sigterm,
     make_team,
     payloads,
     print_table,
@@ -406,16 +406,5 @@ def run(args: argparse.Namespace) -> None:
     )
 
 
-def main() -> int:
-    args = parse_args()
-    exit_cleanly_on_sigterm()
-    try:
-        run(args)
-    except BenchError as exc:
-        print(f"FAILED: {exc}", file=sys.stderr)
-        return 2
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(bench_main(parse_args, run))

@@ -32,9 +32,9 @@ from _harness import (
     BenchError,
     Deadline,
     add_common_arguments,
+    bench_main,
     core_insert,
     count_accounts,
-    exit_cleanly_on_sigterm,
     make_team,
     payloads,
     print_table,
@@ -55,7 +55,7 @@ from intentsync.scoring.job import RunReport, run_team
 from intentsync.scoring.service import current_config
 from intentsync.segments.service import create_segment
 from intentsync.signals.schemas import MAX_SIGNALS
-from intentsync.signals.service import NewSignal, ingest_signals
+from intentsync.signals.service import NewSignal, RollUpKey, ingest_signals, roll_up_rows
 from intentsync.signals.types import day_of, week_start
 from intentsync.teams.service import change_stamp
 
@@ -392,17 +392,14 @@ def event_row(
     }
 
 
-DailyKey = tuple[int, str, str, int, str]
-
-
 def counts_visitor(event: Event) -> bool:
     """The service rolls up a visitor row per page view, except on ignored pages."""
     return event.source == "website" and event.type != "ignored"
 
 
 def fold(
-    pairs: Iterable[tuple[Event, int]], totals: dict[DailyKey, list[float]] | None = None
-) -> dict[DailyKey, list[float]]:
+    pairs: Iterable[tuple[Event, int]], totals: dict[RollUpKey, list[float]] | None = None
+) -> dict[RollUpKey, list[float]]:
     """signals.service's roll-up: quantity summed, value the max, a row per website visitor.
 
     Mirrored rather than imported (it is private there); check_sample compares it with what
@@ -430,22 +427,6 @@ def fold(
     return totals
 
 
-def daily_rows(team_id: int, totals: dict[DailyKey, list[float]]) -> list[dict[str, Any]]:
-    return [
-        {
-            "team_id": team_id,
-            "account_id": account_id,
-            "source": source,
-            "type": type_,
-            "day": day,
-            "detail": detail,
-            "quantity": quantity,
-            "value": value,
-        }
-        for (account_id, source, type_, day, detail), (quantity, value) in totals.items()
-    ]
-
-
 def check_row_shape() -> None:
     """Fail early if signal_events gained a column the Core rows would silently leave out."""
     sample = Event("website", 0, 0, "demo", 1.0, {"pageViewId": "x", "visitorId": "v"}, 0)
@@ -453,7 +434,7 @@ def check_row_shape() -> None:
     got = set(event_row(sample, team_id=1, account_id=1, domain="a.example.com", stamp=0))
     if got != columns:
         raise BenchError(f"Core rows differ from signal_events: {got ^ columns}")
-    daily = set(daily_rows(1, {(1, "website", "demo", 0, ""): [1.0, 0.0]})[0])
+    daily = set(roll_up_rows(1, {(1, "website", "demo", 0, ""): [1.0, 0.0]})[0])
     if daily != {c.name for c in DAILY.columns}:
         raise BenchError(
             f"Core rows differ from signal_daily: {daily ^ {c.name for c in DAILY.columns}}"
@@ -715,7 +696,8 @@ def bulk_chunk(
             ],
         )
         connection.execute(
-            daily_upsert(connection.dialect.name), daily_rows(team_id, dict(sorted(totals.items())))
+            daily_upsert(connection.dialect.name),
+            roll_up_rows(team_id, dict(sorted(totals.items()))),
         )
         connection.execute(bump, [{"pk": pk, "stamp": stamp} for pk in sorted(touched)])
 
@@ -1118,16 +1100,5 @@ def run(args: argparse.Namespace) -> bool:
     return met or kind != "sqlite"
 
 
-def main() -> int:
-    args = parse_args()
-    exit_cleanly_on_sigterm()
-    try:
-        met = run(args)
-    except BenchError as exc:
-        print(f"FAILED: {exc}", file=sys.stderr)
-        return 2
-    return 1 if args.check_targets and not met else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(bench_main(parse_args, run))

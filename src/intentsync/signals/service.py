@@ -1,7 +1,7 @@
 """Signal ingest rules: each signal is stored once, attached to an account, rolled up by day."""
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -162,9 +162,12 @@ def _accounts_for(
     return result
 
 
+RollUpKey = tuple[int, str, str, int, str]  # account_id, source, type, day, detail
+
+
 def _daily_rows(team_id: int, stored: list[tuple[_Checked, int]]) -> list[dict[str, Any]]:
     """Fold a batch into one row per roll-up key so each key is written once."""
-    totals: dict[tuple[int, str, str, int, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    totals: dict[RollUpKey, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for item, account_id in stored:
         source, day = item.signal.source, item.day
         slot = totals[(account_id, source, item.signal.type, day, item.detail)]
@@ -175,6 +178,11 @@ def _daily_rows(team_id: int, stored: list[tuple[_Checked, int]]) -> list[dict[s
         visitor = _text_attribute(item.signal, "visitorId") if counts_visitor else None
         if visitor:
             totals[(account_id, source, "visitor", day, visitor)][0] += 1
+    return roll_up_rows(team_id, totals)
+
+
+def roll_up_rows(team_id: int, totals: Mapping[RollUpKey, list[float]]) -> list[dict[str, Any]]:
+    """signal_daily rows from folded (quantity, value) totals; bulk loaders fold the same way."""
     return [
         {
             "team_id": team_id,
