@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints
 
 from intentsync.kit.clock import format_ms
-from intentsync.kit.schemas import RequestModel, WireModel
+from intentsync.kit.schemas import RequestModel, WireModel, bulk_reply
 from intentsync.kit.validation import NotBlank, Rules
 from intentsync.segments.schemas import SegmentRef
 
@@ -72,10 +72,7 @@ def item_result(
 
 def create_result(results: list[dict[str, Any]]) -> dict[str, Any]:
     """An AccountsCreateResult in its wire shape, counts included."""
-    counts = {"created": 0, "updated": 0, "failed": 0}
-    for result in results:
-        counts[result["status"]] += 1
-    return {"results": results, "summary": {"total": len(results), **counts}}
+    return bulk_reply(results, ("created", "updated", "failed"))
 
 
 class AccountUpdate(RequestModel):

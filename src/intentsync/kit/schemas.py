@@ -1,7 +1,7 @@
 """Base models: request bodies are strict and closed, wire names are camelCase aliases."""
 
 from collections.abc import Sequence
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -16,6 +16,14 @@ class HasStatus(Protocol):
 def count_statuses(results: Sequence[HasStatus], statuses: Sequence[str]) -> dict[str, int]:
     """Per-item outcomes of a bulk request, for its summary."""
     return {status: sum(1 for r in results if r.status == status) for status in statuses}
+
+
+def bulk_reply(results: list[dict[str, Any]], statuses: Sequence[str]) -> dict[str, Any]:
+    """A bulk reply built as wire dicts: the per-item results and their summary counts."""
+    counts = dict.fromkeys(statuses, 0)
+    for result in results:
+        counts[result["status"]] += 1
+    return {"results": results, "summary": {"total": len(results), **counts}}
 
 
 class RequestModel(BaseModel):

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
-from intentsync.kit.schemas import RequestModel, WireModel
+from intentsync.kit.schemas import RequestModel, WireModel, bulk_reply
 from intentsync.kit.validation import Iso8601, NotBlank, Rules
 
 MAX_SIGNALS = 1000
@@ -59,10 +59,8 @@ def signals_result(
 
     Plain dicts: a request carries up to 1,000 signals and a model per result costs more.
     """
-    counts = {"created": 0, "skipped": 0, "failed": 0}
     results: list[dict[str, Any]] = []
     for index, (source, type_, domain, status, rtp_aid, error) in enumerate(items):
-        counts[status] += 1
         result = {
             "index": index,
             "source": source,
@@ -74,4 +72,4 @@ def signals_result(
         if error is not None:
             result["error"] = error
         results.append(result)
-    return {"results": results, "summary": {"total": len(results), **counts}}
+    return bulk_reply(results, ("created", "skipped", "failed"))
