@@ -3,7 +3,7 @@
 import functools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     CompoundSelect,
@@ -17,6 +17,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from intentsync.activities import repository as activities_repository
@@ -82,46 +83,48 @@ _EXISTING_COLUMNS = (
 )
 
 
-def find_by_domains(
-    session: Session, *, team_id: int, domains: Collection[str]
-) -> dict[str, Existing]:
-    if not domains:
-        return {}
-    rows = session.execute(
-        select(*_EXISTING_COLUMNS).where(
-            Account.team_id == team_id, Account.domain.in_(list(domains))
-        )
-    ).all()
-    return {e.domain: e for e in _existing(rows)}
-
-
-def find_by_external_ids(
-    session: Session, *, team_id: int, external_ids: Collection[str]
-) -> dict[str, Existing]:
-    if not external_ids:
-        return {}
-    rows = session.execute(
-        select(*_EXISTING_COLUMNS).where(
-            Account.team_id == team_id, Account.external_id.in_(list(external_ids))
-        )
-    ).all()
-    return {e.external_id: e for e in _existing(rows) if e.external_id is not None}
-
-
 _Lookup = Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]]
 
 
+class _Statements(NamedTuple):
+    """Hot-path statements over bound lists, built once per database kind."""
+
+    by_domains: _Lookup
+    by_external_ids: _Lookup
+    by_either: _Lookup
+    ids_by_rtp_aid: _Lookup
+    ids_by_domain: _Lookup
+    mark_inputs: Update
+
+
 @functools.cache
-def _push_lookups(dialect: str) -> tuple[_Lookup, _Lookup, _Lookup]:
-    """(by domains, by externalIds, by either), built once per database kind."""
+def _statements(dialect: str) -> _Statements:
+    team = _T.c.team_id == bindparam("team_id")
     by_domains = select(*_EXISTING_COLUMNS).where(
-        _T.c.team_id == bindparam("team_id"), in_bound_list(_T.c.domain, "domains", dialect)
+        team, in_bound_list(_T.c.domain, "domains", dialect)
     )
     by_external_ids = select(*_EXISTING_COLUMNS).where(
-        _T.c.team_id == bindparam("team_id"),
-        in_bound_list(_T.c.external_id, "external_ids", dialect),
+        team, in_bound_list(_T.c.external_id, "external_ids", dialect)
     )
-    return by_domains, by_external_ids, union_all(by_domains, by_external_ids)
+    return _Statements(
+        by_domains=by_domains,
+        by_external_ids=by_external_ids,
+        by_either=union_all(by_domains, by_external_ids),
+        ids_by_rtp_aid=select(_T.c.rtp_aid, _T.c.id).where(
+            in_bound_list(_T.c.rtp_aid, "keys", dialect)
+        ),
+        ids_by_domain=select(_T.c.domain, _T.c.id, _T.c.rtp_aid).where(
+            team, in_bound_list(_T.c.domain, "keys", dialect)
+        ),
+        mark_inputs=update(_T)
+        .where(in_bound_list(_T.c.id, "keys", dialect))
+        .values(inputs_ms=bindparam("at_ms")),
+    )
+
+
+def _statements_for(session: Session) -> tuple[Connection, _Statements]:
+    connection = session.connection()
+    return connection, _statements(connection.dialect.name)
 
 
 def find_by_domains_and_external_ids(
@@ -129,16 +132,15 @@ def find_by_domains_and_external_ids(
 ) -> tuple[dict[str, Existing], dict[str, Existing]]:
     """Both lookups of a batch push in one round trip: (by domain, by externalId)."""
     domain_set, external_set = set(domains), set(external_ids)
-    connection = session.connection()
-    by_domains, by_external_ids, by_either = _push_lookups(connection.dialect.name)
-    if domain_set and external_set:
-        statement = by_either
-    elif domain_set:
-        statement = by_domains
-    elif external_set:
-        statement = by_external_ids
-    else:
+    if not domain_set and not external_set:
         return {}, {}
+    connection, statements = _statements_for(session)
+    if domain_set and external_set:
+        statement = statements.by_either
+    elif domain_set:
+        statement = statements.by_domains
+    else:
+        statement = statements.by_external_ids
     params = {"team_id": team_id, "domains": list(domain_set), "external_ids": list(external_set)}
     found = _existing(connection.execute(statement, params).all())
     by_domain = {e.domain: e for e in found if e.domain in domain_set}
@@ -148,6 +150,22 @@ def find_by_domains_and_external_ids(
         if e.external_id is not None and e.external_id in external_set
     }
     return by_domain, by_external
+
+
+def find_by_domains(
+    session: Session, *, team_id: int, domains: Collection[str]
+) -> dict[str, Existing]:
+    return find_by_domains_and_external_ids(
+        session, team_id=team_id, domains=domains, external_ids=()
+    )[0]
+
+
+def find_by_external_ids(
+    session: Session, *, team_id: int, external_ids: Collection[str]
+) -> dict[str, Existing]:
+    return find_by_domains_and_external_ids(
+        session, team_id=team_id, domains=(), external_ids=external_ids
+    )[1]
 
 
 def find_one_by_external_id(session: Session, *, team_id: int, external_id: str) -> Existing | None:
@@ -170,28 +188,13 @@ def insert_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         insert_rows(session, _T, rows)
 
 
-@functools.cache
-def _by_listed_keys(dialect: str) -> tuple[_Lookup, _Lookup, Update]:
-    """(ids by rtp_aid, ids by domain, inputs_ms by id), built once per database kind."""
-    by_rtp_aid = select(_T.c.rtp_aid, _T.c.id).where(in_bound_list(_T.c.rtp_aid, "keys", dialect))
-    by_domain = select(_T.c.domain, _T.c.id, _T.c.rtp_aid).where(
-        _T.c.team_id == bindparam("team_id"), in_bound_list(_T.c.domain, "keys", dialect)
-    )
-    inputs = (
-        update(_T)
-        .where(in_bound_list(_T.c.id, "keys", dialect))
-        .values(inputs_ms=bindparam("at_ms"))
-    )
-    return by_rtp_aid, by_domain, inputs
-
-
 def ids_by_rtp_aid(session: Session, rtp_aids: Sequence[str]) -> list[int]:
     """Account keys in the order of the given rtp_aids."""
     if not rtp_aids:
         return []
-    connection = session.connection()
-    statement = _by_listed_keys(connection.dialect.name)[0]
-    found = {row[0]: row[1] for row in connection.execute(statement, {"keys": list(rtp_aids)})}
+    connection, statements = _statements_for(session)
+    rows = connection.execute(statements.ids_by_rtp_aid, {"keys": list(rtp_aids)})
+    found = {row[0]: row[1] for row in rows}
     return [found[a] for a in rtp_aids]
 
 
@@ -201,9 +204,8 @@ def ids_by_domain(
     """(id, rtp_aid) per known domain: what signal ingest needs, without the JSON columns."""
     if not domains:
         return {}
-    connection = session.connection()
-    statement = _by_listed_keys(connection.dialect.name)[1]
-    rows = connection.execute(statement, {"team_id": team_id, "keys": list(domains)})
+    connection, statements = _statements_for(session)
+    rows = connection.execute(statements.ids_by_domain, {"team_id": team_id, "keys": list(domains)})
     return {row[0]: (row[1], row[2]) for row in rows}
 
 
@@ -277,9 +279,8 @@ def mark_changed(session: Session, account_ids: Collection[int], *, at_ms: int) 
 def mark_inputs_changed(session: Session, account_ids: Collection[int], *, at_ms: int) -> None:
     """Flag accounts whose score inputs changed so the next incremental run re-scores them."""
     if account_ids:
-        connection = session.connection()
-        statement = _by_listed_keys(connection.dialect.name)[2]
-        connection.execute(statement, {"keys": list(account_ids), "at_ms": at_ms})
+        connection, statements = _statements_for(session)
+        connection.execute(statements.mark_inputs, {"keys": list(account_ids), "at_ms": at_ms})
 
 
 def team_account_columns(

@@ -131,8 +131,3 @@ def set_accounts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 PENDING: Exists = exists().where(
     _ACTS.c.team_id == bindparam("team_id"), _ACTS.c.account_id.is_(None)
 )
-_HAS_PENDING = select(PENDING)
-
-
-def has_pending(session: Session, *, team_id: int) -> bool:
-    return bool(session.connection().execute(_HAS_PENDING, {"team_id": team_id}).scalar())

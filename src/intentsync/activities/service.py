@@ -149,10 +149,6 @@ def create_activities(
     )
 
 
-def has_waiting_activities(session: Session, *, team_id: int) -> bool:
-    return repository.has_pending(session, team_id=team_id)
-
-
 def link_waiting_activities(
     session: Session, *, team_id: int, accounts: list[tuple[int, str | None, str]], at_ms: int
 ) -> None:
