@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 
 from _harness import (
     BATCH,
@@ -39,11 +40,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add_common_arguments(parser)
     parser.add_argument("--clients", type=int, default=4, help="concurrent HTTP clients")
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="API push and baselines repeated this many times; the median ratio is reported",
+    )
+    parser.add_argument(
         "--check-targets", action="store_true", help="exit 1 when a SQLite target is missed"
     )
     args = parser.parse_args(argv)
-    if args.accounts < 1 or args.clients < 1:
-        parser.error("--accounts and --clients must be positive")
+    if args.accounts < 1 or args.clients < 1 or args.rounds < 1:
+        parser.error("--accounts, --clients and --rounds must be positive")
     return args
 
 
@@ -56,49 +63,75 @@ def baseline_rows(team_id: int, items: list[dict[str, object]]) -> list[list[dic
     return chunks
 
 
+@dataclass(frozen=True)
+class Round:
+    """One push through the API and the baselines measured right after it."""
+
+    api: float
+    batched: float
+    plain: float
+    single: float
+
+    @property
+    def ratio(self) -> float:
+        return self.batched / self.api
+
+
+def measure_round(bench: Bench, args: argparse.Namespace, items: list[dict[str, object]]) -> Round:
+    """Fresh databases for the API and each baseline, so every round starts from empty."""
+    main_url = bench.main_url()
+    ws = bench.provision(main_url, "bench ingest")
+    print(f"pushing {args.accounts:,} accounts from {args.clients} clients ...", flush=True)
+    with bench.server(ws) as server:
+        api_seconds = push_accounts(server, items, clients=args.clients, deadline=bench.deadline)
+    stored = count_accounts(main_url, ws.team_id)
+    if stored != args.accounts:
+        raise BenchError(f"server stored {stored} accounts, expected {args.accounts}")
+
+    print("baseline: Core insert, transactions of 100 rows ...", flush=True)
+    bench.deadline.check("baseline")
+    batched_url = bench.fresh("baseline-batched")
+    batched_team = make_team(batched_url, "bench baseline batched")
+    batched_seconds = core_insert(batched_url, baseline_rows(batched_team, items))
+    if count_accounts(batched_url, batched_team) != args.accounts:
+        raise BenchError("batched baseline stored the wrong number of rows")
+
+    print("info: the API's own SQLite insert path, transactions of 100 rows ...", flush=True)
+    bench.deadline.check("insert_rows baseline")
+    plain_url = bench.fresh("baseline-insert-rows")
+    plain_team = make_team(plain_url, "bench baseline insert_rows")
+    plain_seconds = core_insert(plain_url, baseline_rows(plain_team, items), positional=True)
+    if count_accounts(plain_url, plain_team) != args.accounts:
+        raise BenchError("insert_rows baseline stored the wrong number of rows")
+
+    print("baseline: Core insert, one transaction ...", flush=True)
+    bench.deadline.check("single-transaction baseline")
+    single_url = bench.fresh("baseline-single")
+    single_team = make_team(single_url, "bench baseline single")
+    stamp = now_ms()
+    single_rows = [service_row(p, team_id=single_team, stamp=stamp) for p in items]
+    single_seconds = core_insert(single_url, [single_rows])
+    if count_accounts(single_url, single_team) != args.accounts:
+        raise BenchError("single-transaction baseline stored the wrong number of rows")
+    return Round(
+        api=api_seconds, batched=batched_seconds, plain=plain_seconds, single=single_seconds
+    )
+
+
 def run(args: argparse.Namespace) -> bool:
-    """Run every measurement; return whether the stated targets were met."""
+    """Run every measurement; return whether the stated targets were met by the median round."""
     items = payloads(args.accounts)
     with Bench(args) as bench:
-        main_url = bench.main_url()
-        ws = bench.provision(main_url, "bench ingest")
-        print(f"pushing {args.accounts:,} accounts from {args.clients} clients ...", flush=True)
-        with bench.server(ws) as server:
-            api_seconds = push_accounts(
-                server, items, clients=args.clients, deadline=bench.deadline
-            )
-        stored = count_accounts(main_url, ws.team_id)
-        if stored != args.accounts:
-            raise BenchError(f"server stored {stored} accounts, expected {args.accounts}")
-
-        print("baseline: Core insert, transactions of 100 rows ...", flush=True)
-        bench.deadline.check("baseline")
-        batched_url = bench.fresh("baseline-batched")
-        batched_team = make_team(batched_url, "bench baseline batched")
-        batched_seconds = core_insert(batched_url, baseline_rows(batched_team, items))
-        if count_accounts(batched_url, batched_team) != args.accounts:
-            raise BenchError("batched baseline stored the wrong number of rows")
-
-        print("info: the API's own SQLite insert path, transactions of 100 rows ...", flush=True)
-        bench.deadline.check("insert_rows baseline")
-        plain_url = bench.fresh("baseline-insert-rows")
-        plain_team = make_team(plain_url, "bench baseline insert_rows")
-        plain_seconds = core_insert(plain_url, baseline_rows(plain_team, items), positional=True)
-        if count_accounts(plain_url, plain_team) != args.accounts:
-            raise BenchError("insert_rows baseline stored the wrong number of rows")
-
-        print("baseline: Core insert, one transaction ...", flush=True)
-        bench.deadline.check("single-transaction baseline")
-        single_url = bench.fresh("baseline-single")
-        single_team = make_team(single_url, "bench baseline single")
-        stamp = now_ms()
-        single_rows = [service_row(p, team_id=single_team, stamp=stamp) for p in items]
-        single_seconds = core_insert(single_url, [single_rows])
-        if count_accounts(single_url, single_team) != args.accounts:
-            raise BenchError("single-transaction baseline stored the wrong number of rows")
+        rounds: list[Round] = []
+        for number in range(1, args.rounds + 1):
+            if args.rounds > 1:
+                print(f"round {number} of {args.rounds}", flush=True)
+            rounds.append(measure_round(bench, args, items))
         backend = bench.describe()
         kind = bench.kind
-
+    median = sorted(rounds, key=lambda r: r.ratio)[len(rounds) // 2]
+    api_seconds, batched_seconds = median.api, median.batched
+    plain_seconds, single_seconds = median.plain, median.single
     api_rate = args.accounts / api_seconds
     batched_rate = args.accounts / batched_seconds
     single_rate = args.accounts / single_seconds
@@ -123,6 +156,7 @@ def run(args: argparse.Namespace) -> bool:
             ("ratio API / one-tx baseline (info)", f"{api_rate / single_rate:.2f}"),
             ("rows/s via insert_rows, tx of 100 (info)", rate(args.accounts, plain_seconds)),
             ("ratio API / insert_rows (info)", f"{plain_seconds / api_seconds:.2f}"),
+            ("rounds (ratio of each)", ", ".join(f"{r.ratio:.2f}" for r in rounds)),
             ("target", target),
         ],
     )
