@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from _harness import (
@@ -77,8 +78,36 @@ class Round:
         return self.batched / self.api
 
 
+def timed_baseline(
+    bench: Bench,
+    args: argparse.Namespace,
+    label: str,
+    rows_for_team: Callable[[int], Sequence[Sequence[dict[str, object]]]],
+    *,
+    positional: bool = False,
+) -> float:
+    """Insert one baseline's rows into a fresh database, check they all landed; return seconds."""
+    bench.deadline.check(f"{label} baseline")
+    url = bench.fresh(f"baseline-{label}")
+    team_id = make_team(url, f"bench baseline {label}")
+    seconds = core_insert(url, rows_for_team(team_id), positional=positional)
+    if count_accounts(url, team_id) != args.accounts:
+        raise BenchError(f"{label} baseline stored the wrong number of rows")
+    return seconds
+
+
+def one_transaction(team_id: int, items: list[dict[str, object]]) -> list[list[dict[str, object]]]:
+    """Service-shaped rows, all in one transaction with one stamp."""
+    stamp = now_ms()
+    return [[service_row(p, team_id=team_id, stamp=stamp) for p in items]]
+
+
 def measure_round(bench: Bench, args: argparse.Namespace, items: list[dict[str, object]]) -> Round:
-    """Fresh databases for the API and each baseline, so every round starts from empty."""
+    """One API push, then each baseline on a fresh database of its own.
+
+    The API gets a fresh database too, unless --database-url names one: then every round adds
+    a new team to it.
+    """
     main_url = bench.main_url()
     ws = bench.provision(main_url, "bench ingest")
     print(f"pushing {args.accounts:,} accounts from {args.clients} clients ...", flush=True)
@@ -89,33 +118,16 @@ def measure_round(bench: Bench, args: argparse.Namespace, items: list[dict[str, 
         raise BenchError(f"server stored {stored} accounts, expected {args.accounts}")
 
     print("baseline: Core insert, transactions of 100 rows ...", flush=True)
-    bench.deadline.check("baseline")
-    batched_url = bench.fresh("baseline-batched")
-    batched_team = make_team(batched_url, "bench baseline batched")
-    batched_seconds = core_insert(batched_url, baseline_rows(batched_team, items))
-    if count_accounts(batched_url, batched_team) != args.accounts:
-        raise BenchError("batched baseline stored the wrong number of rows")
-
+    batched = timed_baseline(bench, args, "batched", lambda team: baseline_rows(team, items))
     print("info: the API's own SQLite insert path, transactions of 100 rows ...", flush=True)
-    bench.deadline.check("insert_rows baseline")
-    plain_url = bench.fresh("baseline-insert-rows")
-    plain_team = make_team(plain_url, "bench baseline insert_rows")
-    plain_seconds = core_insert(plain_url, baseline_rows(plain_team, items), positional=True)
-    if count_accounts(plain_url, plain_team) != args.accounts:
-        raise BenchError("insert_rows baseline stored the wrong number of rows")
-
-    print("baseline: Core insert, one transaction ...", flush=True)
-    bench.deadline.check("single-transaction baseline")
-    single_url = bench.fresh("baseline-single")
-    single_team = make_team(single_url, "bench baseline single")
-    stamp = now_ms()
-    single_rows = [service_row(p, team_id=single_team, stamp=stamp) for p in items]
-    single_seconds = core_insert(single_url, [single_rows])
-    if count_accounts(single_url, single_team) != args.accounts:
-        raise BenchError("single-transaction baseline stored the wrong number of rows")
-    return Round(
-        api=api_seconds, batched=batched_seconds, plain=plain_seconds, single=single_seconds
+    plain = timed_baseline(
+        bench, args, "insert_rows", lambda team: baseline_rows(team, items), positional=True
     )
+    print("baseline: Core insert, one transaction ...", flush=True)
+    single = timed_baseline(
+        bench, args, "single-transaction", lambda team: one_transaction(team, items)
+    )
+    return Round(api=api_seconds, batched=batched, plain=plain, single=single)
 
 
 def run(args: argparse.Namespace) -> bool:
