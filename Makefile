@@ -38,4 +38,4 @@ bench: $(STAMP) ## Run the benchmark scripts (long)
 	$(BIN)/python bench/ingest_activities.py
 
 clean: ## Remove the virtualenv and local databases
-	rm -rf $(VENV) intentsync.db intentsync.db-wal intentsync.db-shm
+	rm -rf $(VENV) intentsync.db intentsync.db-wal intentsync.db-shm intentsync.db-lock

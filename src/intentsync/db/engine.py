@@ -6,10 +6,13 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from intentsync.db.writers import QueuedConnection, WriterQueue
+
 WRITE_OPTION = "intentsync_write"
+BUSY_TIMEOUT_SECONDS = 60
 
 
 def is_sqlite(url: str) -> bool:
@@ -24,41 +27,52 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, writers: WriterQueue) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control from pysqlite so reads share one snapshot.
         dbapi_connection.isolation_level = None
+        dbapi_connection.queue = writers
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        # Writers lock up front: a deferred upgrade would fail instead of waiting.
-        immediate = conn.get_execution_options().get(WRITE_OPTION, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if not conn.get_execution_options().get(WRITE_OPTION, False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        # Writers queue, then lock up front: a deferred upgrade would fail instead of waiting.
+        dbapi_connection: QueuedConnection = conn.connection.dbapi_connection  # type: ignore[assignment]
+        dbapi_connection.begin_write(lambda: conn.exec_driver_sql("BEGIN IMMEDIATE"))
 
 
 def _dump_json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, writers: WriterQueue | None = None) -> Engine:
+    """An engine for url; SQLite writers wait in the given queue, or one of the engine's own."""
     url = normalise_url(url)
     if is_sqlite(url):
         engine = create_engine(
             url,
             json_serializer=_dump_json,
             json_deserializer=orjson.loads,
-            connect_args={"check_same_thread": False, "timeout": 60},
+            connect_args={
+                "check_same_thread": False,
+                "timeout": BUSY_TIMEOUT_SECONDS,
+                "factory": QueuedConnection,
+            },
             pool_size=pool_size,
             max_overflow=pool_size * 2,
         )
-        _configure_sqlite(engine)
+        if writers is None:
+            writers = WriterQueue(engine.url.database, timeout=BUSY_TIMEOUT_SECONDS)
+        _configure_sqlite(engine, writers)
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
 
@@ -68,7 +82,12 @@ class Database:
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = normalise_url(url)
-        self.engine = make_engine(self.url, pool_size=pool_size)
+        self.writers = (
+            WriterQueue(make_url(self.url).database, timeout=BUSY_TIMEOUT_SECONDS)
+            if is_sqlite(self.url)
+            else None
+        )
+        self.engine = make_engine(self.url, pool_size=pool_size, writers=self.writers)
         if is_sqlite(self.url):
             write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
             read_engine = self.engine
@@ -96,3 +115,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.writers is not None:
+            self.writers.close()
