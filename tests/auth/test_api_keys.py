@@ -3,6 +3,7 @@
 import pytest
 
 from intentsync.auth.service import generate_key
+from intentsync.teams.service import create_team
 from tests.factories import CRM, account, create_workspace
 
 ENDPOINTS = [
@@ -105,3 +106,24 @@ def test_data_is_scoped_to_the_keys_team(ws, app, database):
         assert other.push(account(1))["results"][0]["status"] == "created"
     finally:
         other.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_bad_key_is_refused_without_queueing_behind_a_writer(ws, database):
+    """SQLite: the key is checked before the write lock, so a writer holding it delays no 401."""
+    assert database.writers is not None
+    waited = database.writers.timeout
+    database.writers.timeout = 2  # a request that queued would get 503 instead of 401
+    try:
+        with database.transaction() as session:
+            create_team(session, name="holds the write lock")
+            bad = ws.client.post(
+                CRM + "/accounts",
+                headers={"X-Api-Key": "isk_nope"},
+                json={"accounts": [account(1)]},
+            )
+            assert bad.status_code == 401
+            assert bad.json()["customMessage"] == "Invalid API key"
+    finally:
+        database.writers.timeout = waited
+    assert ws.get("/accounts/crm-1").status_code == 404  # nothing was written

@@ -100,18 +100,25 @@ _UNCHECKED = Principal(team_id=0, user_id=0)
 class RequestTransaction:
     """A request's key and session: the key is checked and the session finished in one thread."""
 
-    def __init__(self, session: Session, key: str) -> None:
-        self.session = session
+    def __init__(self, db: Database, key: str, *, write: bool) -> None:
+        self.db = db
+        self.session = db.session(write=write)
         self.key = key
+        # A SQLite write transaction holds the database's one write lock from its first
+        # statement, so the key is checked in a read transaction of its own before it.
+        self.check_key_apart = write and db.writers is not None
         self.principal: Principal | None = None
         self.key_checked = False
         self.finished = False
 
     def authenticate(self) -> Principal:
-        """Check the key in the request's own transaction, once."""
+        """Check the key once: in the request's own transaction, or apart for SQLite writes."""
         if self.principal is None:
             self.key_checked = True
-            self.principal = authenticate(self.session, self.key)
+            if self.check_key_apart:
+                self.principal = _authenticate_alone(self.db, self.key)
+            else:
+                self.principal = authenticate(self.session, self.key)
         return self.principal
 
     def finish(self, commit: bool) -> None:
@@ -172,7 +179,7 @@ class ApiRoute(APIRoute):
         async def guarded(request: Request) -> Response:
             db: Database = request.app.state.db
             key = presented_key(request.headers.get("x-api-key"))
-            transaction = RequestTransaction(db.session(write=write), key)
+            transaction = RequestTransaction(db, key, write=write)
             request.state.session = transaction.session
             token = _CURRENT.set(transaction)
             ok = False
