@@ -1,4 +1,4 @@
-"""insert_rows stores exactly what a Core insert of the same rows stores, on both databases."""
+"""insert_rows and rows bound ahead store exactly what a Core insert stores, on both databases."""
 
 from typing import Any, cast
 
@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import Table, select
 
 from intentsync.accounts.service import new_account_row
-from intentsync.db.dialect import in_bound_list, insert_rows
+from intentsync.db.dialect import bind_rows, in_bound_list, insert_bound, insert_rows
 from intentsync.db.models import Account
 
 ACCOUNTS = cast(Table, Account.__table__)
@@ -52,6 +52,34 @@ def test_rows_read_back_exactly_like_a_core_insert(ws):
     assert plain == core
     assert plain[1]["intent_signals"] == [{"source": "g2", "quantity": 2, "topic": None}]
     assert plain[0]["custom_fields"] == {"K_C": 0, "L_C": ["x", "é"], "M_C": None, "N_C": 1.5}
+
+
+def test_rows_bound_ahead_get_their_late_values_when_inserted(ws):
+    """Bound before the transaction, stamped inside it: the same as a Core insert of the rows."""
+    late = ("created_ms", "changed_ms", "inputs_ms")
+    rows = _rows(ws, "late") + _rows(ws, "skipped")
+    with ws.db.transaction() as session:
+        bound = bind_rows(session.get_bind().dialect, ACCOUNTS, rows, late=late)
+        assert not session.in_transaction()  # binding runs no SQL
+        insert_bound(session, bound, (7, 8, 9), only=[0, 1])
+        core = _rows(ws, "core-late")
+        for row in core:
+            row.update(created_ms=7, changed_ms=8, inputs_ms=9)
+        session.connection().execute(ACCOUNTS.insert(), core)
+    assert _stored(ws, "skipped") == []
+    stored = _stored(ws, "late")
+    assert [(r["created_ms"], r["changed_ms"], r["inputs_ms"]) for r in stored] == [(7, 8, 9)] * 2
+    assert stored == _stored(ws, "core-late")
+
+
+def test_late_values_must_match_the_late_columns(ws):
+    with ws.db.transaction() as session:
+        bound = bind_rows(
+            session.get_bind().dialect, ACCOUNTS, _rows(ws, "x"), late=("created_ms",)
+        )
+        with pytest.raises(ValueError, match="one value for each"):
+            insert_bound(session, bound, (1, 2))
+    assert _stored(ws, "x") == []
 
 
 def test_rows_with_different_columns_are_refused_and_nothing_is_stored(ws):

@@ -15,9 +15,9 @@ from intentsync.accounts.schemas import (
     item_result,
 )
 from intentsync.accounts.service import (
+    draft_accounts,
     finish_account_writes,
     load_batch_context,
-    new_account_row,
     unique_tags,
 )
 from intentsync.custom_fields.service import active_definitions
@@ -108,23 +108,25 @@ def _upsert_values(
 def create_accounts(
     session: Session, *, team_id: int, body: DomainKeyedAccountsCreate
 ) -> dict[str, Any]:
+    domains = [clean_domain(item.domain) for item in body.accounts]
+    drafts = draft_accounts(session, team_id=team_id, items=body.accounts, domains=domains)
     ctx = load_batch_context(
         session,
         team_id=team_id,
         segment_id=body.segment_id,
-        raw_domains=[item.domain for item in body.accounts],
+        domains=domains,
         external_ids={i.external_id for i in body.accounts if i.external_id is not None},
         with_custom_fields=any(item.custom_fields for item in body.accounts),
     )
-    stamp, segment_pk, fields, domains = ctx.stamp, ctx.segment_pk, ctx.fields, ctx.domains
+    stamp, fields = ctx.stamp, ctx.fields
     by_domain, holders = ctx.by_domain, ctx.by_external
     seen: set[str] = set()
     seen_external: set[str] = set()
     results: list[dict[str, Any]] = []
-    inserts: list[dict[str, Any]] = []
+    created: list[int] = []
     updates: list[tuple[int, dict[str, Any]]] = []
     touched: list[tuple[int, str | None, str]] = []
-    for item, domain in zip(body.accounts, domains, strict=True):
+    for index, (item, domain) in enumerate(zip(body.accounts, domains, strict=True)):
         existing = by_domain.get(domain)
         holder = holders.get(item.external_id) if item.external_id is not None else None
         error = _item_error(
@@ -162,22 +164,11 @@ def create_accounts(
                 )
             )
             continue
-        row = new_account_row(
-            team_id=team_id,
-            external_id=item.external_id,
-            domain=domain,
-            name=item.name,
-            short_name=item.short_name,
-            linkedin_url=item.linkedin_url,
-            tags=item.tags,
-            custom_fields=item.custom_fields,
-            stamp=stamp,
-        )
-        inserts.append(row)
+        created.append(index)
         results.append(
             item_result(
                 external_id=item.external_id,
-                rtp_aid=row["rtp_aid"],
+                rtp_aid=drafts.rows[index]["rtp_aid"],
                 domain=domain,
                 status="created",
             )
@@ -189,8 +180,9 @@ def create_accounts(
         team_id=team_id,
         stamp=stamp,
         updated=touched,
-        inserted=inserts,
-        segment_pk=segment_pk,
+        drafts=drafts,
+        created=created,
+        segment_pk=ctx.segment_pk,
     )
     return create_result(results)
 

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from intentsync.activities import repository as activities_repository
-from intentsync.db.dialect import in_bound_list, insert_rows
+from intentsync.db.dialect import BoundRows, bind_rows, in_bound_list, insert_bound, insert_rows
 from intentsync.db.models import Account
 from intentsync.db.paging import one_page
 from intentsync.deals import repository as deals_repository
@@ -186,6 +186,22 @@ def insert_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert in one executemany round trip (rtp_aid is ours, so no RETURNING is needed)."""
     if rows:
         insert_rows(session, _T, rows)
+
+
+# Known only inside the write transaction: bound last, one value for every row.
+STAMP_COLUMNS = ("created_ms", "changed_ms", "inputs_ms")
+
+
+def bind_new(session: Session, rows: Sequence[dict[str, Any]]) -> BoundRows:
+    """New account rows bound for their insert without touching the database."""
+    return bind_rows(session.get_bind().dialect, _T, rows, late=STAMP_COLUMNS)
+
+
+def insert_new(
+    session: Session, bound: BoundRows, *, stamp: int, only: Sequence[int] | None = None
+) -> None:
+    """Insert bound new accounts (or those at the `only` positions), all stamped `stamp`."""
+    insert_bound(session, bound, (stamp,) * len(STAMP_COLUMNS), only=only)
 
 
 def ids_by_rtp_aid(session: Session, rtp_aids: Sequence[str]) -> list[int]:

@@ -1,7 +1,8 @@
 """Account rules for the CRM surface: externalId is the client's key, domain is unique."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -21,9 +22,10 @@ from intentsync.accounts.schemas import (
 from intentsync.activities.service import link_waiting_activities
 from intentsync.custom_fields.service import active_definitions
 from intentsync.custom_fields.values import FieldDef, check_values
+from intentsync.db.dialect import BoundRows
 from intentsync.deals.service import has_waiting_deals, link_waiting_deals
 from intentsync.journey.stages import JOURNEY_STAGES
-from intentsync.kit.clock import format_ms
+from intentsync.kit.clock import format_ms, now_ms
 from intentsync.kit.domains import clean_domain
 from intentsync.kit.errors import BadRequest, NotFound
 from intentsync.kit.ids import new_object_id
@@ -123,20 +125,78 @@ def link_waiting_records(
     link_waiting_activities(session, team_id=team_id, accounts=accounts, at_ms=at_ms)
 
 
+class NewAccountFields(Protocol):
+    """What both account surfaces' push items carry for a new account."""
+
+    @property
+    def external_id(self) -> str | None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def short_name(self) -> str | None: ...
+    @property
+    def linkedin_url(self) -> str | None: ...
+    @property
+    def tags(self) -> list[str] | None: ...
+    @property
+    def custom_fields(self) -> dict[str, Any] | None: ...
+
+
+@dataclass(frozen=True)
+class Drafts:
+    """A push's items as new-account rows, built and bound before the write lock is taken.
+
+    The items that do become accounts are inserted with the transaction's change stamp; the
+    rest are dropped. Building rows costs as much as checking them, so the one write lock a
+    SQLite database has is held for the checks and the insert only.
+    """
+
+    rows: list[dict[str, Any]]
+    bound: BoundRows
+
+
+def draft_accounts(
+    session: Session,
+    *,
+    team_id: int,
+    items: Sequence[NewAccountFields],
+    domains: Sequence[str],
+) -> Drafts:
+    """Rows for every item, in order; runs no SQL, so no transaction begins."""
+    drafted_at = now_ms()
+    rows = [
+        new_account_row(
+            team_id=team_id,
+            external_id=item.external_id,
+            domain=domain,
+            name=item.name,
+            short_name=item.short_name,
+            linkedin_url=item.linkedin_url,
+            tags=item.tags,
+            custom_fields=item.custom_fields,
+            stamp=drafted_at,
+        )
+        for item, domain in zip(items, domains, strict=True)
+    ]
+    return Drafts(rows=rows, bound=repository.bind_new(session, rows))
+
+
 def finish_account_writes(
     session: Session,
     *,
     team_id: int,
     stamp: int,
     updated: list[tuple[int, str | None, str]],
-    inserted: list[dict[str, Any]],
+    drafts: Drafts,
+    created: list[int],
     segment_pk: int | None,
 ) -> None:
-    """Insert new accounts, then link waiting records and add segment members when needed."""
-    repository.insert_many(session, inserted)
+    """Insert the created drafts, then link waiting records and add segment members if needed."""
+    repository.insert_new(session, drafts.bound, stamp=stamp, only=created)
     waiting = has_waiting_records(session, team_id=team_id)
     if not waiting and segment_pk is None:
         return  # the common bulk path: no ids to look up
+    inserted = [drafts.rows[i] for i in created]
     new_ids = repository.ids_by_rtp_aid(session, [row["rtp_aid"] for row in inserted])
     touched = updated + [
         (pk, row["external_id"], row["domain"]) for pk, row in zip(new_ids, inserted, strict=True)
@@ -160,7 +220,6 @@ class BatchContext:
     stamp: int
     segment_pk: int | None
     fields: dict[str, FieldDef]
-    domains: list[str]
     by_domain: dict[str, repository.Existing]
     by_external: dict[str, repository.Existing]
 
@@ -170,7 +229,7 @@ def load_batch_context(
     *,
     team_id: int,
     segment_id: str | None,
-    raw_domains: list[str],
+    domains: list[str],
     external_ids: set[str],
     with_custom_fields: bool,
 ) -> BatchContext:
@@ -184,7 +243,6 @@ def load_batch_context(
         if segment_id is not None
         else None
     )
-    domains = [clean_domain(raw) for raw in raw_domains]
     by_domain, by_external = repository.find_by_domains_and_external_ids(
         session, team_id=team_id, domains={d for d in domains if d}, external_ids=external_ids
     )
@@ -192,30 +250,31 @@ def load_batch_context(
         stamp=stamp,
         segment_pk=segment_pk,
         fields=active_definitions(session, team_id=team_id) if with_custom_fields else {},
-        domains=domains,
         by_domain=by_domain,
         by_external=by_external,
     )
 
 
 def create_accounts(session: Session, *, team_id: int, body: AccountsCreate) -> dict[str, Any]:
+    domains = [clean_domain(item.domain) for item in body.accounts]
+    drafts = draft_accounts(session, team_id=team_id, items=body.accounts, domains=domains)
     ctx = load_batch_context(
         session,
         team_id=team_id,
         segment_id=body.segment_id,
-        raw_domains=[item.domain for item in body.accounts],
+        domains=domains,
         external_ids={item.external_id for item in body.accounts},
         with_custom_fields=any(item.custom_fields for item in body.accounts),
     )
-    stamp, segment_pk, fields, domains = ctx.stamp, ctx.segment_pk, ctx.fields, ctx.domains
+    stamp, fields = ctx.stamp, ctx.fields
     by_domain, by_external = ctx.by_domain, ctx.by_external
     seen_domains: set[str] = set()
     seen_external: set[str] = set()
     results: list[dict[str, Any]] = []
-    inserts: list[dict[str, Any]] = []
+    created: list[int] = []
     claims: list[dict[str, Any]] = []
-    claimed_domains: list[str] = []
-    for item, domain in zip(body.accounts, domains, strict=True):
+    claimed: list[tuple[int, str | None, str]] = []
+    for index, (item, domain) in enumerate(zip(body.accounts, domains, strict=True)):
         error = _item_error(
             item,
             domain,
@@ -254,7 +313,7 @@ def create_accounts(session: Session, *, team_id: int, body: AccountsCreate) -> 
                     "inputs_ms": stamp,
                 }
             )
-            claimed_domains.append(domain)
+            claimed.append((existing.id, item.external_id, domain))
             results.append(
                 item_result(
                     external_id=item.external_id,
@@ -264,22 +323,13 @@ def create_accounts(session: Session, *, team_id: int, body: AccountsCreate) -> 
                 )
             )
             continue
-        row = new_account_row(
-            team_id=team_id,
-            external_id=item.external_id,
-            domain=domain,
-            name=item.name,
-            short_name=item.short_name,
-            linkedin_url=item.linkedin_url,
-            tags=item.tags,
-            custom_fields=item.custom_fields,
-            stamp=stamp,
-        )
-        rtp_aid = row["rtp_aid"]
-        inserts.append(row)
+        created.append(index)
         results.append(
             item_result(
-                external_id=item.external_id, rtp_aid=rtp_aid, domain=domain, status="created"
+                external_id=item.external_id,
+                rtp_aid=drafts.rows[index]["rtp_aid"],
+                domain=domain,
+                status="created",
             )
         )
     repository.update_many(
@@ -300,11 +350,10 @@ def create_accounts(session: Session, *, team_id: int, body: AccountsCreate) -> 
         session,
         team_id=team_id,
         stamp=stamp,
-        updated=[
-            (c["pk"], c["external_id"], d) for c, d in zip(claims, claimed_domains, strict=True)
-        ],
-        inserted=inserts,
-        segment_pk=segment_pk,
+        updated=claimed,
+        drafts=drafts,
+        created=created,
+        segment_pk=ctx.segment_pk,
     )
     return create_result(results)
 

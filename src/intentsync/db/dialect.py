@@ -3,6 +3,7 @@
 import functools
 import operator
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import JSON, ColumnElement, Dialect, Table, any_, bindparam, func, select
@@ -88,55 +89,106 @@ def upsert_replace(
     session.connection().execute(stmt, list(rows))  # Core: no ORM bulk bookkeeping
 
 
-_PlainInsert = tuple[str, tuple[str, ...], tuple[Callable[[Any], Any] | None, ...]]
-_plain_inserts: dict[tuple[str, str, tuple[str, ...]], _PlainInsert] = {}
+_Converter = Callable[[Any], Any] | None
+_plain_inserts: dict[tuple[str, str, tuple[str, ...]], tuple[str, tuple[_Converter, ...]]] = {}
 
 
-def _plain_insert(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> _PlainInsert:
-    """The SQL, parameter order and value converters of an INSERT of these columns, built once."""
+def _plain_insert(
+    dialect: Dialect, table: Table, columns: tuple[str, ...]
+) -> tuple[str, tuple[_Converter, ...]]:
+    """The positional INSERT of these columns, in this order, and their converters; built once."""
     key = (dialect.name, table.name, columns)
     found = _plain_inserts.get(key)
     if found is None:
-        compiled = (
-            table.insert().values({c: bindparam(c) for c in columns}).compile(dialect=dialect)
-        )
-        order = tuple(compiled.positiontup or ())
-        if sorted(order) != sorted(columns):
-            raise ValueError(f"cannot bind {columns} positionally for {table.name}")
+        quote = dialect.identifier_preparer.quote
+        names = ", ".join(quote(c) for c in columns)
+        marks = ", ".join("?" for _ in columns)
+        sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"
         converters = tuple(
-            table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in order
+            table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns
         )
-        found = _plain_inserts[key] = (compiled.string, order, converters)
+        found = _plain_inserts[key] = (sql, converters)
     return found
 
 
-def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert rows that all carry the same columns, in one executemany.
+@dataclass(frozen=True)
+class BoundRows:
+    """Rows made ready for one INSERT before the transaction that writes them.
 
-    On SQLite the rows are bound positionally through each column type's converter: the
-    generic per-row parameter assembly of a Core executemany costs about as much as SQLite's
-    own insert. Other databases keep the Core statement, which batches rows into multi-row
-    VALUES.
+    The columns in `late` (stamps known only inside the transaction) get one value for every
+    row when the rows are inserted. On SQLite the rest are already bound positionally through
+    each column type's converter: the generic per-row parameter assembly of a Core executemany
+    costs about as much as SQLite's own insert. Other databases keep the Core statement, which
+    batches rows into multi-row VALUES.
     """
+
+    table: Table
+    sql: str | None
+    early: list[Any]
+    late: tuple[str, ...]
+    late_converters: tuple[_Converter, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.early)
+
+
+def bind_rows(
+    dialect: Dialect,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    late: tuple[str, ...] = (),
+) -> BoundRows:
+    """Bind rows that all carry the same columns; the `late` columns are left for insert_bound."""
     if not rows:
-        return
-    columns = tuple(rows[0])
-    if any(row.keys() != rows[0].keys() for row in rows):
+        return BoundRows(table, None, [], late)
+    first = rows[0].keys()
+    if any(row.keys() != first for row in rows):
         raise ValueError("insert_rows needs the same columns in every row")
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        connection.execute(table.insert(), list(rows))
-        return
-    sql, order, converters = _plain_insert(connection.dialect, table, columns)
-    values_of = operator.itemgetter(*order)
-    converted = [(i, convert) for i, convert in enumerate(converters) if convert is not None]
+    early = tuple(c for c in first if c not in late)
+    if dialect.name != "sqlite":
+        return BoundRows(table, None, [{c: row[c] for c in early} for row in rows], late)
+    sql, converters = _plain_insert(dialect, table, early + late)
+    values_of = operator.itemgetter(*early)
+    converted = [(i, convert) for i, convert in enumerate(converters[: len(early)]) if convert]
     params: list[tuple[Any, ...]] = []
     for row in rows:
-        values = values_of(row) if len(order) > 1 else (values_of(row),)
+        values = values_of(row) if len(early) > 1 else (values_of(row),)
         if converted:
             changed = list(values)
             for i, convert in converted:
                 changed[i] = convert(changed[i])
             values = tuple(changed)
         params.append(values)
-    connection.exec_driver_sql(sql, params)
+    return BoundRows(table, sql, params, late, converters[len(early) :])
+
+
+def insert_bound(
+    session: Session,
+    bound: BoundRows,
+    late_values: tuple[Any, ...] = (),
+    *,
+    only: Sequence[int] | None = None,
+) -> None:
+    """Insert the bound rows (or those at the `only` positions) in one executemany."""
+    if len(late_values) != len(bound.late):
+        raise ValueError(f"insert_bound needs one value for each of {bound.late}")
+    chosen = bound.early if only is None else [bound.early[i] for i in only]
+    if not chosen:
+        return
+    connection = session.connection()
+    if bound.sql is None:
+        late = dict(zip(bound.late, late_values, strict=True))
+        connection.execute(bound.table.insert(), [{**row, **late} for row in chosen])
+        return
+    late_params = tuple(
+        value if convert is None else convert(value)
+        for value, convert in zip(late_values, bound.late_converters, strict=True)
+    )
+    connection.exec_driver_sql(bound.sql, [row + late_params for row in chosen])
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows that all carry the same columns, in one executemany."""
+    if rows:
+        insert_bound(session, bind_rows(session.get_bind().dialect, table, rows))
