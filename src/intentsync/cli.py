@@ -305,7 +305,8 @@ def serve(
     host: Annotated[str | None, typer.Option("--host", help="Bind address")] = None,
     port: Annotated[int | None, typer.Option("--port", help="Port")] = None,
     workers: Annotated[
-        int | None, typer.Option("--workers", help="Server processes (default 1)")
+        int | None,
+        typer.Option("--workers", help="Server processes (default: one per core, up to 4)"),
     ] = None,
 ) -> None:
     """Serve the API."""
@@ -317,7 +318,7 @@ def serve(
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
-        workers=workers or settings.workers,
+        workers=workers or settings.server_processes(),
         log_level=settings.log_level.lower(),
     )
 

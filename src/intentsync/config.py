@@ -1,5 +1,6 @@
 """Settings, read once from INTENTSYNC_* environment variables."""
 
+import os
 from functools import lru_cache
 
 from pydantic import Field
@@ -15,7 +16,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "info"
-    workers: int = Field(default=1, ge=1, le=64)
+    # Server processes; 0 means one per core, up to MAX_AUTO_WORKERS.
+    workers: int = Field(default=0, ge=0, le=64)
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1)
     # Seconds between scheduled scoring rounds inside `serve`; 0 turns the scheduler off.
@@ -24,6 +26,13 @@ class Settings(BaseSettings):
     scoring_first_delay: int = Field(default=30, ge=0)
     # Worker processes computing a scoring run; 0 means one per core (up to 8).
     scoring_processes: int = Field(default=0, ge=0, le=64)
+
+    def server_processes(self) -> int:
+        """Processes `serve` starts: request work runs in parallel while SQLite writers queue."""
+        return self.workers or min(os.cpu_count() or 1, MAX_AUTO_WORKERS)
+
+
+MAX_AUTO_WORKERS = 4
 
 
 @lru_cache(maxsize=1)
