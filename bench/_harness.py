@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from intentsync.accounts.service import new_account_row
+from intentsync.config import Settings
 from intentsync.db.dialect import insert_rows
 from intentsync.db.engine import Database, is_sqlite, normalise_url
 from intentsync.db.migrate import upgrade
@@ -199,10 +200,14 @@ class Bench:
         self.close()
 
     def describe(self) -> str:
+        """The database kind and how many processes `intentsync serve` runs with this env."""
+        processes = Settings().server_processes()
+        served = f"{processes} server process{'es' if processes > 1 else ''}"
         if self.kind == "sqlite":
-            return "sqlite (temp files)" if self.database_url is None else "sqlite (given url)"
-        where = make_url(self.admin_url)
-        return f"postgresql on {where.host}:{where.port or 5432}"
+            where = "temp files" if self.database_url is None else "given url"
+            return f"sqlite ({where}), {served}"
+        at = make_url(self.admin_url)
+        return f"postgresql on {at.host}:{at.port or 5432}, {served}"
 
     def main_url(self) -> str:
         """The database the server under test uses: the given one, else a fresh one."""

@@ -31,6 +31,7 @@ _T = cast(Table, Account.__table__)
 
 AccountRow = Row[*tuple[Any, ...]]
 
+# What an account read returns, in this order: schemas.account_wire unpacks rows by position.
 LIST_COLUMNS = (
     Account.id,
     Account.external_id,

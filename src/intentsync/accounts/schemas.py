@@ -1,5 +1,6 @@
 """Wire models for accounts (spec E1-E5)."""
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
@@ -182,28 +183,48 @@ class DomainKeyedAccountUpdate(RequestModel):
     tags: Annotated[list[Annotated[str, Text255]] | None, Field(max_length=100)] = None
 
 
-def account_wire(row: Any, segments: list[tuple[str, str]]) -> dict[str, Any]:
+def account_wire(row: Sequence[Any], segments: list[tuple[str, str]]) -> dict[str, Any]:
     """AccountOut as plain JSON-ready data, built directly on the export hot path.
 
-    Validating a model per row costs more than the whole page query; tests hold this
-    function to AccountOut's fields and aliases.
+    `row` holds the accounts repository's LIST_COLUMNS in order and is unpacked by position:
+    validating a model per row costs more than the whole page query, and reading a result row's
+    fields by name costs more than building the dict. Tests hold this function to AccountOut.
     """
+    (
+        _id,
+        external_id,
+        name,
+        domain,
+        short_name,
+        linkedin_url,
+        tags,
+        rtp_aid,
+        account_score,
+        journey_stage,
+        advertising_score,
+        website_score,
+        g2_score,
+        bombora_score,
+        changed_ms,
+        custom_fields,
+        intent_signals,
+    ) = row
     return {
-        "externalId": row.external_id,
-        "name": row.name,
-        "domain": row.domain,
-        "shortName": row.short_name,
-        "linkedinUrl": row.linkedin_url,
-        "tags": row.tags or [],
-        "rtp_aid": row.rtp_aid,
-        "rtp_account_score": row.account_score,
-        "rtp_journey_stage": row.journey_stage,
-        "rtp_advertising_activity_score": row.advertising_score,
-        "rtp_website_intent_score": row.website_score,
-        "rtp_g2_intent_score": row.g2_score,
-        "rtp_bombora_intent_score": row.bombora_score,
-        "rtp_intent_signals": row.intent_signals or [],
-        "rtp_last_account_date": format_ms(row.changed_ms),
-        "customFields": row.custom_fields or {},
-        "rtp_segments": [{"segmentId": sid, "name": name} for sid, name in segments],
+        "externalId": external_id,
+        "name": name,
+        "domain": domain,
+        "shortName": short_name,
+        "linkedinUrl": linkedin_url,
+        "tags": tags or [],
+        "rtp_aid": rtp_aid,
+        "rtp_account_score": account_score,
+        "rtp_journey_stage": journey_stage,
+        "rtp_advertising_activity_score": advertising_score,
+        "rtp_website_intent_score": website_score,
+        "rtp_g2_intent_score": g2_score,
+        "rtp_bombora_intent_score": bombora_score,
+        "rtp_intent_signals": intent_signals or [],
+        "rtp_last_account_date": format_ms(changed_ms),
+        "customFields": custom_fields or {},
+        "rtp_segments": [{"segmentId": sid, "name": label} for sid, label in segments],
     }

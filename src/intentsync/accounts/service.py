@@ -468,9 +468,10 @@ def list_accounts(
     rows, has_next = page.trim(
         repository.page(session, team_id=team_id, page=page, domains=domains)
     )
-    members = segments_repository.memberships(session, [r.id for r in rows])
+    ids = [r[0] for r in rows]  # LIST_COLUMNS starts with the key
+    members = segments_repository.memberships(session, ids)
     return {
-        "data": [account_wire(r, members.get(r.id, [])) for r in rows],
+        "data": [account_wire(r, members.get(pk, [])) for pk, r in zip(ids, rows, strict=True)],
         "nextCursor": page.next_cursor(has_next, rows[-1].id if rows else 0, sync_ms),
         "hasNextPage": has_next,
         "syncTimestamp": format_ms(sync_ms),

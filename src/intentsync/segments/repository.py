@@ -1,13 +1,14 @@
 """SQL for segments and their members."""
 
+import functools
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from intentsync.db.dialect import insert_ignore
+from intentsync.db.dialect import in_bound_list, insert_ignore
 from intentsync.db.models import Account, Segment, SegmentMember
 from intentsync.db.paging import one_page
 from intentsync.kit.pagination import PageRequest
@@ -47,17 +48,28 @@ def add_members(
         insert_ignore(session, SegmentMember, rows, ["segment_pk", "account_id"])
 
 
+@functools.cache
+def _memberships_statement(dialect: str) -> Select[int, str, str]:
+    """Built once per database kind: a page asks it with up to 1,000 ids, bound as one list."""
+    return (
+        select(SegmentMember.account_id, Segment.segment_id, Segment.name)
+        .join(Segment, Segment.id == SegmentMember.segment_pk)
+        .where(
+            in_bound_list(SegmentMember.account_id, "account_ids", dialect),  # type: ignore[arg-type]
+            Segment.status != "archived",
+        )
+        .order_by(SegmentMember.account_id, Segment.id)
+    )
+
+
 def memberships(session: Session, account_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
     """Visible (not archived) segments per account, oldest segment first."""
     found: dict[int, list[tuple[str, str]]] = defaultdict(list)
     if not account_ids:
         return found
-    rows = session.execute(
-        select(SegmentMember.account_id, Segment.segment_id, Segment.name)
-        .join(Segment, Segment.id == SegmentMember.segment_pk)
-        .where(SegmentMember.account_id.in_(account_ids), Segment.status != "archived")
-        .order_by(SegmentMember.account_id, Segment.id)
-    )
+    connection = session.connection()
+    statement = _memberships_statement(connection.dialect.name)
+    rows = connection.execute(statement, {"account_ids": list(account_ids)})
     for account_id, segment_id, name in rows:
         found[account_id].append((segment_id, name))
     return found
