@@ -1,5 +1,6 @@
 """The ASGI application: one store served as /api/v1/crm (CRM) and /api/v1 (domain-keyed)."""
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -31,6 +32,17 @@ CRM_PREFIX = "/api/v1/crm"
 EXT_PREFIX = "/api/v1"
 
 
+def freeze_startup_objects() -> None:
+    """Leave what start-up built (modules, models, routes) out of every later full collection.
+
+    A request that builds a page of 1,000 accounts makes enough objects to trigger a full
+    collection every few pages, and each one walked every module object the server holds:
+    close to half the CPU time of an export.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     db = database or Database(settings.database_url, pool_size=settings.db_pool_size)
@@ -38,6 +50,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        freeze_startup_objects()
         keeper = StatisticsKeeper(db.engine)
         keeper.start()
         scheduler = None

@@ -189,3 +189,21 @@ def test_wire_rows_match_the_documented_model(ws):
     assert list(row) == [f.serialization_alias or f.alias for f in AccountOut.model_fields.values()]
     assert set(row) == aliases
     assert AccountOut.model_validate(row).model_dump() == row
+
+
+def test_json_values_read_back_exactly_as_they_were_pushed(ws):
+    """Tags, custom fields and intent signals pass through as stored JSON: nothing is lost."""
+    notes = ws.custom_field("Notes", "multiLineText")
+    score = ws.custom_field("Score", "number")
+    regions = ws.custom_field("Regions", "multiSelection", options=["EMEA", 'Ü "quoted"'])
+    text = 'Line one\nline two with "quotes", \\ backslash, emoji \U0001f680 and \u00e9'
+    values = {notes: text, score: 12.5, regions: ['Ü "quoted"', "EMEA"]}
+    tags = ["ünïcode", 'a "b"', "x\\y"]
+    ws.push(account(1, tags=tags, customFields=values))
+    for got in (
+        ws.get("/accounts/crm-1").json()["data"],
+        ws.get("/accounts").json()["data"]["data"][0],
+    ):
+        assert got["tags"] == tags
+        assert got["customFields"] == values
+        assert got["rtp_intent_signals"] == []

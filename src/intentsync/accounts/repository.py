@@ -10,12 +10,16 @@ from sqlalchemy import (
     Row,
     Select,
     Table,
+    Text,
     Update,
     bindparam,
     or_,
     select,
     union_all,
     update,
+)
+from sqlalchemy import (
+    cast as sql_cast,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -31,7 +35,14 @@ _T = cast(Table, Account.__table__)
 
 AccountRow = Row[*tuple[Any, ...]]
 
+
+def _as_text(column: Any) -> Any:
+    """A JSON column read as its stored text: the API sends it on as it is (orjson.Fragment)."""
+    return sql_cast(column, Text).label(column.key)
+
+
 # What an account read returns, in this order: schemas.account_wire unpacks rows by position.
+# The JSON columns come back as JSON text rather than decoded, since they are only re-encoded.
 LIST_COLUMNS = (
     Account.id,
     Account.external_id,
@@ -39,7 +50,7 @@ LIST_COLUMNS = (
     Account.domain,
     Account.short_name,
     Account.linkedin_url,
-    Account.tags,
+    _as_text(Account.tags),
     Account.rtp_aid,
     Account.account_score,
     Account.journey_stage,
@@ -48,8 +59,8 @@ LIST_COLUMNS = (
     Account.g2_score,
     Account.bombora_score,
     Account.changed_ms,
-    Account.custom_fields,
-    Account.intent_signals,
+    _as_text(Account.custom_fields),
+    _as_text(Account.intent_signals),
 )
 
 
@@ -250,14 +261,15 @@ def page(
     if domains is not None:
         query = query.where(Account.domain.in_(domains))
     query = one_page(query, id_column=Account.id, changed_column=Account.changed_ms, page=page)
-    return session.execute(query).all()
+    return session.connection().execute(query).all()  # Core: no ORM row bookkeeping
 
 
 def one_for_output(
     session: Session, *, team_id: int, external_id: str | None = None, rtp_aid: str | None = None
 ) -> AccountRow | None:
     key = Account.external_id == external_id if rtp_aid is None else Account.rtp_aid == rtp_aid
-    return session.execute(select(*LIST_COLUMNS).where(Account.team_id == team_id, key)).first()
+    query = select(*LIST_COLUMNS).where(Account.team_id == team_id, key)
+    return session.connection().execute(query).first()
 
 
 def find_one_by_rtp_aid(session: Session, *, team_id: int, rtp_aid: str) -> Existing | None:

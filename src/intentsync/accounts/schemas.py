@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from typing import Annotated, Any
 
+import orjson
 from pydantic import Field, StringConstraints
 
 from intentsync.kit.clock import format_ms
@@ -183,12 +184,19 @@ class DomainKeyedAccountUpdate(RequestModel):
     tags: Annotated[list[Annotated[str, Text255]] | None, Field(max_length=100)] = None
 
 
+def _json_text(stored: str | None, empty: str) -> orjson.Fragment:
+    """Stored JSON text passed through to the response as it is; a missing value reads empty."""
+    return orjson.Fragment(empty if stored is None or stored == "null" else stored)
+
+
 def account_wire(row: Sequence[Any], segments: list[tuple[str, str]]) -> dict[str, Any]:
     """AccountOut as plain JSON-ready data, built directly on the export hot path.
 
     `row` holds the accounts repository's LIST_COLUMNS in order and is unpacked by position:
     validating a model per row costs more than the whole page query, and reading a result row's
-    fields by name costs more than building the dict. Tests hold this function to AccountOut.
+    fields by name costs more than building the dict. The JSON columns arrive as stored text
+    and go out as orjson fragments, so the result is for orjson (every response uses it).
+    Tests hold this function to AccountOut.
     """
     (
         _id,
@@ -215,7 +223,7 @@ def account_wire(row: Sequence[Any], segments: list[tuple[str, str]]) -> dict[st
         "domain": domain,
         "shortName": short_name,
         "linkedinUrl": linkedin_url,
-        "tags": tags or [],
+        "tags": _json_text(tags, "[]"),
         "rtp_aid": rtp_aid,
         "rtp_account_score": account_score,
         "rtp_journey_stage": journey_stage,
@@ -223,8 +231,8 @@ def account_wire(row: Sequence[Any], segments: list[tuple[str, str]]) -> dict[st
         "rtp_website_intent_score": website_score,
         "rtp_g2_intent_score": g2_score,
         "rtp_bombora_intent_score": bombora_score,
-        "rtp_intent_signals": intent_signals or [],
+        "rtp_intent_signals": _json_text(intent_signals, "[]"),
         "rtp_last_account_date": format_ms(changed_ms),
-        "customFields": custom_fields or {},
+        "customFields": _json_text(custom_fields, "{}"),
         "rtp_segments": [{"segmentId": sid, "name": label} for sid, label in segments],
     }
