@@ -263,3 +263,18 @@ def test_mixed_batch_reply_matches_the_documented_model_exactly(ws):
     assert model.model_dump() == data
     assert [r["status"] for r in data["results"]] == ["created", "failed", "failed"]
     assert data["summary"] == {"total": 3, "created": 1, "updated": 0, "failed": 2}
+
+
+def test_a_blank_name_is_refused_as_empty_and_nothing_is_stored(ws):
+    response = ws.post("/accounts", {"accounts": [account(1), account(2, name=" \t\u3000")]})
+    body = response.json()
+    assert response.status_code == 400
+    assert body["message"] == "Bad Request"
+    assert body["data"] == [
+        {
+            "property": "name",
+            "constraints": {"isNotEmpty": "name should not be empty"},
+            "path": "accounts[1].name",
+        }
+    ]
+    assert ws.get("/accounts/crm-1").status_code == 404

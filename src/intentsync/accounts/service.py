@@ -69,9 +69,10 @@ def _item_error(
             f"Account with domain '{domain}' already exists with externalId "
             f"'{existing.external_id}'"
         )
-    problem = check_values(fields, item.custom_fields or {})
-    if problem:
-        return f"{problem}. Unable to add this account."
+    if item.custom_fields:
+        problem = check_values(fields, item.custom_fields)
+        if problem:
+            return f"{problem}. Unable to add this account."
     return None
 
 

@@ -1,7 +1,6 @@
 """The few statements whose spelling differs between SQLite and PostgreSQL."""
 
 import functools
-import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -9,6 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, ColumnElement, Dialect, Table, any_, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+from intentsync.db.engine import dump_json_all
 
 
 def in_bound_list(column: ColumnElement[Any], name: str, dialect: str) -> ColumnElement[bool]:
@@ -90,12 +91,23 @@ def upsert_replace(
 
 
 _Converter = Callable[[Any], Any] | None
-_plain_inserts: dict[tuple[str, str, tuple[str, ...]], tuple[str, tuple[_Converter, ...]]] = {}
+_ColumnConverter = Callable[[list[Any]], list[Any]] | None
+_PlainInsert = tuple[str, tuple[_ColumnConverter, ...], tuple[_Converter, ...]]
+_plain_inserts: dict[tuple[str, str, tuple[str, ...]], _PlainInsert] = {}
 
 
-def _plain_insert(
-    dialect: Dialect, table: Table, columns: tuple[str, ...]
-) -> tuple[str, tuple[_Converter, ...]]:
+def _column_converter(dialect: Dialect, column: Any) -> _ColumnConverter:
+    """Convert one column's values for the driver; JSON goes through orjson without a frame."""
+    impl = column.type.dialect_impl(dialect)
+    if isinstance(impl, JSON):
+        return dump_json_all
+    convert = impl.bind_processor(dialect)
+    if convert is None:
+        return None
+    return lambda values: list(map(convert, values))
+
+
+def _plain_insert(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> _PlainInsert:
     """The positional INSERT of these columns, in this order, and their converters; built once."""
     key = (dialect.name, table.name, columns)
     found = _plain_inserts.get(key)
@@ -104,10 +116,11 @@ def _plain_insert(
         names = ", ".join(quote(c) for c in columns)
         marks = ", ".join("?" for _ in columns)
         sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"
-        converters = tuple(
+        column_converters = tuple(_column_converter(dialect, table.c[c]) for c in columns)
+        value_converters = tuple(
             table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns
         )
-        found = _plain_inserts[key] = (sql, converters)
+        found = _plain_inserts[key] = (sql, column_converters, value_converters)
     return found
 
 
@@ -148,19 +161,15 @@ def bind_rows(
     early = tuple(c for c in first if c not in late)
     if dialect.name != "sqlite":
         return BoundRows(table, None, [{c: row[c] for c in early} for row in rows], late)
-    sql, converters = _plain_insert(dialect, table, early + late)
-    values_of = operator.itemgetter(*early)
-    converted = [(i, convert) for i, convert in enumerate(converters[: len(early)]) if convert]
-    params: list[tuple[Any, ...]] = []
-    for row in rows:
-        values = values_of(row) if len(early) > 1 else (values_of(row),)
-        if converted:
-            changed = list(values)
-            for i, convert in converted:
-                changed[i] = convert(changed[i])
-            values = tuple(changed)
-        params.append(values)
-    return BoundRows(table, sql, params, late, converters[len(early) :])
+    sql, column_converters, value_converters = _plain_insert(dialect, table, early + late)
+    # Column by column: each converter runs over a whole column instead of once per value.
+    columns: list[list[Any]] = [[row[c] for row in rows] for c in early]
+    for i, convert in enumerate(column_converters[: len(early)]):
+        if convert is not None:
+            columns[i] = convert(columns[i])
+    return BoundRows(
+        table, sql, list(zip(*columns, strict=True)), late, value_converters[len(early) :]
+    )
 
 
 def insert_bound(

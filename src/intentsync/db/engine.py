@@ -50,8 +50,14 @@ def _configure_sqlite(engine: Engine, writers: WriterQueue) -> None:
         dbapi_connection.begin_write(lambda: conn.exec_driver_sql("BEGIN IMMEDIATE"))
 
 
-def _dump_json(value: Any) -> str:
+def dump_json(value: Any) -> str:
+    """How JSON columns are stored (and read back with orjson.loads)."""
     return orjson.dumps(value).decode()
+
+
+def dump_json_all(values: list[Any]) -> list[str]:
+    """dump_json over a whole column, with no Python frame per value."""
+    return list(map(bytes.decode, map(orjson.dumps, values)))
 
 
 def make_engine(url: str, *, pool_size: int = 10, writers: WriterQueue | None = None) -> Engine:
@@ -60,7 +66,7 @@ def make_engine(url: str, *, pool_size: int = 10, writers: WriterQueue | None = 
     if is_sqlite(url):
         engine = create_engine(
             url,
-            json_serializer=_dump_json,
+            json_serializer=dump_json,
             json_deserializer=orjson.loads,
             connect_args={
                 "check_same_thread": False,

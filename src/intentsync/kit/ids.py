@@ -1,11 +1,11 @@
 """Public identifiers: 24 hex characters, time-ordered like the ids the real service returns."""
 
+import itertools
 import secrets
-import threading
 
-_counter_lock = threading.Lock()
-_counter = secrets.randbelow(1 << 24)
 _process_tag = secrets.token_bytes(5)
+_process_tag_hex = _process_tag.hex()
+_counter = itertools.count(secrets.randbelow(1 << 24) + 1)
 
 
 def object_id(epoch_seconds: int, process_tag: bytes, counter: int) -> str:
@@ -21,11 +21,9 @@ def object_id(epoch_seconds: int, process_tag: bytes, counter: int) -> str:
 
 
 def new_object_id(epoch_seconds: int) -> str:
-    global _counter
-    with _counter_lock:
-        _counter = (_counter + 1) & 0xFFFFFF
-        counter = _counter
-    return object_id(epoch_seconds, _process_tag, counter)
+    """object_id with this process's tag and next counter, in one call: a push makes 100."""
+    counter = next(_counter) & 0xFFFFFF  # count() is atomic under the GIL
+    return f"{epoch_seconds & 0xFFFFFFFF:08x}{_process_tag_hex}{counter:06x}"
 
 
 def is_object_id(value: str) -> bool:
