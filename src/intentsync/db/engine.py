@@ -27,7 +27,7 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def _configure_sqlite(engine: Engine, writers: WriterQueue) -> None:
+def _configure_sqlite(engine: Engine, writers: WriterQueue | None) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control from pysqlite so reads share one snapshot.
@@ -61,7 +61,7 @@ def dump_json_all(values: list[Any]) -> list[str]:
 
 
 def make_engine(url: str, *, pool_size: int = 10, writers: WriterQueue | None = None) -> Engine:
-    """An engine for url; SQLite writers wait in the given queue, or one of the engine's own."""
+    """An engine for url; SQLite writers wait in the given queue, if any, before they begin."""
     url = normalise_url(url)
     if is_sqlite(url):
         engine = create_engine(
@@ -76,8 +76,6 @@ def make_engine(url: str, *, pool_size: int = 10, writers: WriterQueue | None = 
             pool_size=pool_size,
             max_overflow=pool_size * 2,
         )
-        if writers is None:
-            writers = WriterQueue(engine.url.database, timeout=BUSY_TIMEOUT_SECONDS)
         _configure_sqlite(engine, writers)
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
