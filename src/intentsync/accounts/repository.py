@@ -18,9 +18,6 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy import (
-    cast as sql_cast,
-)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -38,7 +35,7 @@ AccountRow = Row[*tuple[Any, ...]]
 
 def _as_text(column: Any) -> Any:
     """A JSON column read as its stored text: the API sends it on as it is (orjson.Fragment)."""
-    return sql_cast(column, Text).label(column.key)
+    return column.cast(Text).label(column.key)
 
 
 # What an account read returns, in this order: schemas.account_wire unpacks rows by position.

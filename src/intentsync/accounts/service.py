@@ -473,7 +473,7 @@ def list_accounts(
     members = segments_repository.memberships(session, ids)
     return {
         "data": [account_wire(r, members.get(pk, [])) for pk, r in zip(ids, rows, strict=True)],
-        "nextCursor": page.next_cursor(has_next, rows[-1].id if rows else 0, sync_ms),
+        "nextCursor": page.next_cursor(has_next, ids[-1] if ids else 0, sync_ms),
         "hasNextPage": has_next,
         "syncTimestamp": format_ms(sync_ms),
     }

@@ -96,12 +96,10 @@ _PlainInsert = tuple[str, tuple[_ColumnConverter, ...], tuple[_Converter, ...]]
 _plain_inserts: dict[tuple[str, str, tuple[str, ...]], _PlainInsert] = {}
 
 
-def _column_converter(dialect: Dialect, column: Any) -> _ColumnConverter:
+def _column_converter(impl: Any, convert: _Converter) -> _ColumnConverter:
     """Convert one column's values for the driver; JSON goes through orjson without a frame."""
-    impl = column.type.dialect_impl(dialect)
     if isinstance(impl, JSON):
         return dump_json_all
-    convert = impl.bind_processor(dialect)
     if convert is None:
         return None
     return lambda values: list(map(convert, values))
@@ -116,9 +114,11 @@ def _plain_insert(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> _
         names = ", ".join(quote(c) for c in columns)
         marks = ", ".join("?" for _ in columns)
         sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"
-        column_converters = tuple(_column_converter(dialect, table.c[c]) for c in columns)
-        value_converters = tuple(
-            table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns
+        impls = [table.c[c].type.dialect_impl(dialect) for c in columns]
+        value_converters = tuple(impl.bind_processor(dialect) for impl in impls)
+        column_converters = tuple(
+            _column_converter(impl, convert)
+            for impl, convert in zip(impls, value_converters, strict=True)
         )
         found = _plain_inserts[key] = (sql, column_converters, value_converters)
     return found
@@ -140,9 +140,6 @@ class BoundRows:
     early: list[Any]
     late: tuple[str, ...]
     late_converters: tuple[_Converter, ...] = ()
-
-    def __len__(self) -> int:
-        return len(self.early)
 
 
 def bind_rows(

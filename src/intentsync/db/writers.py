@@ -11,7 +11,7 @@ import os
 import sqlite3
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
 
 try:
     import fcntl
@@ -94,7 +94,7 @@ class QueuedConnection(sqlite3.Connection):
     queue: WriterQueue | None = None
     in_queue = False
 
-    def begin_write(self, begin: Any) -> None:
+    def begin_write(self, begin: Callable[[], object]) -> None:
         """Queue, then run begin() (which issues BEGIN IMMEDIATE); leave the queue if it fails."""
         if self.queue is None:
             begin()
