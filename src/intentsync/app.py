@@ -17,7 +17,7 @@ from intentsync.db.engine import Database
 from intentsync.db.statistics import StatisticsKeeper
 from intentsync.deals.endpoints import router as deals_router
 from intentsync.journey.endpoints import router as journey_router
-from intentsync.kit import handlers
+from intentsync.kit import handlers, openapi
 from intentsync.kit.body_limit import BodyLimitMiddleware
 from intentsync.kit.slashes import TrailingSlashMiddleware
 from intentsync.pipelines.endpoints import router as pipelines_router
@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.db = db
     app.state.settings = settings
     handlers.install(app)
+    openapi.install(app)
     shared = (
         pipelines_router,
         deals_router,

@@ -5,11 +5,16 @@ everything else is derived from the pydantic error type.
 """
 
 import types
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, StringConstraints
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, BeforeValidator, GetCoreSchemaHandler, StringConstraints
+from pydantic import GetJsonSchemaHandler as JsonHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
+
+from intentsync.kit.schemas import Keywords
 
 TEMPLATES: dict[str, str] = {
     "isString": "{p} must be a string",
@@ -75,7 +80,29 @@ def _iso8601(value: str | None) -> str | None:
     return value
 
 
-def one_of(*allowed: str) -> AfterValidator:
+@dataclass(frozen=True)
+class Checked:
+    """A check run after the type's own, with the schema keywords that say what it accepts.
+
+    The check raises the class-validator rule, so the documented error text stays exact while
+    OpenAPI shows the enum or format a plain `str` would hide.
+    """
+
+    check: Callable[[Any], Any]
+    keywords: Keywords
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: JsonHandler
+    ) -> JsonSchemaValue:
+        return self.keywords.__get_pydantic_json_schema__(schema, handler)
+
+
+def one_of(*allowed: str) -> Checked:
     values = ", ".join(allowed)
 
     def check(value: str | None) -> str | None:
@@ -83,7 +110,7 @@ def one_of(*allowed: str) -> AfterValidator:
             raise PydanticCustomError("isIn", "must be one of {values}", {"values": values})
         return value
 
-    return AfterValidator(check)
+    return Checked(check, Keywords(enum=list(allowed)))
 
 
 def _reject_null(value: Any) -> Any:
@@ -93,8 +120,9 @@ def _reject_null(value: Any) -> Any:
 
 
 NotBlank = StringConstraints(pattern=NOT_BLANK_PATTERN)
-Email = AfterValidator(_email)
-Iso8601 = AfterValidator(_iso8601)
+Email = Checked(_email, Keywords(format="email"))
+# A date alone is accepted too; the format tells generated clients to send a date-time.
+Iso8601 = Checked(_iso8601, Keywords(format="date-time"))
 NoNull = BeforeValidator(_reject_null)
 
 
