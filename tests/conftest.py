@@ -5,9 +5,11 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from psycopg import sql
 
 from intentsync.app import create_app
@@ -15,6 +17,7 @@ from intentsync.config import Settings
 from intentsync.db.engine import Database
 from intentsync.db.migrate import upgrade
 from tests.factories import Workspace, create_workspace
+from tests.openapi_check import check_response
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "INTENTSYNC_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -83,3 +86,16 @@ def ws(app: FastAPI, database: Database) -> Iterator[Workspace]:
     workspace = create_workspace(app, database)
     yield workspace
     workspace.close()
+
+
+@pytest.fixture(autouse=True)
+def documented_responses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every response a test client receives must match the OpenAPI document for its status."""
+    send = TestClient.request
+
+    def request(self: TestClient, *args: object, **kwargs: object) -> httpx.Response:
+        response = send(self, *args, **kwargs)  # type: ignore[arg-type]
+        check_response(self.app, response)  # type: ignore[arg-type]
+        return response
+
+    monkeypatch.setattr(TestClient, "request", request)

@@ -4,6 +4,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from intentsync.accounts.schemas import AccountOut
 from intentsync.accounts.service import get_account
 from intentsync.auth.service import Principal
 from intentsync.kit.errors import NotFound
@@ -24,7 +25,8 @@ SUMMARY = (
 
 @router.get(
     "/accounts/{external_id:path}/score",
-    response_model=Envelope[ScoreExplanation],
+    # An externalId may itself end in "/score": then the account itself is the answer.
+    response_model=Envelope[ScoreExplanation | AccountOut],
     summary=SUMMARY,
 )
 def explain_by_external_id(
