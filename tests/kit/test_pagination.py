@@ -57,3 +57,10 @@ def test_cursor_with_out_of_range_values_is_rejected():
 
     raw = struct.pack(">QQ", 2**64 - 1, 5)
     assert decode_cursor("c" + base64.urlsafe_b64encode(raw).decode().rstrip("=")) is None
+
+
+def test_a_cursor_cannot_pin_a_stamp_past_four_digit_years():
+    from intentsync.kit.pagination import MAX_SYNC_MS, decode_cursor, encode_cursor
+
+    assert decode_cursor(encode_cursor(1, MAX_SYNC_MS)) == (1, MAX_SYNC_MS)
+    assert decode_cursor(encode_cursor(1, MAX_SYNC_MS + 1)) is None

@@ -45,3 +45,12 @@ def test_archived_segment_is_hidden_from_account_memberships(ws):
             update(Segment).where(Segment.segment_id == segment).values(status="archived")
         )
     assert ws.get("/accounts/crm-1").json()["data"]["rtp_segments"] == []
+
+
+def test_a_cursor_past_every_segment_key_is_an_empty_page(ws):
+    from intentsync.kit.pagination import MAX_KEY, encode_cursor
+
+    ws.segment()
+    response = ws.v1.get("/segments", params={"cursor": encode_cursor(MAX_KEY, 0)})
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["data"] == []

@@ -19,6 +19,7 @@ CURSOR_PREFIX = "c"
 _PACK = struct.Struct(">QQ")
 MAX_OFFSET = 10_000_000
 MAX_KEY = 2**63 - 1
+MAX_SYNC_MS = 2**47 - 1  # the year 6429: no cursor we issue pins a later stamp
 
 
 def encode_cursor(after_id: int, sync_ms: int) -> str:
@@ -36,8 +37,8 @@ def decode_cursor(token: str) -> tuple[int, int] | None:
     if len(raw) != _PACK.size:
         return None
     after_id, sync_ms = _PACK.unpack(raw)
-    if after_id > MAX_KEY or sync_ms > MAX_KEY:
-        return None  # not one of ours: keys and stamps are signed 64-bit in the database
+    if after_id > MAX_KEY or sync_ms > MAX_SYNC_MS:
+        return None  # not one of ours: keys are signed 64-bit, stamps within four digit years
     return after_id, sync_ms
 
 
