@@ -7,7 +7,7 @@ import orjson
 from pydantic import Field, StringConstraints
 
 from intentsync.kit.clock import format_ms
-from intentsync.kit.schemas import RequestModel, WireModel, bulk_reply
+from intentsync.kit.schemas import NotNull, RequestModel, WireModel, bulk_reply
 from intentsync.kit.validation import NotBlank, Rules
 from intentsync.segments.schemas import SegmentRef
 
@@ -178,7 +178,7 @@ class DomainKeyedAccountUpdate(RequestModel):
     """What the live service accepts on PUT /accounts/{rtp_aid}; the domain never changes."""
 
     custom_fields: dict[str, Any] | None = None
-    name: Annotated[str | None, Text255, NotBlank] = None
+    name: Annotated[str | None, Text255, NotBlank, NotNull()] = None
     short_name: Annotated[str | None, Text255] = None
     linkedin_url: Annotated[str | None, StringConstraints(max_length=1024)] = None
     tags: Annotated[list[Annotated[str, Text255]] | None, Field(max_length=100)] = None

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, JsonValue, StringConstraints
 
 from intentsync.kit.schemas import RequestModel, WireModel
 from intentsync.kit.validation import NotBlank, Rules, one_of
@@ -16,9 +16,21 @@ LABEL_TYPES = (
     "date",
 )
 SELECTION_TYPES = frozenset({"singleSelection", "multiSelection"})
+_SELECTIONS: list[JsonValue] = [*sorted(SELECTION_TYPES)]
 
 
 class CustomFieldCreate(RequestModel):
+    # Selections need their options; other types take none.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"labelType": {"enum": _SELECTIONS}}},
+            "then": {
+                "required": ["options"],
+                "properties": {"options": {"type": "array", "minItems": 1}},
+            },
+            "else": {"properties": {"options": {"anyOf": [{"type": "null"}, {"maxItems": 0}]}}},
+        }
+    )
     label: Annotated[
         str, Rules("isString", "isNotEmpty"), StringConstraints(max_length=255), NotBlank
     ]

@@ -37,10 +37,26 @@ HEADERS = {
         }
     }
 }
+# A page's nextCursor, an offset up to 10,000,000, or empty (the first page). The cursor is "c"
+# and 16 bytes in base64url: a key below 2**63 (first character) and a stamp below 2**47
+# (characters 11 to 14 hold its top 17 bits).
+CURSOR_PATTERN = (
+    r"^(c[A-Za-f][A-Za-z0-9_-]{9}[AEIMQUYcgkosw048]AA[A-H][A-Za-z0-9_-]{8}"
+    r"|0*([0-9]{1,7}|10000000)|)$"
+)
 # Path and query parameters whose values have a documented shape.
 PARAMETER_KEYWORDS: dict[str, dict[str, Any]] = {
     "rtp_aid": {"pattern": RTP_AID_PATTERN},
     "lastSync": {"format": "date-time"},
+    "cursor": {"pattern": CURSOR_PATTERN},
+}
+# Query parameters that carry a JSON document rather than plain text.
+PARAMETER_CONTENT: dict[str, dict[str, Any]] = {
+    "domains": {
+        "application/json": {
+            "schema": {"type": "array", "items": {"type": "string"}, "maxItems": 100}
+        }
+    },
 }
 
 
@@ -83,12 +99,14 @@ def _document_errors(operation: dict[str, Any], statuses: list[int]) -> None:
 
 def _constrain_parameters(operation: dict[str, Any]) -> None:
     for parameter in operation.get("parameters", []):
+        if parameter["name"] in PARAMETER_CONTENT:
+            parameter.pop("schema", None)
+            parameter["content"] = PARAMETER_CONTENT[parameter["name"]]
+            continue
         keywords = PARAMETER_KEYWORDS.get(parameter["name"])
         if keywords:
             schema = parameter["schema"]
-            target = next(
-                (m for m in schema.get("anyOf", []) if m.get("type") == "string"), schema
-            )
+            target = next((m for m in schema.get("anyOf", []) if m.get("type") == "string"), schema)
             target.update(keywords)
 
 

@@ -40,6 +40,18 @@ class Keywords:
         return schema
 
 
+class NotNull:
+    """An optional property that may be left out but not sent as null (the service refuses it)."""
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        members = [m for m in schema.pop("anyOf", [schema]) if m.get("type") != "null"]
+        schema.update(members[0] if len(members) == 1 else {"anyOf": members})
+        return schema
+
+
 def enum(values: Sequence[str]) -> Keywords:
     return Keywords(enum=list(values))
 

@@ -7,7 +7,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from intentsync.ip_ranges.parsing import address_key
-from intentsync.kit.schemas import RequestModel, WireModel
+from intentsync.kit.schemas import Keywords, RequestModel, WireModel
 from intentsync.kit.validation import Iso8601, NotBlank, Rules
 
 
@@ -39,11 +39,19 @@ class Beacon(RequestModel):
         Rules("isNotEmpty", "isString"),
         StringConstraints(max_length=2048),
         AfterValidator(_absolute_url),
+        Keywords(
+            format="uri", pattern=r"^[hH][tT][tT][pP][sS]?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/\S*)?$"
+        ),
     ]
     visitor_id: Annotated[Text255, Rules("isNotEmpty", "isString")]
     page_view_id: Text255 | None = None
     occurred_at: Annotated[str | None, StringConstraints(max_length=64), Iso8601] = None
-    ip: Annotated[str | None, StringConstraints(max_length=64), AfterValidator(_ip)] = None
+    ip: Annotated[
+        str | None,
+        StringConstraints(max_length=64),
+        AfterValidator(_ip),
+        Keywords(anyOf=[{"format": "ipv4"}, {"format": "ipv6"}]),
+    ] = None
     domain: Annotated[str | None, StringConstraints(min_length=1, max_length=2048)] = None
 
 
