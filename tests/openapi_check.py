@@ -28,6 +28,7 @@ def _pattern(path: str) -> re.Pattern[str]:
 
 def _templates(document: dict[str, Any]) -> list[Template]:
     templates = [Template(p, _pattern(p), ops) for p, ops in document["paths"].items()]
+
     # Literal paths win over templated ones, as routing has them first; then the longest.
     def rank(t: Template) -> tuple[int, int]:
         return t.path.count("{"), -len(re.sub(r"\{[^}]+\}", "", t.path))
