@@ -11,6 +11,7 @@ from intentsync import __version__
 from intentsync.accounts.endpoints import ext_router as domain_keyed_accounts_router
 from intentsync.accounts.endpoints import router as accounts_router
 from intentsync.activities.endpoints import router as activities_router
+from intentsync.api.routing import ApiAuthentication, require_api_routes
 from intentsync.config import Settings, get_settings
 from intentsync.custom_fields.endpoints import router as custom_fields_router
 from intentsync.db.engine import Database
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        require_api_routes(_app)  # again, for routes added after create_app
         freeze_startup_objects()
         keeper = StatisticsKeeper(db.engine)
         keeper.start()
@@ -80,7 +82,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         ),
         lifespan=lifespan,
     )
+    # The last added runs first: paths are trimmed, the key is checked, then the body is read.
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(ApiAuthentication)
     app.add_middleware(TrailingSlashMiddleware)
     app.state.db = db
     app.state.settings = settings
@@ -104,5 +108,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     ):
         app.include_router(router, prefix=EXT_PREFIX)
     app.include_router(tracking_router)  # /track and /track.js at the root, once
+    require_api_routes(app)
     logging.getLogger("intentsync").setLevel(settings.log_level.upper())
     return app

@@ -1,5 +1,6 @@
 """One place that renders every failure into the documented envelope."""
 
+import inspect
 import logging
 import uuid
 from typing import Any
@@ -102,6 +103,17 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return error_envelope(
         request, 500, f"An unexpected error occurred (incident {incident}); nothing was saved"
     )
+
+
+async def render_error(request: Request, exc: Exception) -> Response:
+    """Render through the app's one set of handlers, for code that runs outside the router."""
+    for cls in type(exc).__mro__:
+        render = request.app.exception_handlers.get(cls)
+        if render is not None:
+            result = render(request, exc)
+            response: Response = await result if inspect.isawaitable(result) else result
+            return response
+    raise exc
 
 
 def install(app: FastAPI) -> None:

@@ -9,7 +9,6 @@ The visitor's address is request.client.host. Behind a reverse proxy, run uvicor
 this route never reads that header itself, because any client can forge it.
 """
 
-import inspect
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -23,6 +22,7 @@ from intentsync.db.engine import Database
 from intentsync.kit import validation
 from intentsync.kit.clock import parse_iso8601, to_ms
 from intentsync.kit.errors import BadRequest, UnsupportedMediaType, ValidationFailed
+from intentsync.kit.handlers import render_error
 from intentsync.kit.responses import envelope
 from intentsync.kit.routing import decode_json
 from intentsync.kit.schemas import Envelope, ErrorEnvelope
@@ -52,22 +52,11 @@ class CorsRoute(APIRoute):
             try:
                 response = await handler(request)
             except Exception as exc:
-                response = await _render_error(request, exc)
+                response = await render_error(request, exc)
             response.headers.update(CORS_HEADERS)
             return response
 
         return with_cors
-
-
-async def _render_error(request: Request, exc: Exception) -> Response:
-    """Render through the app's one set of handlers, here so the CORS headers can be added."""
-    for cls in type(exc).__mro__:
-        render = request.app.exception_handlers.get(cls)
-        if render is not None:
-            result = render(request, exc)
-            response: Response = await result if inspect.isawaitable(result) else result
-            return response
-    raise exc
 
 
 beacon_router = APIRouter(tags=["tracking"], route_class=CorsRoute)
