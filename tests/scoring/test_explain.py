@@ -150,11 +150,11 @@ def test_unknown_and_malformed_accounts(ws):
     assert ws.v1.get("/accounts/0123456789abcdef01234567/score").status_code == 404
 
 
-def test_an_external_id_ending_in_score_is_still_readable(ws):
-    ws.push(account(1, externalId="team/score"))
-    response = ws.get("/accounts/team/score")
+def test_an_external_id_with_a_slash_has_its_explanation(ws):
+    ws.push(account(1, externalId="team/7"))
+    response = ws.get("/accounts/team/7/score")
     assert response.status_code == 200, response.text
-    assert response.json()["data"]["externalId"] == "team/score"
+    assert response.json()["data"]["externalId"] == "team/7"
 
 
 def test_the_explanation_matches_its_documented_model(ws):

@@ -18,6 +18,7 @@ from intentsync.accounts.service import (
     draft_accounts,
     finish_account_writes,
     load_batch_context,
+    reserved_external_id,
     unique_tags,
 )
 from intentsync.custom_fields.service import active_definitions
@@ -78,6 +79,9 @@ def _item_error(
             f"Use PUT /accounts/{existing.rtp_aid} to update it."
         )
     if item.external_id is not None:
+        reserved = reserved_external_id(item.external_id)
+        if reserved:
+            return reserved
         if item.external_id in seen_external:
             return f"externalId '{item.external_id}' appears earlier in this request"
         if holder is not None and holder.domain != domain:

@@ -36,6 +36,23 @@ from intentsync.teams.service import change_stamp, sync_watermark
 
 DEFAULT_STAGE = JOURNEY_STAGES[0]
 
+# GET/PUT /accounts/{externalId} would answer with another route for these ids, so no account
+# takes them: every stored externalId stays addressable. A test holds these to the routes.
+RESERVED_EXTERNAL_IDS = frozenset(
+    {"custom-fields", "custom-field", "missing-external-ids", "external-ids"}
+)
+RESERVED_SUFFIXES = ("/score",)
+
+
+def reserved_external_id(external_id: str) -> str | None:
+    """Why an externalId cannot be used because a route under /accounts/ has that name."""
+    if external_id in RESERVED_EXTERNAL_IDS or external_id.endswith(RESERVED_SUFFIXES):
+        return (
+            f"externalId '{external_id}' is reserved: /accounts/{external_id} is another "
+            "route of this API; choose another externalId"
+        )
+    return None
+
 
 def unique_tags(tags: list[str] | None) -> list[str]:
     """Tags keep their first position; repeats and null collapse."""
@@ -54,6 +71,9 @@ def _item_error(
 ) -> str | None:
     if not domain:
         return f"domain '{item.domain}' is not a valid domain"
+    reserved = reserved_external_id(item.external_id)
+    if reserved:
+        return reserved
     if item.external_id in seen_external:
         return f"externalId '{item.external_id}' appears earlier in this request"
     if domain in seen_domains:
@@ -391,7 +411,10 @@ def _resolve_mappings(
     conflicts: dict[str, str] = {}
     first_domain: dict[str, str] = {}
     for domain, ext in wanted.items():
-        if ext in first_domain:
+        reserved = reserved_external_id(ext)
+        if reserved:
+            conflicts[domain] = reserved
+        elif ext in first_domain:
             conflicts[domain] = (
                 f"externalId '{ext}' is mapped to more than one domain in this request"
             )
