@@ -2,6 +2,7 @@
 
 import pytest
 
+from intentsync.deals.schemas import DealOut, DealsCreateResult
 from tests.factories import CRM, V1, account, create_workspace
 
 BASES = [CRM, V1]
@@ -244,6 +245,7 @@ def test_push_answers_in_the_live_services_shape(ws, base):
     assert data["results"][2]["status"] == "failed"
     assert list(data["summary"]) == ["total", "upserted", "failed"]
     assert data["summary"] == {"total": 3, "upserted": 2, "failed": 1}
+    assert DealsCreateResult.model_validate(data).model_dump() == data  # the documented shape
 
 
 @pytest.mark.parametrize("base", BASES)
@@ -263,6 +265,8 @@ def test_amounts_read_back_as_sent(ws, base):
         "huge": float,  # past 2**53 a float does not hold every integer: kept as a float
     }
     assert '"amount":50000,' in api.get("/deals").text
+    whole = rows["deal-whole"]
+    assert type(DealOut.model_validate(whole).model_dump()["amount"]) is int
 
 
 def register_pipeline(api, pipeline_id="p1", label="Enterprise", stages=(("s1", "Qualified"),)):
