@@ -165,3 +165,17 @@ def test_the_explanation_matches_its_documented_model(ws):
     run_team(ws.db, team_id=ws.team_id, as_of=(AS_OF - EPOCH).days)
     data = ws.get("/accounts/crm-1/score").json()["data"]
     assert ScoreExplanation.model_validate(data).model_dump() == data
+
+
+def test_signal_quantities_read_back_as_sent(ws):
+    ws.push(account(1, domain="acme.com"))
+    g2 = {"source": "g2", "domain": "acme.com", "occurredAt": at(1)}
+    signals = [{**g2, "type": "pricing", "quantity": 3}, {**g2, "type": "compare", "quantity": 2.5}]
+    assert ws.post("/signals", {"signals": signals}).status_code == 200
+    assert run_team(ws.db, team_id=ws.team_id, as_of=(AS_OF - EPOCH).days).status == "succeeded"
+    listed = ws.get("/accounts/crm-1").json()["data"]["rtp_intent_signals"]
+    top = ws.v1.get(f"/accounts/{ws.get('/accounts/crm-1').json()['data']['rtp_aid']}/score")
+    for shown in (listed, top.json()["data"]["topSignals"]):
+        quantities = {s["type"]: s["quantity"] for s in shown}
+        assert quantities == {"pricing": 3, "compare": 2.5}
+        assert (type(quantities["pricing"]), type(quantities["compare"])) == (int, float)

@@ -254,3 +254,33 @@ def test_a_discovered_account_picks_up_a_deal_that_named_its_domain(ws):
 def test_ignored_page_views_do_not_count_their_visitor(ws):
     send(ws, sig("website", type_="ignored", attributes={"pageViewId": "x", "visitorId": "v9"}))
     assert daily(ws, "acme.com") == [("website", "ignored", 20777, "", 1.0, 0.0)]
+
+
+@pytest.mark.parametrize("base", [CRM, V1])
+def test_a_repeat_names_the_account_it_belongs_to(ws, base):
+    first = send(ws, sig(key="evt-1"), sig(key="evt-1"), base=base)["results"]
+    rtp_aid = first[0]["rtp_aid"]
+    assert rtp_aid is not None
+    assert first[1] == {
+        "index": 1,
+        "source": "g2",
+        "type": "pricing",
+        "domain": "acme.com",
+        "status": "skipped",
+        "rtp_aid": rtp_aid,
+        "error": "already received: same source and key",
+    }
+    again = send(ws, sig(key="evt-1"), base=base)["results"][0]
+    assert (again["status"], again["rtp_aid"]) == ("skipped", rtp_aid)
+
+
+def test_a_repeat_naming_an_unknown_domain_creates_no_account(ws):
+    send(ws, sig(key="evt-1"))
+    again = send(ws, sig(key="evt-1", domain="elsewhere.com"))["results"][0]
+    assert (again["status"], again["domain"], again["rtp_aid"]) == (
+        "skipped",
+        "elsewhere.com",
+        None,
+    )
+    domains = [a["domain"] for a in ws.get("/accounts").json()["data"]["data"]]
+    assert domains == ["acme.com"]

@@ -468,7 +468,7 @@ def map_external_ids(session: Session, *, team_id: int, body: MappingsUpdate) ->
         )
     return MappingsResult(
         matched=len(wanted),
-        updated=len(writable),
+        updated=len(changing),  # a mapping the account already has writes nothing
         not_found=not_found,
         conflicts=[
             MappingConflict(domain=d, external_id=wanted[d], error=text)

@@ -80,7 +80,7 @@ def insert_contact_links(session: Session, rows: Sequence[dict[str, Any]]) -> No
 
 def page(session: Session, *, team_id: int, page: PageRequest) -> Sequence[ActivityRow]:
     query = (
-        select(_ACTS, Account.rtp_aid)
+        select(_ACTS, Account.rtp_aid, Account.name.label("linked_account_name"))
         .outerjoin(Account, Account.id == _ACTS.c.account_id)
         .where(_ACTS.c.team_id == team_id)
     )

@@ -179,7 +179,8 @@ def list_activities(session: Session, *, team_id: int, page: PageRequest) -> Pag
             occurred_at=r.occurred_at,
             domain=r.domain,
             rtp_aid=r.rtp_aid,
-            account_name=r.account_name,
+            # The name sent with the activity wins; else the linked account's.
+            account_name=r.account_name if r.account_name is not None else r.linked_account_name,
             owner_email=r.owner_email,
             owner_name=r.owner_name,
             owner_id=r.owner_id,

@@ -18,7 +18,7 @@ router = api_router("deals")
 @router.post(
     "/deals",
     response_model=Envelope[DealsCreateResult],
-    summary="Upsert 1-100 deals on externalDealId; each item reports created, updated or failed",
+    summary="Upsert 1-100 deals on externalDealId; each item reports upserted (isNew) or failed",
 )
 def upsert_deals(
     request: Request,

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from intentsync.db.models import Account, Deal, DealAccount
+from intentsync.db.models import Account, Deal, DealAccount, Pipeline, PipelineStage
 from intentsync.db.paging import one_page
 from intentsync.kit.pagination import PageRequest
 
@@ -63,7 +63,28 @@ def replace_links(
 
 
 def page(session: Session, *, team_id: int, page: PageRequest) -> Sequence[DealRow]:
-    query = select(_DEALS).where(_DEALS.c.team_id == team_id)
+    """Deal rows plus the labels registered for their pipeline and (pipeline, stage), if any."""
+    query = (
+        select(
+            _DEALS,
+            Pipeline.label.label("registered_pipeline_label"),
+            PipelineStage.label.label("registered_stage_label"),
+        )
+        .outerjoin(
+            Pipeline,
+            and_(
+                Pipeline.team_id == _DEALS.c.team_id, Pipeline.pipeline_id == _DEALS.c.pipeline_id
+            ),
+        )
+        .outerjoin(
+            PipelineStage,
+            and_(
+                PipelineStage.pipeline_pk == Pipeline.id,
+                PipelineStage.stage_id == _DEALS.c.stage_id,
+            ),
+        )
+        .where(_DEALS.c.team_id == team_id)
+    )
     query = one_page(query, id_column=_DEALS.c.id, changed_column=_DEALS.c.changed_ms, page=page)
     return session.execute(query).all()
 

@@ -127,10 +127,20 @@ def _check(index: int, signal: NewSignal, now: int) -> _Checked | Outcome:
 
 
 def _accounts_for(
-    session: Session, *, team_id: int, wanted: dict[str, str | None], stamp: int
+    session: Session,
+    *,
+    team_id: int,
+    wanted: dict[str, str | None],
+    known: set[str],
+    stamp: int,
 ) -> dict[str, tuple[int, str]]:
-    """(id, rtp_aid) per domain; domains without an account get a discovered one."""
-    result = accounts_repository.ids_by_domain(session, team_id=team_id, domains=set(wanted))
+    """(id, rtp_aid) per domain; wanted domains without an account get a discovered one.
+
+    Domains in `known` (those of repeats) are only looked up: a repeat creates nothing.
+    """
+    result = accounts_repository.ids_by_domain(
+        session, team_id=team_id, domains=set(wanted) | known
+    )
     rows = [
         new_account_row(
             team_id=team_id,
@@ -221,12 +231,11 @@ def ingest_signals(
         for key in repository.existing_keys(session, team_id=team_id, source=source, keys=keys)
     }
     fresh: list[_Checked] = []
+    repeats: list[_Checked] = []
     for item in checked:
         identity = (item.signal.source, item.natural_key)
         if identity in seen:
-            outcomes[item.index] = Outcome(
-                "skipped", item.domain, error="already received: same source and key"
-            )
+            repeats.append(item)
             continue
         seen.add(identity)
         fresh.append(item)
@@ -234,7 +243,13 @@ def ingest_signals(
     for item in fresh:
         if wanted.get(item.domain) is None:
             wanted[item.domain] = _text_attribute(item.signal, "companyName")
-    accounts = _accounts_for(session, team_id=team_id, wanted=wanted, stamp=stamp)
+    accounts = _accounts_for(
+        session,
+        team_id=team_id,
+        wanted=wanted,
+        known={item.domain for item in repeats},
+        stamp=stamp,
+    )
     stored = [(item, accounts[item.domain][0]) for item in fresh]
     repository.insert_events(
         session,
@@ -260,4 +275,13 @@ def ingest_signals(
     )
     for item in fresh:
         outcomes[item.index] = Outcome("created", item.domain, rtp_aid=accounts[item.domain][1])
+    for item in repeats:
+        # A repeat names its account too (None only if no account holds that domain any more).
+        known = accounts.get(item.domain)
+        outcomes[item.index] = Outcome(
+            "skipped",
+            item.domain,
+            rtp_aid=known[1] if known else None,
+            error="already received: same source and key",
+        )
     return [o for o in outcomes if o is not None]
