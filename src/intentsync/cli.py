@@ -272,14 +272,13 @@ def db_upgrade() -> None:
 def demo() -> None:
     """Create a demo team, user and API key when the database has no team yet."""
     from intentsync.auth.service import generate_key
-    from intentsync.teams import repository
-    from intentsync.teams.service import create_team, create_user
+    from intentsync.teams.service import create_team, create_user, has_teams
 
     settings = get_settings()
 
     def work(db: Database) -> str | None:
         with db.transaction() as session:
-            if repository.count_teams(session) > 0:
+            if has_teams(session):
                 return None
             team = create_team(session, name="Demo workspace")
             create_user(session, team_id=team.id, email=DEMO_EMAIL)

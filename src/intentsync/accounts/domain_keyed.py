@@ -26,7 +26,7 @@ from intentsync.custom_fields.values import FieldDef, check_values
 from intentsync.kit.domains import clean_domain
 from intentsync.kit.errors import BadRequest, NotFound, ValidationFailed
 from intentsync.kit.ids import is_object_id
-from intentsync.segments import repository as segments_repository
+from intentsync.segments.service import memberships as segment_memberships
 from intentsync.teams.service import change_stamp
 
 MAX_DOMAINS = 100
@@ -203,7 +203,7 @@ def get_account(session: Session, *, team_id: int, rtp_aid: str) -> dict[str, An
     row = repository.one_for_output(session, team_id=team_id, rtp_aid=rtp_aid)
     if row is None:
         raise NotFound(f"Account with rtp_aid '{rtp_aid}' not found")
-    members = segments_repository.memberships(session, [row.id])
+    members = segment_memberships(session, [row.id])
     return account_wire(row, members.get(row.id, []))
 
 

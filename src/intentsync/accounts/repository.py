@@ -13,6 +13,7 @@ from sqlalchemy import (
     Text,
     Update,
     bindparam,
+    exists,
     or_,
     select,
     union_all,
@@ -21,11 +22,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from intentsync.activities import repository as activities_repository
 from intentsync.db.dialect import BoundRows, bind_rows, in_bound_list, insert_bound, insert_rows
-from intentsync.db.models import Account
+from intentsync.db.models import Account, DealAccount, SalesActivity
 from intentsync.db.paging import one_page
-from intentsync.deals import repository as deals_repository
 from intentsync.kit.pagination import PageRequest
 
 _T = cast(Table, Account.__table__)
@@ -183,7 +182,18 @@ def find_one_by_external_id(session: Session, *, team_id: int, external_id: str)
 
 
 # Hot-path statements are built once: building one costs more than SQLite running it.
-_WAITING = select(or_(deals_repository.PENDING, activities_repository.PENDING))
+# Asked of the shared tables directly: deals and activities sit below accounts, whose pushes
+# link them, so their own features are called only when something is waiting.
+_WAITING = select(
+    or_(
+        exists().where(
+            DealAccount.team_id == bindparam("team_id"), DealAccount.account_id.is_(None)
+        ),
+        exists().where(
+            SalesActivity.team_id == bindparam("team_id"), SalesActivity.account_id.is_(None)
+        ),
+    )
+)
 
 
 def has_waiting_records(session: Session, *, team_id: int) -> bool:
@@ -297,34 +307,9 @@ def missing_external_ids(session: Session, *, team_id: int, limit: int) -> Seque
     ).all()
 
 
-def mark_changed(session: Session, account_ids: Collection[int], *, at_ms: int) -> None:
-    if account_ids:
-        session.execute(update(_T).where(_T.c.id.in_(list(account_ids))).values(changed_ms=at_ms))
-
-
 def mark_inputs_changed(session: Session, account_ids: Collection[int], *, at_ms: int) -> None:
     """Flag accounts whose score inputs changed so the next incremental run re-scores them."""
     if account_ids:
         connection, statements = _statements_for(session)
         connection.execute(statements.mark_inputs, {"keys": list(account_ids), "at_ms": at_ms})
 
-
-def team_account_columns(
-    session: Session,
-    *,
-    team_id: int,
-    columns: Collection[str],
-    account_ids: Sequence[int] | None = None,
-) -> Sequence[AccountRow]:
-    """Accounts of a team (all, or these ids) as (id, *columns): rules read what they use."""
-    wanted = [_T.c[c] for c in sorted(set(columns) - {"id"})]
-    query = select(_T.c.id, *wanted).where(_T.c.team_id == team_id).order_by(_T.c.id)
-    if account_ids is None:
-        return session.execute(query).all()
-    return [
-        row
-        for start in range(0, len(account_ids), 5000)
-        for row in session.execute(
-            query.where(_T.c.id.in_(account_ids[start : start + 5000]))
-        ).all()
-    ]

@@ -1,6 +1,6 @@
 """Account rules for the CRM surface: externalId is the client's key, domain is unique."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -30,8 +30,9 @@ from intentsync.kit.domains import clean_domain
 from intentsync.kit.errors import BadRequest, NotFound
 from intentsync.kit.ids import new_object_id
 from intentsync.kit.pagination import PageRequest
-from intentsync.segments import repository as segments_repository
+from intentsync.segments.service import add_members as add_segment_members
 from intentsync.segments.service import member_target
+from intentsync.segments.service import memberships as segment_memberships
 from intentsync.teams.service import change_stamp, sync_watermark
 
 DEFAULT_STAGE = JOURNEY_STAGES[0]
@@ -146,6 +147,55 @@ def link_waiting_records(
     link_waiting_activities(session, team_id=team_id, accounts=accounts, at_ms=at_ms)
 
 
+def accounts_for_domains(
+    session: Session,
+    *,
+    team_id: int,
+    wanted: dict[str, str | None],
+    stamp: int,
+    known: Collection[str] = (),
+) -> dict[str, tuple[int, str]]:
+    """(id, rtp_aid) per domain; wanted domains without an account get a discovered one.
+
+    Domains in `known` (those of repeated signals) are only looked up: a repeat creates nothing.
+    """
+    result = repository.ids_by_domain(session, team_id=team_id, domains=set(wanted) | set(known))
+    rows = [
+        new_account_row(
+            team_id=team_id,
+            external_id=None,
+            domain=domain,
+            name=(name or domain)[:255],
+            short_name=None,
+            linkedin_url=None,
+            tags=None,
+            custom_fields=None,
+            stamp=stamp,
+        )
+        for domain, name in wanted.items()
+        if domain not in result
+    ]
+    if not rows:
+        return result
+    repository.insert_many(session, rows)
+    ids = repository.ids_by_rtp_aid(session, [r["rtp_aid"] for r in rows])
+    for pk, row in zip(ids, rows, strict=True):
+        result[row["domain"]] = (pk, row["rtp_aid"])
+    if has_waiting_records(session, team_id=team_id):
+        link_waiting_records(
+            session,
+            team_id=team_id,
+            accounts=[(pk, None, row["domain"]) for pk, row in zip(ids, rows, strict=True)],
+            at_ms=stamp,
+        )
+    return result
+
+
+def mark_inputs_changed(session: Session, account_ids: Collection[int], *, at_ms: int) -> None:
+    """Flag accounts whose score inputs changed so the next incremental run re-scores them."""
+    repository.mark_inputs_changed(session, account_ids, at_ms=at_ms)
+
+
 class NewAccountFields(Protocol):
     """What both account surfaces' push items carry for a new account."""
 
@@ -225,7 +275,7 @@ def finish_account_writes(
     if waiting:
         link_waiting_records(session, team_id=team_id, accounts=touched, at_ms=stamp)
     if segment_pk is not None:
-        segments_repository.add_members(
+        add_segment_members(
             session,
             team_id=team_id,
             segment_pk=segment_pk,
@@ -493,7 +543,7 @@ def list_accounts(
         repository.page(session, team_id=team_id, page=page, domains=domains)
     )
     ids = [r[0] for r in rows]  # LIST_COLUMNS starts with the key
-    members = segments_repository.memberships(session, ids)
+    members = segment_memberships(session, ids)
     return {
         "data": [account_wire(r, members.get(pk, [])) for pk, r in zip(ids, rows, strict=True)],
         "nextCursor": page.next_cursor(has_next, ids[-1] if ids else 0, sync_ms),
@@ -506,5 +556,5 @@ def get_account(session: Session, *, team_id: int, external_id: str) -> dict[str
     row = repository.one_for_output(session, team_id=team_id, external_id=external_id)
     if row is None:
         raise NotFound(f"Account with externalId '{external_id}' not found")
-    members = segments_repository.memberships(session, [row.id])
+    members = segment_memberships(session, [row.id])
     return account_wire(row, members.get(row.id, []))

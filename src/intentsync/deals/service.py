@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from intentsync.accounts import repository as accounts_repository
 from intentsync.deals import repository
 from intentsync.deals.schemas import (
     AssociatedAccountOut,
@@ -69,10 +68,10 @@ def upsert_deals(session: Session, *, team_id: int, body: DealsCreate) -> DealsC
         planned.append((deal, links))
 
     all_links = [link for _, links in planned for link in links]
-    by_ext = accounts_repository.find_by_external_ids(
+    by_ext = repository.account_ids_by_external_id(
         session, team_id=team_id, external_ids={e for e, _, _ in all_links if e}
     )
-    by_domain = accounts_repository.find_by_domains(
+    by_domain = repository.account_ids_by_domain(
         session, team_id=team_id, domains={d for _, d, _ in all_links if d}
     )
 
@@ -113,14 +112,14 @@ def upsert_deals(session: Session, *, team_id: int, body: DealsCreate) -> DealsC
                     "external_id": ext,
                     "domain": domain,
                     "name": name,
-                    "account_id": account.id if account else None,
+                    "account_id": account,
                 }
             )
     # Old and new linked accounts both re-score: a stage or an association may have changed.
     scored = repository.linked_account_ids(session, [*existing.values(), *relinked])
     repository.replace_links(session, deal_pks=relinked, rows=link_rows)
     scored |= {row["account_id"] for row in link_rows if row["account_id"] is not None}
-    accounts_repository.mark_inputs_changed(session, scored, at_ms=stamp)
+    repository.mark_accounts_for_rescoring(session, scored, at_ms=stamp)
     counts = count_statuses(results, ("upserted", "failed"))
     return DealsCreateResult(results=results, summary=DealsSummary(total=len(results), **counts))
 
@@ -148,7 +147,7 @@ def link_waiting_deals(
             touched.add(deal_pk)
     repository.set_link_accounts(session, rows)
     repository.touch(session, touched, at_ms=at_ms)
-    accounts_repository.mark_inputs_changed(
+    repository.mark_accounts_for_rescoring(
         session, {row["b_account"] for row in rows}, at_ms=at_ms
     )
 

@@ -7,12 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from intentsync.accounts import repository as accounts_repository
-from intentsync.accounts.service import (
-    has_waiting_records,
-    link_waiting_records,
-    new_account_row,
-)
+from intentsync.accounts.service import accounts_for_domains, mark_inputs_changed
 from intentsync.kit.clock import now_ms
 from intentsync.kit.domains import clean_domain
 from intentsync.signals import repository
@@ -126,52 +121,6 @@ def _check(index: int, signal: NewSignal, now: int) -> _Checked | Outcome:
     return _Checked(index, signal, domain, key, day, detail, value, quantity)
 
 
-def _accounts_for(
-    session: Session,
-    *,
-    team_id: int,
-    wanted: dict[str, str | None],
-    known: set[str],
-    stamp: int,
-) -> dict[str, tuple[int, str]]:
-    """(id, rtp_aid) per domain; wanted domains without an account get a discovered one.
-
-    Domains in `known` (those of repeats) are only looked up: a repeat creates nothing.
-    """
-    result = accounts_repository.ids_by_domain(
-        session, team_id=team_id, domains=set(wanted) | known
-    )
-    rows = [
-        new_account_row(
-            team_id=team_id,
-            external_id=None,
-            domain=domain,
-            name=(name or domain)[:255],
-            short_name=None,
-            linkedin_url=None,
-            tags=None,
-            custom_fields=None,
-            stamp=stamp,
-        )
-        for domain, name in wanted.items()
-        if domain not in result
-    ]
-    if not rows:
-        return result
-    accounts_repository.insert_many(session, rows)
-    ids = accounts_repository.ids_by_rtp_aid(session, [r["rtp_aid"] for r in rows])
-    for pk, row in zip(ids, rows, strict=True):
-        result[row["domain"]] = (pk, row["rtp_aid"])
-    if has_waiting_records(session, team_id=team_id):
-        link_waiting_records(
-            session,
-            team_id=team_id,
-            accounts=[(pk, None, row["domain"]) for pk, row in zip(ids, rows, strict=True)],
-            at_ms=stamp,
-        )
-    return result
-
-
 RollUpKey = tuple[int, str, str, int, str]  # account_id, source, type, day, detail
 
 
@@ -243,12 +192,12 @@ def ingest_signals(
     for item in fresh:
         if wanted.get(item.domain) is None:
             wanted[item.domain] = _text_attribute(item.signal, "companyName")
-    accounts = _accounts_for(
+    accounts = accounts_for_domains(
         session,
         team_id=team_id,
         wanted=wanted,
-        known={item.domain for item in repeats},
         stamp=stamp,
+        known={item.domain for item in repeats},
     )
     stored = [(item, accounts[item.domain][0]) for item in fresh]
     repository.insert_events(
@@ -270,7 +219,7 @@ def ingest_signals(
         ],
     )
     repository.add_to_daily(session, _daily_rows(team_id, stored))
-    accounts_repository.mark_inputs_changed(
+    mark_inputs_changed(
         session, {account_id for _, account_id in stored}, at_ms=stamp
     )
     for item in fresh:
