@@ -26,6 +26,7 @@ from intentsync.scoring.endpoints import ext_router as domain_keyed_scores_route
 from intentsync.scoring.endpoints import router as scores_router
 from intentsync.segments.endpoints import router as segments_router
 from intentsync.signals.endpoints import router as signals_router
+from intentsync.tracking.endpoints import limiter as track_limiter
 from intentsync.tracking.endpoints import router as tracking_router
 
 CRM_PREFIX = "/api/v1/crm"
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(TrailingSlashMiddleware)
     app.state.db = db
     app.state.settings = settings
+    app.state.track_limiter = track_limiter(settings.track_rate_limit)
     handlers.install(app)
     shared = (
         pipelines_router,

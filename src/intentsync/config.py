@@ -3,8 +3,10 @@
 import os
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from intentsync.kit.ratelimit import parse_limits
 
 
 class Settings(BaseSettings):
@@ -26,6 +28,14 @@ class Settings(BaseSettings):
     scoring_first_delay: int = Field(default=30, ge=0)
     # Worker processes computing a scoring run; 0 means one per core (up to 8).
     scoring_processes: int = Field(default=0, ge=0, le=64)
+    # Beacons one client address may send to POST /track, counted per server process; "off".
+    track_rate_limit: str = "120/minute"
+
+    @field_validator("track_rate_limit")
+    @classmethod
+    def _known_rate(cls, value: str) -> str:
+        parse_limits(value)
+        return value
 
     def server_processes(self) -> int:
         """Processes `serve` starts: request work runs in parallel while SQLite writers queue."""
