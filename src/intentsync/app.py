@@ -19,6 +19,8 @@ from intentsync.deals.endpoints import router as deals_router
 from intentsync.journey.endpoints import router as journey_router
 from intentsync.kit import handlers
 from intentsync.kit.body_limit import BodyLimitMiddleware
+from intentsync.kit.cors import ApiCorsMiddleware
+from intentsync.kit.security_headers import SecurityHeadersMiddleware
 from intentsync.kit.slashes import TrailingSlashMiddleware
 from intentsync.pipelines.endpoints import router as pipelines_router
 from intentsync.scheduler import ScoringScheduler
@@ -83,6 +85,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(TrailingSlashMiddleware)
+    if settings.cors_origins:
+        app.add_middleware(ApiCorsMiddleware, origins=settings.cors_origins)
+    app.add_middleware(SecurityHeadersMiddleware)  # last added runs outermost
     app.state.db = db
     app.state.settings = settings
     app.state.track_limiter = track_limiter(settings.track_rate_limit)
