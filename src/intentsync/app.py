@@ -17,7 +17,7 @@ from intentsync.db.engine import Database
 from intentsync.db.statistics import StatisticsKeeper
 from intentsync.deals.endpoints import router as deals_router
 from intentsync.journey.endpoints import router as journey_router
-from intentsync.kit import handlers
+from intentsync.kit import docs, handlers
 from intentsync.kit.body_limit import BodyLimitMiddleware
 from intentsync.kit.cors import ApiCorsMiddleware
 from intentsync.kit.security_headers import SecurityHeadersMiddleware
@@ -82,6 +82,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             "Every request carries an `X-Api-Key` header; every response uses one envelope."
         ),
         lifespan=lifespan,
+        docs_url=None,  # docs.install serves both pages from local assets
+        redoc_url=None,
     )
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(TrailingSlashMiddleware)
@@ -92,6 +94,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.track_limiter = track_limiter(settings.track_rate_limit)
     handlers.install(app)
+    docs.install(app)
     shared = (
         pipelines_router,
         deals_router,
