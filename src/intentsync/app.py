@@ -18,8 +18,10 @@ from intentsync.db.engine import Database
 from intentsync.db.statistics import StatisticsKeeper
 from intentsync.deals.endpoints import router as deals_router
 from intentsync.journey.endpoints import router as journey_router
-from intentsync.kit import handlers
+from intentsync.kit import docs, handlers
 from intentsync.kit.body_limit import BodyLimitMiddleware
+from intentsync.kit.cors import ApiCorsMiddleware
+from intentsync.kit.security_headers import SecurityHeadersMiddleware
 from intentsync.kit.slashes import TrailingSlashMiddleware
 from intentsync.pipelines.endpoints import router as pipelines_router
 from intentsync.scheduler import ScoringScheduler
@@ -27,6 +29,7 @@ from intentsync.scoring.endpoints import ext_router as domain_keyed_scores_route
 from intentsync.scoring.endpoints import router as scores_router
 from intentsync.segments.endpoints import router as segments_router
 from intentsync.signals.endpoints import router as signals_router
+from intentsync.tracking.endpoints import limiter as track_limiter
 from intentsync.tracking.endpoints import router as tracking_router
 
 CRM_PREFIX = "/api/v1/crm"
@@ -81,14 +84,21 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             "Every request carries an `X-Api-Key` header; every response uses one envelope."
         ),
         lifespan=lifespan,
+        docs_url=None,  # docs.install serves both pages from local assets
+        redoc_url=None,
     )
     # The last added runs first: paths are trimmed, the key is checked, then the body is read.
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(ApiAuthentication)
     app.add_middleware(TrailingSlashMiddleware)
+    if settings.cors_origins:
+        app.add_middleware(ApiCorsMiddleware, origins=settings.cors_origins)
+    app.add_middleware(SecurityHeadersMiddleware)  # last added runs outermost
     app.state.db = db
     app.state.settings = settings
+    app.state.track_limiter = track_limiter(settings.track_rate_limit)
     handlers.install(app)
+    docs.install(app)
     shared = (
         pipelines_router,
         deals_router,

@@ -319,6 +319,7 @@ def serve(
         port=port or settings.port,
         workers=workers or settings.server_processes(),
         log_level=settings.log_level.lower(),
+        server_header=False,  # do not advertise the server software to scanners
     )
 
 

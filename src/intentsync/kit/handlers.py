@@ -16,6 +16,7 @@ from starlette.routing import Match
 from intentsync.kit import validation
 from intentsync.kit.errors import AppError, ValidationFailed
 from intentsync.kit.responses import error_envelope
+from intentsync.kit.security_headers import security_headers
 
 log = logging.getLogger("intentsync")
 
@@ -100,8 +101,12 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     log.error(
         "unhandled error %s on %s %s", incident, request.method, request.url.path, exc_info=exc
     )
+    # Sent by Starlette's outermost layer, past our middleware, so its headers are added here.
     return error_envelope(
-        request, 500, f"An unexpected error occurred (incident {incident}); nothing was saved"
+        request,
+        500,
+        f"An unexpected error occurred (incident {incident}); nothing was saved",
+        headers=security_headers(request.url.path),
     )
 
 
