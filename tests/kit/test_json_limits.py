@@ -32,9 +32,11 @@ def test_loads_accepts_the_limit_and_refuses_one_level_more():
         loads("[" * 300 + "]" * 300)
 
 
-def test_loads_refuses_what_the_parser_cannot_nest_as_a_value_error():
-    with pytest.raises(ValueError, match="depth limit"):
+def test_loads_refuses_what_the_parser_cannot_nest_with_the_same_error():
+    with pytest.raises(TooDeep):
         loads(b"[" * 100_000)
+    with pytest.raises(orjson.JSONDecodeError):
+        loads(b"[1,")
 
 
 def test_brackets_inside_strings_do_not_count_as_depth():

@@ -47,7 +47,12 @@ def depth_exceeds(value: Any, limit: int = MAX_DEPTH) -> bool:
 
 def loads(raw: bytes | str, limit: int = MAX_DEPTH) -> Any:
     """Parse JSON, refusing documents nested past the limit (ValueError either way)."""
-    value = orjson.loads(raw)
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        if str(exc).startswith("depth limit"):  # the parser's own limit, far past ours
+            raise TooDeep(limit) from None
+        raise
     data = raw if isinstance(raw, bytes) else raw.encode()
     # A document with fewer brackets than the limit cannot nest past it: skip the walk.
     if data.count(b"[") + data.count(b"{") > limit and depth_exceeds(value, limit):
