@@ -254,3 +254,18 @@ def test_a_discovered_account_picks_up_a_deal_that_named_its_domain(ws):
 def test_ignored_page_views_do_not_count_their_visitor(ws):
     send(ws, sig("website", type_="ignored", attributes={"pageViewId": "x", "visitorId": "v9"}))
     assert daily(ws, "acme.com") == [("website", "ignored", 20777, "", 1.0, 0.0)]
+
+
+def test_attributes_are_bounded_in_keys_and_encoded_size(ws):
+    data = send(
+        ws,
+        sig(key="many", attributes={f"a{n}": n for n in range(65)}),
+        sig(key="big", attributes={"note": "x" * 16_384}),
+        sig(key="fits", attributes={**{f"a{n}": n for n in range(63)}, "note": "x" * 15_000}),
+    )
+    assert [r.get("error") for r in data["results"]] == [
+        "attributes may hold at most 64 keys; got 65",
+        "attributes must be at most 16384 bytes as JSON; got 16395",
+        None,
+    ]
+    assert data["summary"]["created"] == 1
