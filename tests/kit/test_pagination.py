@@ -57,3 +57,23 @@ def test_cursor_with_out_of_range_values_is_rejected():
 
     raw = struct.pack(">QQ", 2**64 - 1, 5)
     assert decode_cursor("c" + base64.urlsafe_b64encode(raw).decode().rstrip("=")) is None
+
+
+@pytest.mark.parametrize("cursor", ["²", "①", "٣", "\uff11\uff12", "1²", "\u00b9\u00b2"])
+def test_non_ascii_digits_are_not_an_offset(cursor):
+    with pytest.raises(ValidationFailed) as caught:
+        page_request(10, cursor)
+    assert list(caught.value.errors[0]["constraints"]) == ["isValidCursor"]
+
+
+@pytest.mark.parametrize("digits", [21, 4_301, 100_000])
+def test_long_digit_strings_are_refused_before_they_are_converted(digits):
+    with pytest.raises(ValidationFailed) as caught:
+        page_request(10, "9" * digits)
+    assert caught.value.errors[0]["constraints"] == {
+        "max": "cursor must not be greater than 10000000"
+    }
+
+
+def test_leading_zeros_within_twenty_characters_are_an_offset():
+    assert page_request(10, "0" * 18 + "42").offset == 42

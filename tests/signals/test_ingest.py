@@ -284,3 +284,18 @@ def test_a_repeat_naming_an_unknown_domain_creates_no_account(ws):
     )
     domains = [a["domain"] for a in ws.get("/accounts").json()["data"]["data"]]
     assert domains == ["acme.com"]
+
+
+def test_attributes_are_bounded_in_keys_and_encoded_size(ws):
+    data = send(
+        ws,
+        sig(key="many", attributes={f"a{n}": n for n in range(65)}),
+        sig(key="big", attributes={"note": "x" * 16_384}),
+        sig(key="fits", attributes={**{f"a{n}": n for n in range(63)}, "note": "x" * 15_000}),
+    )
+    assert [r.get("error") for r in data["results"]] == [
+        "attributes may hold at most 64 keys; got 65",
+        "attributes must be at most 16384 bytes as JSON; got 16395",
+        None,
+    ]
+    assert data["summary"]["created"] == 1

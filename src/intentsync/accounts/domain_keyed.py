@@ -1,6 +1,5 @@
 """Account rules for the /api/v1 surface: the domain is the key and rtp_aid the address."""
 
-import json
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -23,6 +22,7 @@ from intentsync.accounts.service import (
 )
 from intentsync.custom_fields.service import active_definitions
 from intentsync.custom_fields.values import FieldDef, check_values
+from intentsync.kit import json_limits
 from intentsync.kit.domains import clean_domain
 from intentsync.kit.errors import BadRequest, NotFound, ValidationFailed
 from intentsync.kit.ids import is_object_id
@@ -44,8 +44,8 @@ def parse_domains(raw: str | None) -> list[str] | None:
     if raw is None:
         return None
     try:
-        value = json.loads(raw)
-    except ValueError:
+        value = json_limits.loads(raw)
+    except ValueError:  # not JSON, or nested past the limit
         value = None
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValidationFailed.single(

@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from intentsync.auth.service import Principal, authenticate, presented_key
 from intentsync.db.engine import Database
 from intentsync.kit.handlers import render_error
-from intentsync.kit.routing import read_json_body, refuse_nul_in_url
+from intentsync.kit.json_body import read_json_body, refuse_nul_in_url
 from intentsync.kit.schemas import ErrorEnvelope
 
 API_PREFIX = "/api/"

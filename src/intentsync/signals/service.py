@@ -5,6 +5,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from sqlalchemy.orm import Session
 
 from intentsync.accounts.service import accounts_for_domains, mark_inputs_changed
@@ -15,6 +16,8 @@ from intentsync.signals.types import DAY_MS, INGESTED_SOURCES, SIGNAL_TYPES, day
 from intentsync.teams.service import change_stamp
 
 MAX_FUTURE_MS = DAY_MS  # tolerate a day of clock skew between sender and server
+MAX_ATTRIBUTES = 64  # keys in one signal's attributes
+MAX_ATTRIBUTES_BYTES = 16 * 1024  # one signal's attributes, encoded as JSON
 _TEXT_ATTRIBUTES = ("topic", "product", "campaign", "visitorId", "pageViewId", "companyName")
 
 
@@ -74,6 +77,16 @@ def _natural_key(signal: NewSignal, domain: str, day: int) -> str | None:
     return f"pv:{page_view}" if page_view else None
 
 
+def _attributes_problem(attributes: dict[str, Any]) -> str | None:
+    """Attributes are free-form and stored as sent, so their size is bounded here."""
+    if len(attributes) > MAX_ATTRIBUTES:
+        return f"attributes may hold at most {MAX_ATTRIBUTES} keys; got {len(attributes)}"
+    size = len(orjson.dumps(attributes))
+    if size > MAX_ATTRIBUTES_BYTES:
+        return f"attributes must be at most {MAX_ATTRIBUTES_BYTES} bytes as JSON; got {size}"
+    return None
+
+
 def _problem(signal: NewSignal, now: int) -> str | None:
     if signal.source not in INGESTED_SOURCES:
         if signal.source == "sales":
@@ -84,6 +97,10 @@ def _problem(signal: NewSignal, now: int) -> str | None:
         return f"type '{signal.type}' is not a {signal.source} type; use one of: {', '.join(types)}"
     if signal.occurred_ms > now + MAX_FUTURE_MS:
         return "occurredAt is more than a day in the future"
+    if signal.attributes:
+        problem = _attributes_problem(signal.attributes)
+        if problem:
+            return problem
     for name in _TEXT_ATTRIBUTES:
         value = signal.attributes.get(name)
         if value is not None and (not isinstance(value, str | int) or len(str(value)) > 255):

@@ -26,9 +26,9 @@ from intentsync.kit import validation
 from intentsync.kit.clock import parse_iso8601, to_ms
 from intentsync.kit.errors import BadRequest, UnsupportedMediaType, ValidationFailed
 from intentsync.kit.handlers import render_error
+from intentsync.kit.json_body import decode_json
 from intentsync.kit.ratelimit import RateLimiter
 from intentsync.kit.responses import envelope
-from intentsync.kit.routing import decode_json
 from intentsync.kit.schemas import Envelope, ErrorEnvelope
 from intentsync.tracking import service
 from intentsync.tracking.errors import TooManyPageViews
@@ -78,11 +78,6 @@ async def _read_beacon(request: Request) -> Beacon:
     parsed = decode_json(await request.body())
     if not isinstance(parsed, dict):
         raise BadRequest("Request body must be a JSON object")
-    for name, value in parsed.items():
-        if isinstance(value, str) and "\x00" in value:
-            raise ValidationFailed.single(
-                name, "noNulCharacters", f"{name} must not contain NUL characters"
-            )
     try:
         return Beacon.model_validate(parsed)
     except ValidationError as exc:
