@@ -14,7 +14,6 @@ from intentsync.activities.endpoints import router as activities_router
 from intentsync.config import Settings, get_settings
 from intentsync.custom_fields.endpoints import router as custom_fields_router
 from intentsync.db.engine import Database
-from intentsync.db.statistics import StatisticsKeeper
 from intentsync.deals.endpoints import router as deals_router
 from intentsync.journey.endpoints import router as journey_router
 from intentsync.kit import handlers
@@ -51,8 +50,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         freeze_startup_objects()
-        keeper = StatisticsKeeper(db.engine)
-        keeper.start()
         scheduler = None
         if settings.scoring_interval > 0:
             scheduler = ScoringScheduler(
@@ -67,7 +64,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         finally:
             if scheduler is not None:
                 scheduler.stop()
-            keeper.stop()
             if owns_db:
                 db.dispose()
 
