@@ -15,7 +15,6 @@ from intentsync.api.routing import ApiAuthentication, require_api_routes
 from intentsync.config import Settings, get_settings
 from intentsync.custom_fields.endpoints import router as custom_fields_router
 from intentsync.db.engine import Database
-from intentsync.db.statistics import StatisticsKeeper
 from intentsync.deals.endpoints import router as deals_router
 from intentsync.journey.endpoints import router as journey_router
 from intentsync.kit import docs, handlers
@@ -56,8 +55,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         require_api_routes(_app)  # again, for routes added after create_app
         freeze_startup_objects()
-        keeper = StatisticsKeeper(db.engine)
-        keeper.start()
         scheduler = None
         if settings.scoring_interval > 0:
             scheduler = ScoringScheduler(
@@ -72,7 +69,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         finally:
             if scheduler is not None:
                 scheduler.stop()
-            keeper.stop()
             if owns_db:
                 db.dispose()
 

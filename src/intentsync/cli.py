@@ -268,6 +268,25 @@ def db_upgrade() -> None:
     typer.echo("database is up to date")
 
 
+@db_app.command("analyze")
+def db_analyze(
+    tables: Annotated[
+        list[str] | None,
+        typer.Option("--table", help="Only this table (repeatable; default: every table)"),
+    ] = None,
+) -> None:
+    """Refresh the planner statistics (ANALYZE); for servers without autovacuum, and SQLite."""
+    from intentsync.db.analyze import analyze_tables
+
+    def work(db: Database) -> list[str]:
+        with db.transaction() as session:
+            return analyze_tables(session, tables=tables or ())
+
+    analyzed = run_work(work)
+    err.print(f"analyzed: {', '.join(analyzed)}", markup=False, highlight=False, soft_wrap=True)
+    typer.echo(f"analyzed {len(analyzed)} table(s)")
+
+
 @app.command("demo")
 def demo() -> None:
     """Create a demo team, user and API key when the database has no team yet."""

@@ -10,7 +10,6 @@ from sqlalchemy import (
     Row,
     Select,
     Table,
-    Text,
     Update,
     bindparam,
     exists,
@@ -22,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from intentsync.accounts.schemas import ACCOUNT_ROW
 from intentsync.db.dialect import BoundRows, bind_rows, in_bound_list, insert_bound, insert_rows
 from intentsync.db.models import Account, DealAccount, SalesActivity
 from intentsync.db.paging import one_page
@@ -30,34 +30,6 @@ from intentsync.kit.pagination import PageRequest
 _T = cast(Table, Account.__table__)
 
 AccountRow = Row[*tuple[Any, ...]]
-
-
-def _as_text(column: Any) -> Any:
-    """A JSON column read as its stored text: the API sends it on as it is (orjson.Fragment)."""
-    return column.cast(Text).label(column.key)
-
-
-# What an account read returns, in this order: schemas.account_wire unpacks rows by position.
-# The JSON columns come back as JSON text rather than decoded, since they are only re-encoded.
-LIST_COLUMNS = (
-    Account.id,
-    Account.external_id,
-    Account.name,
-    Account.domain,
-    Account.short_name,
-    Account.linkedin_url,
-    _as_text(Account.tags),
-    Account.rtp_aid,
-    Account.account_score,
-    Account.journey_stage,
-    Account.advertising_score,
-    Account.website_score,
-    Account.g2_score,
-    Account.bombora_score,
-    Account.changed_ms,
-    _as_text(Account.custom_fields),
-    _as_text(Account.intent_signals),
-)
 
 
 @dataclass(frozen=True)
@@ -264,7 +236,7 @@ def clear_external_ids(session: Session, account_ids: Collection[int]) -> None:
 def page(
     session: Session, *, team_id: int, page: PageRequest, domains: list[str] | None = None
 ) -> Sequence[AccountRow]:
-    query = select(*LIST_COLUMNS).where(Account.team_id == team_id)
+    query = select(*ACCOUNT_ROW.columns).where(Account.team_id == team_id)
     if domains is not None:
         query = query.where(Account.domain.in_(domains))
     query = one_page(query, id_column=Account.id, changed_column=Account.changed_ms, page=page)
@@ -275,7 +247,7 @@ def one_for_output(
     session: Session, *, team_id: int, external_id: str | None = None, rtp_aid: str | None = None
 ) -> AccountRow | None:
     key = Account.external_id == external_id if rtp_aid is None else Account.rtp_aid == rtp_aid
-    query = select(*LIST_COLUMNS).where(Account.team_id == team_id, key)
+    query = select(*ACCOUNT_ROW.columns).where(Account.team_id == team_id, key)
     return session.connection().execute(query).first()
 
 

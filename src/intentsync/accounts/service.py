@@ -542,7 +542,7 @@ def list_accounts(
     rows, has_next = page.trim(
         repository.page(session, team_id=team_id, page=page, domains=domains)
     )
-    ids = [r[0] for r in rows]  # LIST_COLUMNS starts with the key
+    ids = [r[0] for r in rows]  # ACCOUNT_ROW starts with the key
     members = segment_memberships(session, ids)
     return {
         "data": [account_wire(r, members.get(pk, [])) for pk, r in zip(ids, rows, strict=True)],
