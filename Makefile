@@ -20,17 +20,19 @@ run: $(STAMP) ## Set up, migrate SQLite, create a demo workspace and key, serve 
 	$(BIN)/intentsync demo
 	$(BIN)/intentsync serve
 
-test: $(STAMP) ## Lint, type-check, then run the whole suite on SQLite and PostgreSQL
+test: $(STAMP) ## Lint, type-check, check import layers, then run the whole suite on SQLite and PostgreSQL
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 pytest: $(STAMP) ## Only the test suite (pass ARGS="-k name" to select)
 	$(BIN)/pytest $(ARGS)
 
-lint: $(STAMP) ## ruff and mypy only
+lint: $(STAMP) ## ruff, mypy and the import layers only
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP) ## Run the benchmark scripts (long)
 	$(BIN)/python bench/ingest_accounts.py

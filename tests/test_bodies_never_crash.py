@@ -4,6 +4,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from intentsync.kit.pagination import encode_cursor
 from tests.factories import CRM, V1
 
 scalars = st.one_of(
@@ -281,6 +282,10 @@ def test_nul_in_the_url_is_refused(ws):
         {"limit": "99999999999999999999999"},
         {"cursor": "99999999999999999999999"},
         {"cursor": "c" + "A" * 22},
+        {"cursor": "\u00b2"},
+        {"cursor": "\u2460"},
+        {"cursor": "9" * 4_301},
+        {"cursor": encode_cursor(2**31, 1)},  # past a 32-bit id column
     ],
 )
 @pytest.mark.parametrize("path", ["/accounts", "/deals", "/sales-activities", "/segments"])
@@ -289,3 +294,12 @@ def test_extreme_query_values_never_cause_a_5xx(ws, params, path):
         response = ws.client.get(base + path, params=params)
         assert response.status_code < 500, response.text
         assert response.json()["statusCode"] == response.status_code
+
+
+@pytest.mark.parametrize("cursor", ["\u00b2", "\u2460", "9" * 4_301, "1" * 21])
+@pytest.mark.parametrize("path", ["/accounts", "/deals", "/sales-activities", "/segments"])
+def test_unreadable_cursors_are_a_400_on_every_list(ws, cursor, path):
+    for base in (CRM, V1):
+        response = ws.client.get(base + path, params={"cursor": cursor})
+        assert response.status_code == 400, response.text
+        assert list(response.json()["data"][0]["constraints"]) in (["isValidCursor"], ["max"])

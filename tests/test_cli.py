@@ -6,8 +6,10 @@ import subprocess
 import sys
 
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
-from tests.factories import CRM
+from intentsync.db.analyze import schema_tables
+from tests.factories import CRM, account
 
 
 def run_cli(database_url, *args, check=True):
@@ -133,3 +135,54 @@ def test_stage_category_from_the_cli(database_url, ws):
         database_url, "pipeline", "stage-category", "--team", team, "p1", "s", "maybe", check=False
     )
     assert bad.returncode == 1
+
+
+def accounts_statistics(database):
+    """What the planner believes about accounts: (rows counted by the last ANALYZE, when)."""
+    with database.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            found = conn.execute(
+                text(
+                    "SELECT c.reltuples::bigint, s.last_analyze FROM pg_class c "
+                    "JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.relname = 'accounts'"
+                )
+            ).one()
+            return found[0], found[1]
+        if not conn.execute(
+            text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        ).first():
+            return None, None  # ANALYZE never ran on this database
+        stats = conn.execute(
+            text("SELECT stat FROM sqlite_stat1 WHERE tbl = 'accounts' AND idx IS NOT NULL")
+        ).scalars()
+        counts = {int(stat.split()[0]) for stat in stats}
+        assert len(counts) <= 1  # every index of the table counts the same rows
+        return (counts.pop() if counts else None), None
+
+
+def test_db_analyze_refreshes_the_planner_statistics(database_url, database, ws):
+    ws.push(*[account(f"an-{i}") for i in range(7)])
+    with database.engine.connect() as conn:
+        total = conn.execute(text("SELECT count(*) FROM accounts")).scalar_one()
+        started = conn.execute(text("SELECT CURRENT_TIMESTAMP")).scalar_one()
+    postgresql = database.engine.dialect.name == "postgresql"
+    if not postgresql:  # (PostgreSQL's autovacuum may count them any time; last_analyze tells)
+        assert accounts_statistics(database)[0] != total  # nothing has counted the new rows yet
+
+    result = run_cli(database_url, "db", "analyze")
+    assert last_line(result) == f"analyzed {len(schema_tables())} table(s)"
+    assert "accounts" in result.stderr
+    counted, analyzed_at = accounts_statistics(database)
+    assert counted == total
+    if postgresql:  # only a manual ANALYZE sets last_analyze
+        assert analyzed_at is not None
+        assert analyzed_at >= started
+
+
+def test_db_analyze_takes_chosen_tables_and_refuses_unknown_ones(database_url):
+    result = run_cli(database_url, "db", "analyze", "--table", "accounts", "--table", "deals")
+    assert last_line(result) == "analyzed 2 table(s)"
+    assert "accounts, deals" in result.stderr
+    unknown = run_cli(database_url, "db", "analyze", "--table", "acounts", check=False)
+    assert unknown.returncode == 1
+    assert "no table named acounts" in unknown.stderr

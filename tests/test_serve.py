@@ -54,7 +54,9 @@ def test_two_server_processes_take_concurrent_pushes_and_store_every_account(
             while True:
                 assert server.poll() is None, (tmp_path / "serve.log").read_text()
                 try:
-                    if client.get(f"{base}/journey-stages").status_code == 200:
+                    ready = client.get(f"{base}/journey-stages")
+                    if ready.status_code == 200:
+                        assert "server" not in ready.headers  # serve hides its software
                         break
                 except httpx.TransportError:
                     pass

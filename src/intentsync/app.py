@@ -11,14 +11,17 @@ from intentsync import __version__
 from intentsync.accounts.endpoints import ext_router as domain_keyed_accounts_router
 from intentsync.accounts.endpoints import router as accounts_router
 from intentsync.activities.endpoints import router as activities_router
+from intentsync.api import openapi
+from intentsync.api.routing import ApiAuthentication, require_api_routes
 from intentsync.config import Settings, get_settings
 from intentsync.custom_fields.endpoints import router as custom_fields_router
 from intentsync.db.engine import Database
-from intentsync.db.statistics import StatisticsKeeper
 from intentsync.deals.endpoints import router as deals_router
 from intentsync.journey.endpoints import router as journey_router
-from intentsync.kit import handlers, openapi
+from intentsync.kit import docs, handlers
 from intentsync.kit.body_limit import BodyLimitMiddleware
+from intentsync.kit.cors import ApiCorsMiddleware
+from intentsync.kit.security_headers import SecurityHeadersMiddleware
 from intentsync.kit.slashes import TrailingSlashMiddleware
 from intentsync.pipelines.endpoints import router as pipelines_router
 from intentsync.scheduler import ScoringScheduler
@@ -26,6 +29,7 @@ from intentsync.scoring.endpoints import ext_router as domain_keyed_scores_route
 from intentsync.scoring.endpoints import router as scores_router
 from intentsync.segments.endpoints import router as segments_router
 from intentsync.signals.endpoints import router as signals_router
+from intentsync.tracking.endpoints import limiter as track_limiter
 from intentsync.tracking.endpoints import router as tracking_router
 
 CRM_PREFIX = "/api/v1/crm"
@@ -50,9 +54,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        require_api_routes(_app)  # again, for routes added after create_app
         freeze_startup_objects()
-        keeper = StatisticsKeeper(db.engine)
-        keeper.start()
         scheduler = None
         if settings.scoring_interval > 0:
             scheduler = ScoringScheduler(
@@ -67,7 +70,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         finally:
             if scheduler is not None:
                 scheduler.stop()
-            keeper.stop()
             if owns_db:
                 db.dispose()
 
@@ -79,12 +81,21 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             "Every request carries an `X-Api-Key` header; every response uses one envelope."
         ),
         lifespan=lifespan,
+        docs_url=None,  # docs.install serves both pages from local assets
+        redoc_url=None,
     )
+    # The last added runs first: paths are trimmed, the key is checked, then the body is read.
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(ApiAuthentication)
     app.add_middleware(TrailingSlashMiddleware)
+    if settings.cors_origins:
+        app.add_middleware(ApiCorsMiddleware, origins=settings.cors_origins)
+    app.add_middleware(SecurityHeadersMiddleware)  # last added runs outermost
     app.state.db = db
     app.state.settings = settings
+    app.state.track_limiter = track_limiter(settings.track_rate_limit)
     handlers.install(app)
+    docs.install(app)
     openapi.install(app)
     shared = (
         pipelines_router,
@@ -105,5 +116,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     ):
         app.include_router(router, prefix=EXT_PREFIX)
     app.include_router(tracking_router)  # /track and /track.js at the root, once
+    require_api_routes(app)
     logging.getLogger("intentsync").setLevel(settings.log_level.upper())
     return app

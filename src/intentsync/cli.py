@@ -268,18 +268,36 @@ def db_upgrade() -> None:
     typer.echo("database is up to date")
 
 
+@db_app.command("analyze")
+def db_analyze(
+    tables: Annotated[
+        list[str] | None,
+        typer.Option("--table", help="Only this table (repeatable; default: every table)"),
+    ] = None,
+) -> None:
+    """Refresh the planner statistics (ANALYZE); for servers without autovacuum, and SQLite."""
+    from intentsync.db.analyze import analyze_tables
+
+    def work(db: Database) -> list[str]:
+        with db.transaction() as session:
+            return analyze_tables(session, tables=tables or ())
+
+    analyzed = run_work(work)
+    err.print(f"analyzed: {', '.join(analyzed)}", markup=False, highlight=False, soft_wrap=True)
+    typer.echo(f"analyzed {len(analyzed)} table(s)")
+
+
 @app.command("demo")
 def demo() -> None:
     """Create a demo team, user and API key when the database has no team yet."""
     from intentsync.auth.service import generate_key
-    from intentsync.teams import repository
-    from intentsync.teams.service import create_team, create_user
+    from intentsync.teams.service import create_team, create_user, has_teams
 
     settings = get_settings()
 
     def work(db: Database) -> str | None:
         with db.transaction() as session:
-            if repository.count_teams(session) > 0:
+            if has_teams(session):
                 return None
             team = create_team(session, name="Demo workspace")
             create_user(session, team_id=team.id, email=DEMO_EMAIL)
@@ -320,6 +338,7 @@ def serve(
         port=port or settings.port,
         workers=workers or settings.server_processes(),
         log_level=settings.log_level.lower(),
+        server_header=False,  # do not advertise the server software to scanners
     )
 
 

@@ -2,9 +2,13 @@
 
 import os
 from functools import lru_cache
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from intentsync.kit.ratelimit import parse_limits
 
 
 class Settings(BaseSettings):
@@ -26,6 +30,22 @@ class Settings(BaseSettings):
     scoring_first_delay: int = Field(default=30, ge=0)
     # Worker processes computing a scoring run; 0 means one per core (up to 8).
     scoring_processes: int = Field(default=0, ge=0, le=64)
+    # Beacons one client address may send to POST /track, counted per server process; "off".
+    track_rate_limit: str = "120/minute"
+    # Browser origins allowed to call /api/ with an API key; none by default (CORS off).
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+
+    @field_validator("track_rate_limit")
+    @classmethod
+    def _known_rate(cls, value: str) -> str:
+        parse_limits(value)
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> tuple[str, ...]:
+        items = value.split(",") if isinstance(value, str) else value
+        return tuple(_origin(str(item)) for item in items if str(item).strip())
 
     def server_processes(self) -> int:
         """Processes `serve` starts: request work runs in parallel while SQLite writers queue."""
@@ -33,6 +53,18 @@ class Settings(BaseSettings):
 
 
 MAX_AUTO_WORKERS = 4
+
+
+def _origin(text: str) -> str:
+    """Browsers send the Origin header exactly as scheme://host[:port], so it is written so."""
+    origin = text.strip().rstrip("/").lower()
+    parts = urlsplit(origin)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
+        raise ValueError(
+            f"'{text.strip()}' is not an origin; list origins like https://app.example.com, "
+            "comma-separated, without a path (a wildcard is not accepted)"
+        )
+    return origin
 
 
 @lru_cache(maxsize=1)

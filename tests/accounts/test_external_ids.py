@@ -145,3 +145,25 @@ def test_mapping_moves_the_account_into_the_next_delta(ws):
     )
     delta = ws.get("/accounts", params={"lastSync": sync}).json()["data"]["data"]
     assert [row["externalId"] for row in delta] == ["crm-a"]
+
+
+def test_a_mapping_the_account_already_has_is_matched_not_updated(ws):
+    ws.push(account(1, domain="acme.com"))
+    ws.discover("globex.com")
+    before = ws.get("/accounts/crm-1").json()["data"]["rtp_last_account_date"]
+    data = ws.patch(
+        "/accounts/external-ids",
+        {
+            "mappings": [
+                {"domain": "acme.com", "externalId": "crm-1"},
+                {"domain": "globex.com", "externalId": "crm-g"},
+            ]
+        },
+    ).json()["data"]
+    assert data == {"matched": 2, "updated": 1, "notFound": [], "conflicts": []}
+    assert ws.get("/accounts/crm-1").json()["data"]["rtp_last_account_date"] == before
+    again = ws.v1.patch(
+        "/accounts/external-ids",
+        {"mappings": [{"domain": "www.globex.com", "externalId": "crm-g"}]},
+    ).json()["data"]
+    assert again == {"matched": 1, "updated": 0, "notFound": [], "conflicts": []}

@@ -219,3 +219,41 @@ def test_counts_beyond_32_bits_are_a_validation_error(ws):
     assert response.json()["data"][0]["constraints"] == {
         "max": "openCount must not be greater than 2147483647"
     }
+
+
+@pytest.mark.parametrize("base", BASES)
+def test_account_name_falls_back_to_the_linked_account(ws, base):
+    api = ws.surface(base)
+    ws.push(account(1, domain="acme.com", name="Acme Inc"))
+    api.post(
+        "/sales-activities",
+        {
+            "activities": [
+                activity("bare"),
+                activity("named", accountName="ACME (EMEA)"),
+                activity("unlinked", domain="later.io"),
+            ]
+        },
+    )
+    names = {k: a["accountName"] for k, a in listed(api).items()}
+    assert names == {"act-bare": "Acme Inc", "act-named": "ACME (EMEA)", "act-unlinked": None}
+    ws.push(account(2, domain="later.io", name="Later Ltd"))
+    assert listed(api)["act-unlinked"]["accountName"] == "Later Ltd"
+
+
+@pytest.mark.parametrize("base", BASES)
+def test_call_duration_reads_back_as_sent(ws, base):
+    api = ws.surface(base)
+    api.post(
+        "/sales-activities",
+        {
+            "activities": [
+                activity("whole", durationMinutes=30),
+                activity("half", durationMinutes=2.5),
+            ]
+        },
+    )
+    rows = listed(api)
+    whole, half = rows["act-whole"]["durationMinutes"], rows["act-half"]["durationMinutes"]
+    assert (whole, type(whole)) == (30, int)
+    assert (half, type(half)) == (2.5, float)

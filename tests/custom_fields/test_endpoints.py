@@ -2,6 +2,10 @@
 
 import pytest
 
+from intentsync.custom_fields.values import MAX_KEY_LENGTH
+from intentsync.db.models import CustomField
+from tests.factories import CRM, V1
+
 
 def test_create_returns_an_array_with_the_field_and_it_is_listed(ws):
     response = ws.post(
@@ -113,3 +117,27 @@ def test_every_label_type_can_be_created(ws):
         "number",
         "date",
     ]
+
+
+@pytest.mark.parametrize("base", [CRM, V1])
+def test_a_label_whose_key_outgrows_the_key_column_is_refused(ws, base):
+    # "ß" upper-cases to "SS": 150 characters make a key of 302, over the 300 limit.
+    response = ws.surface(base).post(
+        "/accounts/custom-field", {"label": "ß" * 150, "labelType": "number"}
+    )
+    assert response.status_code == 400
+    assert response.json()["data"][0]["constraints"] == {
+        "maxLength": "label makes a key of 302 characters, over the 300-character limit "
+        "for custom field keys; use a shorter label"
+    }
+    assert ws.get("/accounts/custom-fields").json()["data"] == []
+
+
+def test_a_key_of_exactly_300_characters_is_stored(ws):
+    key = ws.custom_field("ß" * 149, "number")
+    assert key == "SS" * 149 + "_C"
+    assert [f["key"] for f in ws.get("/accounts/custom-fields").json()["data"]] == [key]
+
+
+def test_the_key_limit_matches_the_column():
+    assert CustomField.__table__.c.key.type.length == MAX_KEY_LENGTH

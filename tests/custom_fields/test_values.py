@@ -1,6 +1,14 @@
 import pytest
 
-from intentsync.custom_fields.values import FieldDef, check_values, key_for_label, value_error
+from intentsync.custom_fields.values import (
+    MAX_KEY_LENGTH,
+    MAX_VALUES,
+    FieldDef,
+    check_values,
+    key_for_label,
+    key_length_error,
+    value_error,
+)
 
 
 @pytest.mark.parametrize(
@@ -73,3 +81,31 @@ def test_check_values_names_all_unknown_keys():
         == "Custom field key(s) not found: X_C, Y_C"
     )
     assert check_values(fields, {"ARR_C": 2}) is None
+
+
+def test_check_values_names_five_unknown_keys_and_counts_the_rest():
+    values = {f"K{n}_C": 1 for n in range(8)}
+    assert check_values({}, values) == (
+        "Custom field key(s) not found: K0_C, K1_C, K2_C, K3_C, K4_C and 3 more"
+    )
+
+
+def test_check_values_clips_a_long_unknown_key():
+    assert check_values({}, {"A" * 1000: 1}) == (
+        f"Custom field key(s) not found: {'A' * 60}... (940 more characters)"
+    )
+
+
+def test_check_values_refuses_more_keys_than_the_limit():
+    fields = {f"K{n}_C": NUMBER for n in range(MAX_VALUES + 1)}
+    assert check_values(fields, dict.fromkeys(fields, 1)) == (
+        f"customFields may set at most {MAX_VALUES} fields at once; got {MAX_VALUES + 1}"
+    )
+    assert check_values(fields, dict.fromkeys(list(fields)[:MAX_VALUES], 1)) is None
+
+
+@pytest.mark.parametrize(("label", "length"), [("ß" * 149, 300), ("ß" * 150, 302)])
+def test_key_length_is_measured_after_upper_casing(label, length):
+    key = key_for_label(label)
+    assert len(key) == length
+    assert (key_length_error(key) is None) == (length <= MAX_KEY_LENGTH)

@@ -1,5 +1,6 @@
 """insert_rows and rows bound ahead store exactly what a Core insert stores, on both databases."""
 
+from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
@@ -7,7 +8,7 @@ from sqlalchemy import Table, select
 
 from intentsync.accounts.service import new_account_row
 from intentsync.db.dialect import bind_rows, in_bound_list, insert_bound, insert_rows
-from intentsync.db.models import Account
+from intentsync.db.models import Account, SignalEvent
 
 ACCOUNTS = cast(Table, Account.__table__)
 UNIQUE = ("id", "rtp_aid", "external_id", "domain")
@@ -107,3 +108,133 @@ def test_a_list_bound_as_one_parameter_matches_like_an_in_list(ws, size):
         )
         found = session.execute(query, {"values": values}).scalars().all()
     assert sorted(found) == sorted(d for d in values if d in {r["domain"] for r in rows})
+
+
+SIGNAL_EVENTS = cast(Table, SignalEvent.__table__)
+# What the model gives every column a row may leave out (a default, or nullable).
+ACCOUNT_DEFAULTS = {
+    "external_id": None,
+    "short_name": None,
+    "linkedin_url": None,
+    "account_score": 0,
+    "advertising_score": 0,
+    "website_score": 0,
+    "g2_score": 0,
+    "bombora_score": 0,
+    "stage_entered_ms": None,
+    "inputs_ms": 0,
+    "intent_signals": [],
+}
+
+
+def _optional(table: Table) -> set[str]:
+    return {
+        c.key
+        for c in table.c
+        if c.default is not None or c.server_default is not None or c.nullable
+    }
+
+
+def _bare_account(ws: Any, prefix: str, n: int) -> dict[str, Any]:
+    """An account row with only the columns nothing can fill (the key is the database's)."""
+    return {
+        "team_id": ws.team_id,
+        "rtp_aid": f"{prefix[:8]:0>8}{n:016x}",
+        "domain": f"{prefix}{n}.example",
+        "name": f"Name {n}",
+        "tags": [],
+        "custom_fields": {},
+        "journey_stage": "unaware",
+        "created_ms": 1,
+        "changed_ms": 2,
+    }
+
+
+def test_the_bare_rows_leave_out_every_optional_column():
+    required = {"id", *_bare_account(SimpleNamespace(team_id=1), "x", 0)}
+    assert _optional(ACCOUNTS) == set(ACCOUNT_DEFAULTS)
+    assert set(ACCOUNTS.c.keys()) - required == set(ACCOUNT_DEFAULTS)
+    assert _optional(SIGNAL_EVENTS) == set()  # every column but the key must be given
+
+
+@pytest.mark.parametrize("how", ["insert_rows", "bound_ahead"])
+def test_omitted_columns_take_the_model_defaults_on_both_databases(ws, how):
+    rows = [_bare_account(ws, f"bare{how[:1]}", n) for n in range(3)]
+    with ws.db.transaction() as session:
+        if how == "insert_rows":
+            insert_rows(session, ACCOUNTS, rows)
+        else:
+            late = ("created_ms", "changed_ms")
+            bound = bind_rows(session.get_bind().dialect, ACCOUNTS, rows, late=late)
+            insert_bound(session, bound, (1, 2))
+        session.connection().execute(
+            ACCOUNTS.insert(), [_bare_account(ws, f"core{how[:1]}", n) for n in range(3)]
+        )
+    stored = _stored_by_domain(ws, f"bare{how[:1]}")
+    assert len(stored) == 3
+    for row in stored:
+        assert {k: row[k] for k in ACCOUNT_DEFAULTS} == ACCOUNT_DEFAULTS
+        assert (row["created_ms"], row["changed_ms"]) == (1, 2)
+    core = _stored_by_domain(ws, f"core{how[:1]}")
+    strip = {"rtp_aid", "domain"}
+    assert [_without(r, strip) for r in stored] == [_without(r, strip) for r in core]
+
+
+def _stored_by_domain(ws: Any, prefix: str) -> list[dict[str, Any]]:
+    with ws.db.transaction(write=False) as session:
+        rows = session.execute(
+            select(*ACCOUNTS.c)
+            .where(ACCOUNTS.c.team_id == ws.team_id, ACCOUNTS.c.domain.like(f"{prefix}%"))
+            .order_by(ACCOUNTS.c.domain)
+        ).all()
+    return [{k: v for k, v in r._mapping.items() if k != "id"} for r in rows]
+
+
+def _without(row: dict[str, Any], keys: set[str]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k not in keys}
+
+
+def test_signal_events_with_only_their_required_columns_read_back_the_same(ws):
+    with ws.db.transaction() as session:
+        insert_rows(session, ACCOUNTS, [_bare_account(ws, "sig", 0)])
+    (account,) = _stored_by_domain(ws, "sig")
+    with ws.db.transaction(write=False) as session:
+        account_id = session.execute(
+            select(ACCOUNTS.c.id).where(ACCOUNTS.c.rtp_aid == account["rtp_aid"])
+        ).scalar_one()
+    event = {
+        "team_id": ws.team_id,
+        "account_id": account_id,
+        "source": "g2",
+        "type": "page_view",
+        "natural_key": "k-1",
+        "occurred_ms": 5,
+        "day": 19000,
+        "quantity": 1.5,
+        "attributes": {"a": ["é"]},
+        "created_ms": 6,
+    }
+    with ws.db.transaction() as session:
+        insert_rows(session, SIGNAL_EVENTS, [event])
+    with ws.db.transaction(write=False) as session:
+        stored = session.execute(
+            select(*SIGNAL_EVENTS.c).where(SIGNAL_EVENTS.c.account_id == account_id)
+        ).one()
+    assert {k: v for k, v in stored._mapping.items() if k != "id"} == event
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda row: row.pop("journey_stage"), "lack journey_stage, which have no default"),
+        (lambda row: row.update(colour="red"), "has no column colour"),
+    ],
+    ids=["lacking", "unknown"],
+)
+def test_rows_nothing_can_complete_are_refused_on_both_databases(ws, change, message):
+    rows = [_bare_account(ws, "refused", n) for n in range(2)]
+    for row in rows:
+        change(row)
+    with pytest.raises(ValueError, match=message), ws.db.transaction() as session:
+        insert_rows(session, ACCOUNTS, rows)
+    assert _stored_by_domain(ws, "refused") == []

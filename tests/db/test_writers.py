@@ -7,8 +7,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Connection, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from intentsync.db.engine import Database
 from intentsync.db.migrate import upgrade
@@ -117,10 +118,19 @@ def assert_next_writer_gets_in(db: Database) -> None:
     assert "next writer" in team_names(db)
 
 
-@pytest.mark.parametrize("ending", ["commit", "rollback", "error"])
-def test_every_way_a_write_transaction_ends_leaves_the_queue(sqlite_url, ending):
-    db = Database(sqlite_url)
+def assert_queue_is_free(db: Database) -> None:
+    """Both locks are free now: this process's (with the ending connection still held) and the
+    file lock, asked from another process, as another server worker would."""
     assert db.writers is not None
+    db.writers.timeout = 0.5
+    db.writers.acquire()
+    db.writers.release()
+    assert lock_file_is_free(make_url(db.url).database)
+
+
+@pytest.mark.parametrize("ending", ["commit", "rollback", "close without commit"])
+def test_every_way_a_session_ends_leaves_the_queue(sqlite_url, ending):
+    db = Database(sqlite_url)
     try:
         session = db.session(write=True)
         create_team(session, name=f"ends by {ending}")
@@ -128,8 +138,93 @@ def test_every_way_a_write_transaction_ends_leaves_the_queue(sqlite_url, ending)
             session.commit()
         elif ending == "rollback":
             session.rollback()
-        session.close()  # "error": the connection goes back to the pool without either
+        session.close()  # without commit: the pool rolls the connection back
         assert_next_writer_gets_in(db)
+    finally:
+        db.dispose()
+
+
+def insert_team(conn: Connection, name: str) -> None:
+    conn.execute(text("INSERT INTO teams (name, created_ms) VALUES (:n, 1)"), {"n": name})
+
+
+@pytest.mark.parametrize("ending", ["commit", "rollback", "failed commit", "invalidate"])
+def test_a_connection_still_held_has_left_the_queue_once_its_transaction_ends(sqlite_url, ending):
+    """Each ending's own release: the connection stays checked out, so no pool reset helps."""
+    db = Database(sqlite_url)
+    write_engine = db.session(write=True).get_bind()
+    try:
+        with write_engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            if ending == "failed commit":
+                # A deferred foreign key is checked at COMMIT, which fails and keeps the
+                # transaction open (SQLite's lock too) until the rollback below.
+                conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+                conn.execute(
+                    text(
+                        "INSERT INTO users (team_id, email, created_ms) "
+                        "VALUES (987654, 'nobody@example.com', 1)"
+                    )
+                )
+            else:
+                insert_team(conn, ending)
+            assert raw.in_queue
+            if ending == "commit":
+                conn.commit()
+            elif ending == "rollback":
+                conn.rollback()
+            elif ending == "failed commit":
+                with pytest.raises(IntegrityError, match="FOREIGN KEY"):
+                    conn.commit()
+            else:
+                conn.invalidate()  # the pool closes the driver connection at once
+            assert not raw.in_queue
+            assert_queue_is_free(db)
+            if ending == "failed commit":
+                raw.rollback()
+        assert_next_writer_gets_in(db)
+        assert (ending in team_names(db)) is (ending == "commit")
+    finally:
+        db.dispose()
+
+
+def test_a_connection_returned_to_the_pool_mid_transaction_leaves_the_queue(sqlite_url):
+    """Reset on return: the pool's rollback of a connection nobody committed or rolled back."""
+    db = Database(sqlite_url)
+    try:
+        pooled = db.engine.raw_connection()
+        raw = pooled.dbapi_connection
+        raw.begin_write(lambda: raw.execute("BEGIN IMMEDIATE"))
+        raw.execute("INSERT INTO teams (name, created_ms) VALUES ('abandoned', 1)")
+        assert raw.in_queue
+        pooled.close()
+        assert not raw.in_queue
+        assert_queue_is_free(db)
+        assert_next_writer_gets_in(db)
+        assert "abandoned" not in team_names(db)
+    finally:
+        db.dispose()
+
+
+def test_a_process_that_exits_mid_transaction_leaves_the_queue(sqlite_url, tmp_path):
+    """No cleanup runs in a process that dies: the system drops its file lock (and SQLite's)."""
+    db = Database(sqlite_url)
+    child_code = textwrap.dedent(
+        f"""
+        import os
+        from intentsync.db.engine import Database
+        from intentsync.teams.service import create_team
+        session = Database({sqlite_url!r}).session(write=True)
+        create_team(session, name="never committed")
+        session.flush()
+        os._exit(0)
+        """
+    )
+    try:
+        assert subprocess.run([sys.executable, "-c", child_code], timeout=60).returncode == 0
+        assert_queue_is_free(db)
+        assert_next_writer_gets_in(db)
+        assert "never committed" not in team_names(db)
     finally:
         db.dispose()
 
@@ -145,6 +240,7 @@ def test_a_failed_begin_leaves_the_queue(sqlite_url):
             with pytest.raises(Exception, match="within a transaction"):
                 raw.begin_write(lambda: raw.execute("BEGIN IMMEDIATE"))
             assert not raw.in_queue
+            assert_queue_is_free(db)
             raw.execute("ROLLBACK")
         assert_next_writer_gets_in(db)
     finally:

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.factories import CRM, V1, account
+from intentsync.deals.schemas import DealOut, DealsCreateResult
+from tests.factories import CRM, V1, account, create_workspace
 
 BASES = [CRM, V1]
 
@@ -40,8 +41,8 @@ def test_deal_is_created_then_updated_keeping_omitted_fields(ws, base):
     response = api.post("/deals", {"deals": [full]})
     assert response.status_code == 200
     assert response.json()["data"] == {
-        "results": [{"externalDealId": "deal-1", "status": "created"}],
-        "summary": {"total": 1, "created": 1, "updated": 0, "failed": 0},
+        "results": [{"externalDealId": "deal-1", "status": "upserted", "isNew": True}],
+        "summary": {"total": 1, "upserted": 1, "failed": 0},
     }
     update = api.post(
         "/deals",
@@ -51,7 +52,9 @@ def test_deal_is_created_then_updated_keeping_omitted_fields(ws, base):
             ]
         },
     )
-    assert update.json()["data"]["results"] == [{"externalDealId": "deal-1", "status": "updated"}]
+    assert update.json()["data"]["results"] == [
+        {"externalDealId": "deal-1", "status": "upserted", "isNew": False}
+    ]
     row = deals_by_id(api)["deal-1"]
     assert row["name"] == "Deal 1b"
     assert row["amount"] == 75000.5
@@ -65,9 +68,10 @@ def test_deal_is_created_then_updated_keeping_omitted_fields(ws, base):
 
 def test_repeated_deal_in_one_request_fails_the_later_one(ws):
     data = ws.post("/deals", {"deals": [deal(1), deal(1, name="again"), deal(2)]}).json()["data"]
-    assert [r["status"] for r in data["results"]] == ["created", "failed", "created"]
+    assert [r["status"] for r in data["results"]] == ["upserted", "failed", "upserted"]
+    assert "isNew" not in data["results"][1]  # nothing was stored for it
     assert data["results"][1]["error"] == "externalDealId 'deal-1' appears earlier in this request"
-    assert data["summary"] == {"total": 3, "created": 2, "updated": 0, "failed": 1}
+    assert data["summary"] == {"total": 3, "upserted": 2, "failed": 1}
 
 
 @pytest.mark.parametrize(
@@ -224,3 +228,108 @@ def test_deals_page_like_accounts(ws):
         d["externalDealId"]
         for d in ws.get("/deals", params={"lastSync": sync}).json()["data"]["data"]
     ] == ["deal-3"]
+
+
+@pytest.mark.parametrize("base", BASES)
+def test_push_answers_in_the_live_services_shape(ws, base):
+    api = ws.surface(base)
+    api.post("/deals", {"deals": [deal(1)]})
+    data = api.post(
+        "/deals",
+        {"deals": [deal(1, name="renamed"), deal(2), deal(3, associatedAccounts=[{"name": "x"}])]},
+    ).json()["data"]
+    assert data["results"][:2] == [
+        {"externalDealId": "deal-1", "status": "upserted", "isNew": False},
+        {"externalDealId": "deal-2", "status": "upserted", "isNew": True},
+    ]
+    assert data["results"][2]["status"] == "failed"
+    assert list(data["summary"]) == ["total", "upserted", "failed"]
+    assert data["summary"] == {"total": 3, "upserted": 2, "failed": 1}
+    assert DealsCreateResult.model_validate(data).model_dump() == data  # the documented shape
+
+
+@pytest.mark.parametrize("base", BASES)
+def test_amounts_read_back_as_sent(ws, base):
+    api = ws.surface(base)
+    amounts = {"whole": 50000, "fraction": 1234.56, "tiny": 0.1, "negative": -3, "huge": 1e20}
+    api.post("/deals", {"deals": [deal(k, amount=v) for k, v in amounts.items()]})
+    rows = deals_by_id(api)
+    read = {k: rows[f"deal-{k}"]["amount"] for k in amounts}
+    assert read == amounts
+    # JSON 50000 parses to int, 50000.0 to float: the type is what a client sees.
+    assert {k: type(v) for k, v in read.items()} == {
+        "whole": int,
+        "fraction": float,
+        "tiny": float,
+        "negative": int,
+        "huge": float,  # past 2**53 a float does not hold every integer: kept as a float
+    }
+    assert '"amount":50000,' in api.get("/deals").text
+    whole = rows["deal-whole"]
+    assert type(DealOut.model_validate(whole).model_dump()["amount"]) is int
+
+
+def register_pipeline(api, pipeline_id="p1", label="Enterprise", stages=(("s1", "Qualified"),)):
+    response = api.post(
+        "/deal-stages",
+        {
+            "pipelines": [
+                {
+                    "pipelineId": pipeline_id,
+                    "pipelineLabel": label,
+                    "stages": [{"stageId": s, "stageLabel": sl} for s, sl in stages],
+                }
+            ]
+        },
+    )
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("base", BASES)
+def test_registered_labels_fill_labels_the_deal_did_not_send(ws, base):
+    api = ws.surface(base)
+    register_pipeline(api)
+    register_pipeline(api, "p2", "Renewals", (("s1", "Renewal due"),))
+    api.post(
+        "/deals",
+        {
+            "deals": [
+                deal("bare", pipelineId="p1", stageId="s1"),
+                deal("own", pipelineId="p1", stageId="s1", pipelineLabel="EMEA", stageLabel="SQL"),
+                deal("other", pipelineId="p2", stageId="s1"),
+                deal("unknown-stage", pipelineId="p1", stageId="s9"),
+                deal("no-pipeline", stageId="s1"),
+                deal("unknown-pipeline", pipelineId="p9", stageId="s1"),
+            ]
+        },
+    )
+    rows = deals_by_id(api)
+    labels = {
+        k.removeprefix("deal-"): (d["pipelineLabel"], d["stageLabel"]) for k, d in rows.items()
+    }
+    assert labels == {
+        "bare": ("Enterprise", "Qualified"),
+        "own": ("EMEA", "SQL"),  # what the deal sent wins
+        "other": ("Renewals", "Renewal due"),
+        "unknown-stage": ("Enterprise", None),
+        "no-pipeline": (None, None),  # s1 is in two pipelines: no label is guessed
+        "unknown-pipeline": (None, None),
+    }
+    # Clearing its own label falls back to the registered one.
+    api.post("/deals", {"deals": [deal("own", pipelineLabel=None, stageLabel=None)]})
+    own = deals_by_id(api)["deal-own"]
+    assert (own["pipelineLabel"], own["stageLabel"]) == ("Enterprise", "Qualified")
+
+
+def test_registered_labels_of_another_team_are_not_shown(ws, app, database):
+    other = create_workspace(app, database)
+    try:
+        register_pipeline(other)
+        ws.post("/deals", {"deals": [deal(1, pipelineId="p1", stageId="s1")]})
+        row = deals_by_id(ws)["deal-1"]
+        assert (row["pipelineLabel"], row["stageLabel"]) == (None, None)
+        register_pipeline(ws, label="Ours")
+        assert deals_by_id(ws)["deal-1"]["pipelineLabel"] == "Ours"
+        assert len(ws.get("/deals").json()["data"]["data"]) == 1
+    finally:
+        other.close()

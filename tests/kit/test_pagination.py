@@ -64,3 +64,23 @@ def test_a_cursor_cannot_pin_a_stamp_past_four_digit_years():
 
     assert decode_cursor(encode_cursor(1, MAX_SYNC_MS)) == (1, MAX_SYNC_MS)
     assert decode_cursor(encode_cursor(1, MAX_SYNC_MS + 1)) is None
+
+
+@pytest.mark.parametrize("cursor", ["²", "①", "٣", "\uff11\uff12", "1²", "\u00b9\u00b2"])
+def test_non_ascii_digits_are_not_an_offset(cursor):
+    with pytest.raises(ValidationFailed) as caught:
+        page_request(10, cursor)
+    assert list(caught.value.errors[0]["constraints"]) == ["isValidCursor"]
+
+
+@pytest.mark.parametrize("digits", [21, 4_301, 100_000])
+def test_long_digit_strings_are_refused_before_they_are_converted(digits):
+    with pytest.raises(ValidationFailed) as caught:
+        page_request(10, "9" * digits)
+    assert caught.value.errors[0]["constraints"] == {
+        "max": "cursor must not be greater than 10000000"
+    }
+
+
+def test_leading_zeros_within_twenty_characters_are_an_offset():
+    assert page_request(10, "0" * 18 + "42").offset == 42

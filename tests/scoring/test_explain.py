@@ -150,11 +150,11 @@ def test_unknown_and_malformed_accounts(ws):
     assert ws.v1.get("/accounts/0123456789abcdef01234567/score").status_code == 404
 
 
-def test_an_external_id_ending_in_score_is_still_readable(ws):
-    ws.push(account(1, externalId="team/score"))
-    response = ws.get("/accounts/team/score")
+def test_an_external_id_with_a_slash_has_its_explanation(ws):
+    ws.push(account(1, externalId="team/7"))
+    response = ws.get("/accounts/team/7/score")
     assert response.status_code == 200, response.text
-    assert response.json()["data"]["externalId"] == "team/score"
+    assert response.json()["data"]["externalId"] == "team/7"
 
 
 def test_the_explanation_matches_its_documented_model(ws):
@@ -165,3 +165,17 @@ def test_the_explanation_matches_its_documented_model(ws):
     run_team(ws.db, team_id=ws.team_id, as_of=(AS_OF - EPOCH).days)
     data = ws.get("/accounts/crm-1/score").json()["data"]
     assert ScoreExplanation.model_validate(data).model_dump() == data
+
+
+def test_signal_quantities_read_back_as_sent(ws):
+    ws.push(account(1, domain="acme.com"))
+    g2 = {"source": "g2", "domain": "acme.com", "occurredAt": at(1)}
+    signals = [{**g2, "type": "pricing", "quantity": 3}, {**g2, "type": "compare", "quantity": 2.5}]
+    assert ws.post("/signals", {"signals": signals}).status_code == 200
+    assert run_team(ws.db, team_id=ws.team_id, as_of=(AS_OF - EPOCH).days).status == "succeeded"
+    listed = ws.get("/accounts/crm-1").json()["data"]["rtp_intent_signals"]
+    top = ws.v1.get(f"/accounts/{ws.get('/accounts/crm-1').json()['data']['rtp_aid']}/score")
+    for shown in (listed, top.json()["data"]["topSignals"]):
+        quantities = {s["type"]: s["quantity"] for s in shown}
+        assert quantities == {"pricing": 3, "compare": 2.5}
+        assert (type(quantities["pricing"]), type(quantities["compare"])) == (int, float)

@@ -254,3 +254,48 @@ def test_a_discovered_account_picks_up_a_deal_that_named_its_domain(ws):
 def test_ignored_page_views_do_not_count_their_visitor(ws):
     send(ws, sig("website", type_="ignored", attributes={"pageViewId": "x", "visitorId": "v9"}))
     assert daily(ws, "acme.com") == [("website", "ignored", 20777, "", 1.0, 0.0)]
+
+
+@pytest.mark.parametrize("base", [CRM, V1])
+def test_a_repeat_names_the_account_it_belongs_to(ws, base):
+    first = send(ws, sig(key="evt-1"), sig(key="evt-1"), base=base)["results"]
+    rtp_aid = first[0]["rtp_aid"]
+    assert rtp_aid is not None
+    assert first[1] == {
+        "index": 1,
+        "source": "g2",
+        "type": "pricing",
+        "domain": "acme.com",
+        "status": "skipped",
+        "rtp_aid": rtp_aid,
+        "error": "already received: same source and key",
+    }
+    again = send(ws, sig(key="evt-1"), base=base)["results"][0]
+    assert (again["status"], again["rtp_aid"]) == ("skipped", rtp_aid)
+
+
+def test_a_repeat_naming_an_unknown_domain_creates_no_account(ws):
+    send(ws, sig(key="evt-1"))
+    again = send(ws, sig(key="evt-1", domain="elsewhere.com"))["results"][0]
+    assert (again["status"], again["domain"], again["rtp_aid"]) == (
+        "skipped",
+        "elsewhere.com",
+        None,
+    )
+    domains = [a["domain"] for a in ws.get("/accounts").json()["data"]["data"]]
+    assert domains == ["acme.com"]
+
+
+def test_attributes_are_bounded_in_keys_and_encoded_size(ws):
+    data = send(
+        ws,
+        sig(key="many", attributes={f"a{n}": n for n in range(65)}),
+        sig(key="big", attributes={"note": "x" * 16_384}),
+        sig(key="fits", attributes={**{f"a{n}": n for n in range(63)}, "note": "x" * 15_000}),
+    )
+    assert [r.get("error") for r in data["results"]] == [
+        "attributes may hold at most 64 keys; got 65",
+        "attributes must be at most 16384 bytes as JSON; got 16395",
+        None,
+    ]
+    assert data["summary"]["created"] == 1

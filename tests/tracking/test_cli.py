@@ -21,7 +21,7 @@ def test_key_is_created_once_and_rotation_replaces_it(ws, database_url):
     newer = last_line(rotated)
     assert newer != key
     assert "no longer works" in rotated.stderr
-    client = TestClient(ws.app)
+    client = TestClient(ws.app, headers={"X-Api-Key": ws.key})  # a domain needs the API key
     page = {"url": "https://acme.com/", "visitorId": "v", "domain": "acme.com"}
     assert client.post("/track", json={**page, "writeKey": key}).status_code == 401
     assert client.post("/track", json={**page, "writeKey": newer}).status_code == 202

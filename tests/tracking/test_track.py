@@ -1,4 +1,8 @@
-"""POST /track and GET /track.js: public write key, CORS, company from domain or IP."""
+"""POST /track and GET /track.js: public write key, CORS, company from domain or IP.
+
+`browser` is a visitor's browser (write key only); `server` is a server-side sender that
+also holds the team's secret API key and so may name the company with ip or domain.
+"""
 
 import uuid
 
@@ -10,7 +14,14 @@ from sqlalchemy import func, select
 from intentsync.db.models import Account, SignalDaily, SignalEvent
 from intentsync.ip_ranges.parsing import parse_row
 from intentsync.ip_ranges.service import import_ranges
-from intentsync.tracking.service import ensure_write_key, rotate_write_key, set_page_patterns
+from intentsync.tracking.service import (
+    FOREIGN_KEY,
+    SERVER_ONLY,
+    ensure_write_key,
+    rotate_write_key,
+    set_page_patterns,
+)
+from tests.factories import create_workspace
 
 CORS = {
     "access-control-allow-origin": "*",
@@ -30,6 +41,19 @@ def key(ws):
 def browser(ws):
     """No X-Api-Key: the tracker is public and authorised by the write key alone."""
     client = TestClient(ws.app, raise_server_exceptions=False, client=("192.0.2.10", 50000))
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def server(ws):
+    """A server-side sender: the team's API key lets it name the company of each visit."""
+    client = TestClient(
+        ws.app,
+        raise_server_exceptions=False,
+        client=("198.51.100.200", 40000),
+        headers={"X-Api-Key": ws.key},
+    )
     yield client
     client.close()
 
@@ -66,9 +90,9 @@ def assert_cors(response):
         assert response.headers[name] == value, name
 
 
-def test_a_page_view_with_a_domain_is_recorded(ws, key, browser):
+def test_a_page_view_with_a_domain_is_recorded(ws, key, server):
     body = beacon(key, domain="https://www.Acme.com", occurredAt="2026-11-20T10:00:00Z")
-    response = browser.post("/track", json=body)
+    response = server.post("/track", json=body)
     assert response.status_code == 202, response.text
     envelope = response.json()
     assert envelope["statusCode"] == 202
@@ -94,7 +118,7 @@ def test_a_page_view_with_a_domain_is_recorded(ws, key, browser):
         )  # 2026-11-20
 
 
-def test_the_company_comes_from_the_visitor_address(ws, key, browser):
+def test_the_company_comes_from_the_visitor_address(ws, key, browser, server):
     ranges(
         ws,
         ("192.0.2.0/24", "acme.com", "company"),
@@ -106,9 +130,10 @@ def test_the_company_comes_from_the_visitor_address(ws, key, browser):
     assert response.status_code == 202
     # The domain stays private: the write key is public and must not reveal the IP list.
     assert response.json()["data"] == {"accepted": True, "category": "content", "domain": None}
-    explicit = browser.post("/track", json=beacon(key, ip="198.51.100.77"))
+    # A server-side sender names each visitor's address; its own address does not count.
+    explicit = server.post("/track", json=beacon(key, ip="198.51.100.77"))
     assert explicit.json()["data"]["accepted"] is True
-    v6 = browser.post("/track", json=beacon(key, ip="2001:db8:1abc::9", url="https://x.io/demo"))
+    v6 = server.post("/track", json=beacon(key, ip="2001:db8:1abc::9", url="https://x.io/demo"))
     assert v6.json()["data"] == {"accepted": True, "category": "demo", "domain": None}
     assert [(e[0], e[2]) for e in events(ws)] == [
         ("acme.com", "content"),
@@ -119,8 +144,8 @@ def test_the_company_comes_from_the_visitor_address(ws, key, browser):
 
 @pytest.mark.parametrize("kind", ["isp", "hosting"])
 def test_isp_and_hosting_ranges_are_dropped(ws, key, browser, kind):
-    ranges(ws, ("203.0.113.0/24", "example-broadband.net", kind))
-    response = browser.post("/track", json=beacon(key, ip="203.0.113.5"))
+    ranges(ws, ("192.0.2.0/24", "example-broadband.net", kind))
+    response = browser.post("/track", json=beacon(key))
     assert response.status_code == 202
     data = response.json()["data"]
     assert data["accepted"] is False
@@ -132,7 +157,8 @@ def test_isp_and_hosting_ranges_are_dropped(ws, key, browser, kind):
 
 
 def test_an_unknown_visitor_is_not_an_error(ws, key, browser):
-    response = browser.post("/track", json=beacon(key, ip="203.0.113.5"))
+    ranges(ws, ("198.51.100.0/24", "globex.com", "company"))  # not the browser's address
+    response = browser.post("/track", json=beacon(key))
     assert response.status_code == 202
     assert response.json()["data"] == {
         "accepted": False,
@@ -157,31 +183,27 @@ def test_missing_or_unknown_write_key_is_401_in_the_envelope(ws, key, browser):
     missing = browser.post("/track", json=beacon(None, domain="acme.com"))
     assert missing.status_code == 401
     assert "Missing write key" in missing.json()["customMessage"]
-    api_key_is_not_enough = browser.post(
-        "/track", json=beacon(None, domain="acme.com"), headers={"X-Api-Key": ws.key}
-    )
-    assert api_key_is_not_enough.status_code == 401
     assert events(ws) == []
 
 
-def test_the_write_key_may_come_in_a_header(ws, key, browser):
-    response = browser.post(
+def test_the_write_key_may_come_in_a_header(ws, key, server):
+    response = server.post(
         "/track", json=beacon(None, domain="acme.com"), headers={"X-Write-Key": key}
     )
     assert response.status_code == 202
-    both = browser.post(
+    both = server.post(
         "/track", json=beacon("wk_other", domain="acme.com"), headers={"X-Write-Key": key}
     )
     assert both.status_code == 400
     assert "different keys" in both.json()["customMessage"]
 
 
-def test_a_rotated_key_replaces_the_old_one(ws, key, browser):
+def test_a_rotated_key_replaces_the_old_one(ws, key, server):
     with ws.db.transaction() as session:
         newer = rotate_write_key(session, team_id=ws.team_id)
     assert newer != key
-    assert browser.post("/track", json=beacon(key, domain="acme.com")).status_code == 401
-    assert browser.post("/track", json=beacon(newer, domain="acme.com")).status_code == 202
+    assert server.post("/track", json=beacon(key, domain="acme.com")).status_code == 401
+    assert server.post("/track", json=beacon(newer, domain="acme.com")).status_code == 202
     with ws.db.transaction() as session:
         assert ensure_write_key(session, team_id=ws.team_id) == newer
 
@@ -200,16 +222,16 @@ def test_cors_preflight_is_answered(browser):
     assert_cors(response)
 
 
-def test_a_text_plain_body_is_read_as_json(ws, key, browser):
+def test_a_text_plain_body_is_read_as_json(ws, key, server):
     """navigator.sendBeacon sends a string as text/plain;charset=UTF-8."""
-    response = browser.post(
+    response = server.post(
         "/track",
         content=orjson.dumps(beacon(key, domain="acme.com")),
         headers={"Content-Type": "text/plain;charset=UTF-8"},
     )
     assert response.status_code == 202
     assert response.json()["data"]["accepted"] is True
-    form = browser.post(
+    form = server.post(
         "/track",
         content=orjson.dumps(beacon(key, domain="acme.com")),
         headers={"Content-Type": "application/x-www-form-urlencoded"},
@@ -255,9 +277,9 @@ def test_bodies_that_are_not_a_json_object_are_400(ws, key, browser, body, messa
         ({"occurredAt": "2999-01-01T00:00:00Z"}, "occurredAt is more than a day in the future"),
     ],
 )
-def test_a_bad_page_view_is_400_with_a_clear_message(ws, key, browser, change, message):
+def test_a_bad_page_view_is_400_with_a_clear_message(ws, key, server, change, message):
     body = {**beacon(key, domain="acme.com"), **change}
-    response = browser.post("/track", json={k: v for k, v in body.items() if v is not None})
+    response = server.post("/track", json={k: v for k, v in body.items() if v is not None})
     assert response.status_code == 400, response.text
     envelope = response.json()
     assert envelope["message"] == "Bad Request"
@@ -266,10 +288,10 @@ def test_a_bad_page_view_is_400_with_a_clear_message(ws, key, browser, change, m
     assert events(ws) == []
 
 
-def test_a_repeated_page_view_is_stored_once(ws, key, browser):
+def test_a_repeated_page_view_is_stored_once(ws, key, server):
     body = beacon(key, domain="acme.com", url="https://acme.com/demo", visitorId="v-9")
     for _ in range(3):
-        response = browser.post("/track", json=body)
+        response = server.post("/track", json=body)
         assert response.status_code == 202
         assert response.json()["data"]["accepted"] is True
     with ws.db.transaction(write=False) as session:
@@ -285,24 +307,24 @@ def test_a_repeated_page_view_is_stored_once(ws, key, browser):
     assert [tuple(r) for r in daily] == [("demo", "", 1.0), ("visitor", "v-9", 1.0)]
 
 
-def test_without_a_page_view_id_each_beacon_counts(ws, key, browser):
+def test_without_a_page_view_id_each_beacon_counts(ws, key, server):
     body = beacon(key, domain="acme.com", pageViewId=None)
     assert "pageViewId" not in body
-    browser.post("/track", json=body)
-    browser.post("/track", json=body)
+    server.post("/track", json=body)
+    server.post("/track", json=body)
     recorded = events(ws)
     assert len(recorded) == 2
     assert all(e[3]["pageViewId"].startswith("srv-") for e in recorded)
 
 
-def test_the_team_patterns_name_the_category(ws, key, browser):
+def test_the_team_patterns_name_the_category(ws, key, server):
     with ws.db.transaction() as session:
         set_page_patterns(
             session, team_id=ws.team_id, patterns=[["demo", "^/talk-to-us"], ["ignored", "."]]
         )
-    talk = browser.post("/track", json=beacon(key, domain="a.com", url="https://a.com/Talk-To-Us"))
+    talk = server.post("/track", json=beacon(key, domain="a.com", url="https://a.com/Talk-To-Us"))
     assert talk.json()["data"]["category"] == "demo"
-    other = browser.post("/track", json=beacon(key, domain="a.com", url="https://a.com/pricing"))
+    other = server.post("/track", json=beacon(key, domain="a.com", url="https://a.com/pricing"))
     assert other.json()["data"]["category"] == "ignored"
 
 
@@ -314,7 +336,6 @@ def test_the_snippet_is_served_and_cacheable(browser):
     script = response.text
     for needle in (
         'getAttribute("data-write-key")',
-        'getAttribute("data-domain")',
         "localStorage",
         "d.cookie",
         "randomUUID",
@@ -329,6 +350,7 @@ def test_the_snippet_is_served_and_cacheable(browser):
     ):
         assert needle in script, needle
     assert "import " not in script
+    assert "domain" not in script  # a browser cannot name the company: the server refuses it
 
 
 def test_the_tracker_is_in_the_openapi_document(app):
@@ -338,14 +360,102 @@ def test_the_tracker_is_in_the_openapi_document(app):
     assert "/api/v1/track" not in paths
 
 
-def test_an_unexpected_failure_is_a_500_envelope_with_cors(ws, key, browser, monkeypatch):
+def test_an_unexpected_failure_is_a_500_envelope_with_cors(ws, key, server, monkeypatch):
     from intentsync.tracking import service
 
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(service, "record", explode)
-    response = browser.post("/track", json=beacon(key, domain="acme.com"))
+    response = server.post("/track", json=beacon(key, domain="acme.com"))
     assert response.status_code == 500
     assert response.json()["customMessage"].startswith("An unexpected error occurred")
     assert_cors(response)
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [{"ip": "198.51.100.77"}, {"domain": "globex.com"}, {"ip": "192.0.2.10", "domain": "a.io"}],
+)
+def test_a_browser_cannot_name_the_company(ws, key, browser, forged):
+    ranges(
+        ws, ("198.51.100.0/24", "globex.com", "company"), ("192.0.2.0/24", "acme.com", "company")
+    )
+    response = browser.post("/track", json=beacon(key, **forged))
+    assert response.status_code == 401, response.text
+    body = response.json()
+    assert body["message"] == "Unauthorized"
+    assert body["customMessage"] == SERVER_ONLY
+    assert_cors(response)
+    header = browser.post("/track", json=beacon(None, **forged), headers={"X-Write-Key": key})
+    assert header.status_code == 401
+    assert events(ws) == []
+    honest = browser.post("/track", json=beacon(key))  # the control: its own address counts
+    assert honest.json()["data"]["accepted"] is True
+    assert [e[0] for e in events(ws)] == ["acme.com"]
+
+
+def test_browsers_are_never_invited_to_send_the_api_key(browser):
+    preflight = browser.options(
+        "/track",
+        headers={
+            "Origin": "https://www.acme.com",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type,x-api-key",
+        },
+    )
+    allowed = [
+        h.strip().lower() for h in preflight.headers["access-control-allow-headers"].split(",")
+    ]
+    assert "content-type" in allowed
+    assert "x-api-key" not in allowed
+
+
+def test_the_team_api_key_names_the_company_with_or_without_the_write_key(ws, key, server):
+    with_key = server.post("/track", json=beacon(key, domain="acme.com"))
+    assert with_key.status_code == 202, with_key.text
+    assert with_key.json()["data"] == {
+        "accepted": True,
+        "category": "pricing",
+        "domain": "acme.com",
+    }
+    alone = server.post("/track", json=beacon(None, domain="globex.com", url="https://x.io/demo"))
+    assert alone.status_code == 202, alone.text
+    assert [(e[0], e[2]) for e in events(ws)] == [("acme.com", "pricing"), ("globex.com", "demo")]
+
+
+def test_the_api_key_alone_works_before_the_team_has_a_write_key(ws, server):
+    response = server.post("/track", json=beacon(None, ip="198.51.100.77"))
+    assert response.status_code == 202, response.text
+    assert response.json()["data"]["accepted"] is False  # no ranges yet: nothing to credit
+    ranges(ws, ("198.51.100.0/24", "globex.com", "company"))
+    again = server.post("/track", json=beacon(None, ip="198.51.100.77"))
+    assert again.json()["data"]["accepted"] is True
+    assert [e[0] for e in events(ws)] == ["globex.com"]
+
+
+def test_another_teams_api_key_is_refused(ws, key, app, database):
+    other = create_workspace(app, database, name="Other team")
+    try:
+        response = other.client.post("/track", json=beacon(key, domain="acme.com"))
+        assert response.status_code == 403, response.text
+        body = response.json()
+        assert body["message"] == "Forbidden"
+        assert body["customMessage"] == FOREIGN_KEY
+        assert_cors(response)
+        plain = other.client.post("/track", json=beacon(key))  # no ip/domain: still refused
+        assert plain.status_code == 403
+        assert events(ws) == []
+        assert events(other) == []
+    finally:
+        other.close()
+
+
+def test_an_invalid_api_key_is_401_like_on_the_api(ws, key, browser):
+    response = browser.post(
+        "/track", json=beacon(key, domain="acme.com"), headers={"X-Api-Key": "isk_not-a-key"}
+    )
+    assert response.status_code == 401
+    assert response.json()["customMessage"] == "Invalid API key"
+    assert_cors(response)
+    assert events(ws) == []

@@ -1,6 +1,5 @@
 """Account rules for the /api/v1 surface: the domain is the key and rtp_aid the address."""
 
-import json
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -18,14 +17,16 @@ from intentsync.accounts.service import (
     draft_accounts,
     finish_account_writes,
     load_batch_context,
+    reserved_external_id,
     unique_tags,
 )
 from intentsync.custom_fields.service import active_definitions
 from intentsync.custom_fields.values import FieldDef, check_values
+from intentsync.kit import json_limits
 from intentsync.kit.domains import clean_domain
 from intentsync.kit.errors import BadRequest, NotFound, ValidationFailed
 from intentsync.kit.ids import is_object_id
-from intentsync.segments import repository as segments_repository
+from intentsync.segments.service import memberships as segment_memberships
 from intentsync.teams.service import change_stamp
 
 MAX_DOMAINS = 100
@@ -43,8 +44,8 @@ def parse_domains(raw: str | None) -> list[str] | None:
     if raw is None:
         return None
     try:
-        value = json.loads(raw)
-    except ValueError:
+        value = json_limits.loads(raw)
+    except ValueError:  # not JSON, or nested past the limit
         value = None
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValidationFailed.single(
@@ -78,6 +79,9 @@ def _item_error(
             f"Use PUT /accounts/{existing.rtp_aid} to update it."
         )
     if item.external_id is not None:
+        reserved = reserved_external_id(item.external_id)
+        if reserved:
+            return reserved
         if item.external_id in seen_external:
             return f"externalId '{item.external_id}' appears earlier in this request"
         if holder is not None and holder.domain != domain:
@@ -199,7 +203,7 @@ def get_account(session: Session, *, team_id: int, rtp_aid: str) -> dict[str, An
     row = repository.one_for_output(session, team_id=team_id, rtp_aid=rtp_aid)
     if row is None:
         raise NotFound(f"Account with rtp_aid '{rtp_aid}' not found")
-    members = segments_repository.memberships(session, [row.id])
+    members = segment_memberships(session, [row.id])
     return account_wire(row, members.get(row.id, []))
 
 

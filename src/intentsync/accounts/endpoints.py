@@ -17,10 +17,10 @@ from intentsync.accounts.schemas import (
     UnmappedAccount,
     UpdatedMessage,
 )
+from intentsync.api.routing import api_router, get_session
 from intentsync.auth.service import Principal
 from intentsync.kit.pagination import page_request
 from intentsync.kit.responses import envelope
-from intentsync.kit.routing import api_router, get_principal, get_session
 from intentsync.kit.schemas import Envelope, Page
 
 router = api_router("accounts")
@@ -35,9 +35,9 @@ ext_router = api_router("accounts (domain-keyed, /api/v1)")
 )
 def create_accounts(
     request: Request,
+    principal: Principal,
     body: AccountsCreate,
     session: Session = Depends(get_session),
-    principal: Principal = Depends(get_principal),
 ) -> Response:
     result = service.create_accounts(session, team_id=principal.team_id, body=body)
     return envelope(request, result)
@@ -50,13 +50,13 @@ def create_accounts(
 )
 def list_accounts(
     request: Request,
+    principal: Principal,
     limit: int = Query(100, ge=1, le=1000),
     cursor: str | None = Query(None, description="nextCursor of the previous page, or an offset"),
     last_sync: str | None = Query(
         None, alias="lastSync", description="ISO 8601; only accounts changed after it"
     ),
     session: Session = Depends(get_session),
-    principal: Principal = Depends(get_principal),
 ) -> Response:
     page = service.list_accounts(
         session, team_id=principal.team_id, page=page_request(limit, cursor, last_sync)
@@ -76,9 +76,9 @@ def list_accounts(
 )
 def list_missing_external_ids(
     request: Request,
+    principal: Principal,
     limit: int = Query(100, ge=1, le=1000),
     session: Session = Depends(get_session),
-    principal: Principal = Depends(get_principal),
 ) -> Response:
     rows = service.list_missing_external_ids(session, team_id=principal.team_id, limit=limit)
     return envelope(request, [r.model_dump() for r in rows])
@@ -96,9 +96,9 @@ def list_missing_external_ids(
 )
 def map_external_ids(
     request: Request,
+    principal: Principal,
     body: MappingsUpdate,
     session: Session = Depends(get_session),
-    principal: Principal = Depends(get_principal),
 ) -> Response:
     result = service.map_external_ids(session, team_id=principal.team_id, body=body)
     return envelope(request, result.model_dump())
@@ -111,9 +111,9 @@ def map_external_ids(
 )
 def get_account(
     request: Request,
+    principal: Principal,
     external_id: str,
     session: Session = Depends(get_session),
-    principal: Principal = Depends(get_principal),
 ) -> Response:
     account = service.get_account(session, team_id=principal.team_id, external_id=external_id)
     return envelope(request, account)
@@ -126,10 +126,10 @@ def get_account(
 )
 def update_account(
     request: Request,
+    principal: Principal,
     external_id: str,
     body: AccountUpdate,
     session: Session = Depends(get_session),
-    principal: Principal = Depends(get_principal),
 ) -> Response:
     service.update_custom_fields(
         session, team_id=principal.team_id, external_id=external_id, body=body
@@ -144,9 +144,9 @@ def update_account(
 )
 def create_accounts_by_domain(
     request: Request,
+    principal: Principal,
     body: DomainKeyedAccountsCreate,
     session: Session = Depends(get_session),
-    principal: Principal = Depends(get_principal),
 ) -> Response:
     result = domain_keyed.create_accounts(session, team_id=principal.team_id, body=body)
     return envelope(request, result)
@@ -159,6 +159,7 @@ def create_accounts_by_domain(
 )
 def list_accounts_by_domain(
     request: Request,
+    principal: Principal,
     limit: int = Query(100, ge=1, le=1000),
     cursor: str | None = Query(None, description="nextCursor of the previous page, or an offset"),
     last_sync: str | None = Query(
@@ -168,7 +169,6 @@ def list_accounts_by_domain(
         None, description='JSON array of up to 100 domains, e.g. ["acme.com","hubspot.com"]'
     ),
     session: Session = Depends(get_session),
-    principal: Principal = Depends(get_principal),
 ) -> Response:
     page = service.list_accounts(
         session,
@@ -186,9 +186,9 @@ def list_accounts_by_domain(
 )
 def get_account_by_rtp_aid(
     request: Request,
+    principal: Principal,
     rtp_aid: str,
     session: Session = Depends(get_session),
-    principal: Principal = Depends(get_principal),
 ) -> Response:
     account = domain_keyed.get_account(session, team_id=principal.team_id, rtp_aid=rtp_aid)
     return envelope(request, account)
@@ -201,10 +201,10 @@ def get_account_by_rtp_aid(
 )
 def update_account_by_rtp_aid(
     request: Request,
+    principal: Principal,
     rtp_aid: str,
     body: DomainKeyedAccountUpdate,
     session: Session = Depends(get_session),
-    principal: Principal = Depends(get_principal),
 ) -> Response:
     domain_keyed.update_account(session, team_id=principal.team_id, rtp_aid=rtp_aid, body=body)
     return envelope(request, UpdatedMessage().model_dump())

@@ -10,9 +10,9 @@ from sqlalchemy import (
     Row,
     Select,
     Table,
-    Text,
     Update,
     bindparam,
+    exists,
     or_,
     select,
     union_all,
@@ -21,44 +21,15 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from intentsync.activities import repository as activities_repository
+from intentsync.accounts.schemas import ACCOUNT_ROW
 from intentsync.db.dialect import BoundRows, bind_rows, in_bound_list, insert_bound, insert_rows
-from intentsync.db.models import Account
+from intentsync.db.models import Account, DealAccount, SalesActivity
 from intentsync.db.paging import one_page
-from intentsync.deals import repository as deals_repository
 from intentsync.kit.pagination import PageRequest
 
 _T = cast(Table, Account.__table__)
 
 AccountRow = Row[*tuple[Any, ...]]
-
-
-def _as_text(column: Any) -> Any:
-    """A JSON column read as its stored text: the API sends it on as it is (orjson.Fragment)."""
-    return column.cast(Text).label(column.key)
-
-
-# What an account read returns, in this order: schemas.account_wire unpacks rows by position.
-# The JSON columns come back as JSON text rather than decoded, since they are only re-encoded.
-LIST_COLUMNS = (
-    Account.id,
-    Account.external_id,
-    Account.name,
-    Account.domain,
-    Account.short_name,
-    Account.linkedin_url,
-    _as_text(Account.tags),
-    Account.rtp_aid,
-    Account.account_score,
-    Account.journey_stage,
-    Account.advertising_score,
-    Account.website_score,
-    Account.g2_score,
-    Account.bombora_score,
-    Account.changed_ms,
-    _as_text(Account.custom_fields),
-    _as_text(Account.intent_signals),
-)
 
 
 @dataclass(frozen=True)
@@ -183,7 +154,18 @@ def find_one_by_external_id(session: Session, *, team_id: int, external_id: str)
 
 
 # Hot-path statements are built once: building one costs more than SQLite running it.
-_WAITING = select(or_(deals_repository.PENDING, activities_repository.PENDING))
+# Asked of the shared tables directly: deals and activities sit below accounts, whose pushes
+# link them, so their own features are called only when something is waiting.
+_WAITING = select(
+    or_(
+        exists().where(
+            DealAccount.team_id == bindparam("team_id"), DealAccount.account_id.is_(None)
+        ),
+        exists().where(
+            SalesActivity.team_id == bindparam("team_id"), SalesActivity.account_id.is_(None)
+        ),
+    )
+)
 
 
 def has_waiting_records(session: Session, *, team_id: int) -> bool:
@@ -254,7 +236,7 @@ def clear_external_ids(session: Session, account_ids: Collection[int]) -> None:
 def page(
     session: Session, *, team_id: int, page: PageRequest, domains: list[str] | None = None
 ) -> Sequence[AccountRow]:
-    query = select(*LIST_COLUMNS).where(Account.team_id == team_id)
+    query = select(*ACCOUNT_ROW.columns).where(Account.team_id == team_id)
     if domains is not None:
         query = query.where(Account.domain.in_(domains))
     query = one_page(query, id_column=Account.id, changed_column=Account.changed_ms, page=page)
@@ -265,7 +247,7 @@ def one_for_output(
     session: Session, *, team_id: int, external_id: str | None = None, rtp_aid: str | None = None
 ) -> AccountRow | None:
     key = Account.external_id == external_id if rtp_aid is None else Account.rtp_aid == rtp_aid
-    query = select(*LIST_COLUMNS).where(Account.team_id == team_id, key)
+    query = select(*ACCOUNT_ROW.columns).where(Account.team_id == team_id, key)
     return session.connection().execute(query).first()
 
 
@@ -297,34 +279,9 @@ def missing_external_ids(session: Session, *, team_id: int, limit: int) -> Seque
     ).all()
 
 
-def mark_changed(session: Session, account_ids: Collection[int], *, at_ms: int) -> None:
-    if account_ids:
-        session.execute(update(_T).where(_T.c.id.in_(list(account_ids))).values(changed_ms=at_ms))
-
-
 def mark_inputs_changed(session: Session, account_ids: Collection[int], *, at_ms: int) -> None:
     """Flag accounts whose score inputs changed so the next incremental run re-scores them."""
     if account_ids:
         connection, statements = _statements_for(session)
         connection.execute(statements.mark_inputs, {"keys": list(account_ids), "at_ms": at_ms})
 
-
-def team_account_columns(
-    session: Session,
-    *,
-    team_id: int,
-    columns: Collection[str],
-    account_ids: Sequence[int] | None = None,
-) -> Sequence[AccountRow]:
-    """Accounts of a team (all, or these ids) as (id, *columns): rules read what they use."""
-    wanted = [_T.c[c] for c in sorted(set(columns) - {"id"})]
-    query = select(_T.c.id, *wanted).where(_T.c.team_id == team_id).order_by(_T.c.id)
-    if account_ids is None:
-        return session.execute(query).all()
-    return [
-        row
-        for start in range(0, len(account_ids), 5000)
-        for row in session.execute(
-            query.where(_T.c.id.in_(account_ids[start : start + 5000]))
-        ).all()
-    ]

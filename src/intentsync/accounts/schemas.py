@@ -6,6 +6,8 @@ from typing import Annotated, Any
 import orjson
 from pydantic import Field, StringConstraints
 
+from intentsync.db.models import Account
+from intentsync.db.rows import RowShape, WireColumn, stored_text
 from intentsync.kit.clock import format_ms
 from intentsync.kit.schemas import NotNull, RequestModel, WireModel, bulk_reply
 from intentsync.kit.validation import NotBlank, Rules
@@ -189,50 +191,48 @@ def _json_text(stored: str | None, empty: str) -> orjson.Fragment:
     return orjson.Fragment(empty if stored is None or stored == "null" else stored)
 
 
-def account_wire(row: Sequence[Any], segments: list[tuple[str, str]]) -> dict[str, Any]:
-    """AccountOut as plain JSON-ready data, built directly on the export hot path.
+def _json_list(stored: str | None) -> orjson.Fragment:
+    return _json_text(stored, "[]")
 
-    `row` holds the accounts repository's LIST_COLUMNS in order and is unpacked by position:
-    validating a model per row costs more than the whole page query, and reading a result row's
-    fields by name costs more than building the dict. The JSON columns arrive as stored text
-    and go out as orjson fragments, so the result is for orjson (every response uses it).
-    Tests hold this function to AccountOut.
+
+def _json_object(stored: str | None) -> orjson.Fragment:
+    return _json_text(stored, "{}")
+
+
+# AccountOut as read on the export hot path: the SELECT list and each row's dict both come
+# from this table. The key leads (callers page by it) and is not sent; the JSON columns come
+# back as their stored text and go out as orjson fragments, so the dict is for orjson (every
+# response uses it). rtp_segments is added from the memberships. Tests hold it to AccountOut.
+ACCOUNT_ROW = RowShape(
+    "account",
+    [
+        WireColumn(None, Account.id),
+        WireColumn("externalId", Account.external_id),
+        WireColumn("name", Account.name),
+        WireColumn("domain", Account.domain),
+        WireColumn("shortName", Account.short_name),
+        WireColumn("linkedinUrl", Account.linkedin_url),
+        WireColumn("tags", stored_text(Account.tags), _json_list),
+        WireColumn("rtp_aid", Account.rtp_aid),
+        WireColumn("rtp_account_score", Account.account_score),
+        WireColumn("rtp_journey_stage", Account.journey_stage),
+        WireColumn("rtp_advertising_activity_score", Account.advertising_score),
+        WireColumn("rtp_website_intent_score", Account.website_score),
+        WireColumn("rtp_g2_intent_score", Account.g2_score),
+        WireColumn("rtp_bombora_intent_score", Account.bombora_score),
+        WireColumn("rtp_intent_signals", stored_text(Account.intent_signals), _json_list),
+        WireColumn("rtp_last_account_date", Account.changed_ms, format_ms),
+        WireColumn("customFields", stored_text(Account.custom_fields), _json_object),
+    ],
+)
+_account_fields = ACCOUNT_ROW.to_wire
+
+
+def account_wire(row: Sequence[Any], segments: list[tuple[str, str]]) -> dict[str, Any]:
+    """AccountOut as plain JSON-ready data from a row of ACCOUNT_ROW.columns, without a model.
+
+    Validating a model per row costs more than the whole page query.
     """
-    (
-        _id,
-        external_id,
-        name,
-        domain,
-        short_name,
-        linkedin_url,
-        tags,
-        rtp_aid,
-        account_score,
-        journey_stage,
-        advertising_score,
-        website_score,
-        g2_score,
-        bombora_score,
-        changed_ms,
-        custom_fields,
-        intent_signals,
-    ) = row
-    return {
-        "externalId": external_id,
-        "name": name,
-        "domain": domain,
-        "shortName": short_name,
-        "linkedinUrl": linkedin_url,
-        "tags": _json_text(tags, "[]"),
-        "rtp_aid": rtp_aid,
-        "rtp_account_score": account_score,
-        "rtp_journey_stage": journey_stage,
-        "rtp_advertising_activity_score": advertising_score,
-        "rtp_website_intent_score": website_score,
-        "rtp_g2_intent_score": g2_score,
-        "rtp_bombora_intent_score": bombora_score,
-        "rtp_intent_signals": _json_text(intent_signals, "[]"),
-        "rtp_last_account_date": format_ms(changed_ms),
-        "customFields": _json_text(custom_fields, "{}"),
-        "rtp_segments": [{"segmentId": sid, "name": label} for sid, label in segments],
-    }
+    wire = _account_fields(row)
+    wire["rtp_segments"] = [{"segmentId": sid, "name": label} for sid, label in segments]
+    return wire

@@ -1,6 +1,6 @@
 """Account rules for the CRM surface: externalId is the client's key, domain is unique."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -30,11 +30,29 @@ from intentsync.kit.domains import clean_domain
 from intentsync.kit.errors import BadRequest, NotFound
 from intentsync.kit.ids import new_object_id
 from intentsync.kit.pagination import PageRequest
-from intentsync.segments import repository as segments_repository
+from intentsync.segments.service import add_members as add_segment_members
 from intentsync.segments.service import member_target
+from intentsync.segments.service import memberships as segment_memberships
 from intentsync.teams.service import change_stamp, sync_watermark
 
 DEFAULT_STAGE = JOURNEY_STAGES[0]
+
+# GET/PUT /accounts/{externalId} would answer with another route for these ids, so no account
+# takes them: every stored externalId stays addressable. A test holds these to the routes.
+RESERVED_EXTERNAL_IDS = frozenset(
+    {"custom-fields", "custom-field", "missing-external-ids", "external-ids"}
+)
+RESERVED_SUFFIXES = ("/score",)
+
+
+def reserved_external_id(external_id: str) -> str | None:
+    """Why an externalId cannot be used because a route under /accounts/ has that name."""
+    if external_id in RESERVED_EXTERNAL_IDS or external_id.endswith(RESERVED_SUFFIXES):
+        return (
+            f"externalId '{external_id}' is reserved: /accounts/{external_id} is another "
+            "route of this API; choose another externalId"
+        )
+    return None
 
 
 def unique_tags(tags: list[str] | None) -> list[str]:
@@ -54,6 +72,9 @@ def _item_error(
 ) -> str | None:
     if not domain:
         return f"domain '{item.domain}' is not a valid domain"
+    reserved = reserved_external_id(item.external_id)
+    if reserved:
+        return reserved
     if item.external_id in seen_external:
         return f"externalId '{item.external_id}' appears earlier in this request"
     if domain in seen_domains:
@@ -124,6 +145,55 @@ def link_waiting_records(
     """Deals and activities pushed before their account existed attach to it now."""
     link_waiting_deals(session, team_id=team_id, accounts=accounts, at_ms=at_ms)
     link_waiting_activities(session, team_id=team_id, accounts=accounts, at_ms=at_ms)
+
+
+def accounts_for_domains(
+    session: Session,
+    *,
+    team_id: int,
+    wanted: dict[str, str | None],
+    stamp: int,
+    known: Collection[str] = (),
+) -> dict[str, tuple[int, str]]:
+    """(id, rtp_aid) per domain; wanted domains without an account get a discovered one.
+
+    Domains in `known` (those of repeated signals) are only looked up: a repeat creates nothing.
+    """
+    result = repository.ids_by_domain(session, team_id=team_id, domains=set(wanted) | set(known))
+    rows = [
+        new_account_row(
+            team_id=team_id,
+            external_id=None,
+            domain=domain,
+            name=(name or domain)[:255],
+            short_name=None,
+            linkedin_url=None,
+            tags=None,
+            custom_fields=None,
+            stamp=stamp,
+        )
+        for domain, name in wanted.items()
+        if domain not in result
+    ]
+    if not rows:
+        return result
+    repository.insert_many(session, rows)
+    ids = repository.ids_by_rtp_aid(session, [r["rtp_aid"] for r in rows])
+    for pk, row in zip(ids, rows, strict=True):
+        result[row["domain"]] = (pk, row["rtp_aid"])
+    if has_waiting_records(session, team_id=team_id):
+        link_waiting_records(
+            session,
+            team_id=team_id,
+            accounts=[(pk, None, row["domain"]) for pk, row in zip(ids, rows, strict=True)],
+            at_ms=stamp,
+        )
+    return result
+
+
+def mark_inputs_changed(session: Session, account_ids: Collection[int], *, at_ms: int) -> None:
+    """Flag accounts whose score inputs changed so the next incremental run re-scores them."""
+    repository.mark_inputs_changed(session, account_ids, at_ms=at_ms)
 
 
 class NewAccountFields(Protocol):
@@ -205,7 +275,7 @@ def finish_account_writes(
     if waiting:
         link_waiting_records(session, team_id=team_id, accounts=touched, at_ms=stamp)
     if segment_pk is not None:
-        segments_repository.add_members(
+        add_segment_members(
             session,
             team_id=team_id,
             segment_pk=segment_pk,
@@ -391,7 +461,10 @@ def _resolve_mappings(
     conflicts: dict[str, str] = {}
     first_domain: dict[str, str] = {}
     for domain, ext in wanted.items():
-        if ext in first_domain:
+        reserved = reserved_external_id(ext)
+        if reserved:
+            conflicts[domain] = reserved
+        elif ext in first_domain:
             conflicts[domain] = (
                 f"externalId '{ext}' is mapped to more than one domain in this request"
             )
@@ -445,7 +518,7 @@ def map_external_ids(session: Session, *, team_id: int, body: MappingsUpdate) ->
         )
     return MappingsResult(
         matched=len(wanted),
-        updated=len(writable),
+        updated=len(changing),  # a mapping the account already has writes nothing
         not_found=not_found,
         conflicts=[
             MappingConflict(domain=d, external_id=wanted[d], error=text)
@@ -469,8 +542,8 @@ def list_accounts(
     rows, has_next = page.trim(
         repository.page(session, team_id=team_id, page=page, domains=domains)
     )
-    ids = [r[0] for r in rows]  # LIST_COLUMNS starts with the key
-    members = segments_repository.memberships(session, ids)
+    ids = [r[0] for r in rows]  # ACCOUNT_ROW starts with the key
+    members = segment_memberships(session, ids)
     return {
         "data": [account_wire(r, members.get(pk, [])) for pk, r in zip(ids, rows, strict=True)],
         "nextCursor": page.next_cursor(has_next, ids[-1] if ids else 0, sync_ms),
@@ -483,5 +556,5 @@ def get_account(session: Session, *, team_id: int, external_id: str) -> dict[str
     row = repository.one_for_output(session, team_id=team_id, external_id=external_id)
     if row is None:
         raise NotFound(f"Account with externalId '{external_id}' not found")
-    members = segments_repository.memberships(session, [row.id])
+    members = segment_memberships(session, [row.id])
     return account_wire(row, members.get(row.id, []))

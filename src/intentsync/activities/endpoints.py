@@ -6,10 +6,10 @@ from starlette.responses import Response
 
 from intentsync.activities import service
 from intentsync.activities.schemas import ActivitiesCreate, ActivitiesCreateResult, ActivityOut
+from intentsync.api.routing import api_router, get_session
 from intentsync.auth.service import Principal
 from intentsync.kit.pagination import page_request
 from intentsync.kit.responses import envelope
-from intentsync.kit.routing import api_router, get_principal, get_session
 from intentsync.kit.schemas import Envelope, Page
 
 router = api_router("sales activities")
@@ -22,9 +22,9 @@ router = api_router("sales activities")
 )
 def create_activities(
     request: Request,
+    principal: Principal,
     body: ActivitiesCreate,
     session: Session = Depends(get_session),
-    principal: Principal = Depends(get_principal),
 ) -> Response:
     result = service.create_activities(session, team_id=principal.team_id, body=body)
     return envelope(request, result.model_dump())
@@ -37,11 +37,11 @@ def create_activities(
 )
 def list_activities(
     request: Request,
+    principal: Principal,
     limit: int = Query(100, ge=1, le=1000),
     cursor: str | None = Query(None, description="nextCursor of the previous page, or an offset"),
     last_sync: str | None = Query(None, alias="lastSync"),
     session: Session = Depends(get_session),
-    principal: Principal = Depends(get_principal),
 ) -> Response:
     page = service.list_activities(
         session, team_id=principal.team_id, page=page_request(limit, cursor, last_sync)

@@ -1,13 +1,15 @@
 """SQL for sales activities and contacts."""
 
+import functools
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Exists, Row, Table, bindparam, exists, func, insert, select, update
+from sqlalchemy import Row, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from intentsync.db.dialect import in_bound_list
 from intentsync.db.models import Account, ActivityContact, Contact, SalesActivity
 from intentsync.db.paging import one_page
 from intentsync.kit.pagination import PageRequest
@@ -15,6 +17,7 @@ from intentsync.kit.pagination import PageRequest
 _ACTS = cast(Table, SalesActivity.__table__)
 _CONTACTS = cast(Table, Contact.__table__)
 _LINKS = cast(Table, ActivityContact.__table__)
+_ACCOUNTS = cast(Table, Account.__table__)
 ActivityRow = Row[*tuple[Any, ...]]
 CONTACT_DETAILS = (
     "external_contact_id",
@@ -80,7 +83,7 @@ def insert_contact_links(session: Session, rows: Sequence[dict[str, Any]]) -> No
 
 def page(session: Session, *, team_id: int, page: PageRequest) -> Sequence[ActivityRow]:
     query = (
-        select(_ACTS, Account.rtp_aid)
+        select(_ACTS, Account.rtp_aid, Account.name.label("linked_account_name"))
         .outerjoin(Account, Account.id == _ACTS.c.account_id)
         .where(_ACTS.c.team_id == team_id)
     )
@@ -127,7 +130,46 @@ def set_accounts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         )
 
 
-# True while a row of the team bound as :team_id still waits for its account.
-PENDING: Exists = exists().where(
-    _ACTS.c.team_id == bindparam("team_id"), _ACTS.c.account_id.is_(None)
-)
+# Activities name accounts and flag them for re-scoring through the shared table rather than the
+# accounts feature, which sits above activities (an account push links waiting activities).
+@functools.cache
+def _account_statements(dialect: str) -> dict[str, Any]:
+    """Built once per database kind, over lists bound as one parameter."""
+    team = _ACCOUNTS.c.team_id == bindparam("team_id")
+    return {
+        "domain": select(_ACCOUNTS.c.domain, _ACCOUNTS.c.id).where(
+            team, in_bound_list(_ACCOUNTS.c.domain, "keys", dialect)
+        ),
+        "rescore": update(_ACCOUNTS)
+        .where(in_bound_list(_ACCOUNTS.c.id, "keys", dialect))
+        .values(inputs_ms=bindparam("at_ms")),
+    }
+
+
+def _account_ids(
+    session: Session, name: str, *, team_id: int, keys: Collection[str]
+) -> dict[str, int]:
+    if not keys:
+        return {}
+    connection = session.connection()
+    statement = _account_statements(connection.dialect.name)[name]
+    rows = connection.execute(statement, {"team_id": team_id, "keys": list(keys)})
+    return {row[0]: row[1] for row in rows}
+
+
+def account_ids_by_domain(
+    session: Session, *, team_id: int, domains: Collection[str]
+) -> dict[str, int]:
+    return _account_ids(session, "domain", team_id=team_id, keys=domains)
+
+
+def mark_accounts_for_rescoring(
+    session: Session, account_ids: Collection[int], *, at_ms: int
+) -> None:
+    """Flag accounts whose score inputs changed so the next incremental run re-scores them."""
+    if account_ids:
+        connection = session.connection()
+        connection.execute(
+            _account_statements(connection.dialect.name)["rescore"],
+            {"keys": list(account_ids), "at_ms": at_ms},
+        )

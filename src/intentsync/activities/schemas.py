@@ -4,6 +4,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
+from intentsync.kit.numbers import OptSentNumber
 from intentsync.kit.schemas import RequestModel, WireModel
 from intentsync.kit.validation import Email, Iso8601, NotBlank, Rules, one_of
 
@@ -108,7 +109,7 @@ class ActivityOut(WireModel):
     subject: str | None
     sender: SenderOut | None = Field(serialization_alias="from")
     call_title: str | None = Field(default=None, exclude_if=lambda v: v is None)
-    duration_minutes: float | None = Field(default=None, exclude_if=lambda v: v is None)
+    duration_minutes: OptSentNumber = Field(default=None, exclude_if=lambda v: v is None)
     outcome: str | None = Field(default=None, exclude_if=lambda v: v is None)
     direction: str | None
     open_count: int | None = Field(default=None, exclude_if=lambda v: v is None)

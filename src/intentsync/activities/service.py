@@ -4,7 +4,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from intentsync.accounts import repository as accounts_repository
 from intentsync.activities import repository
 from intentsync.activities.schemas import (
     PROCESSED_TYPES,
@@ -64,7 +63,7 @@ def create_activities(
         session, team_id=team_id, external_ids={a.external_activity_id for a in body.activities}
     )
     domains = [clean_domain(a.domain) for a in body.activities]
-    accounts = accounts_repository.find_by_domains(
+    accounts = repository.account_ids_by_domain(
         session, team_id=team_id, domains={d for d in domains if d}
     )
     results: list[ActivityResult] = []
@@ -97,13 +96,12 @@ def create_activities(
         if error:
             results.append(ActivityResult(external_activity_id=ext, status="failed", error=error))
             continue
-        account = accounts.get(domain)
         rows.append(
             _row(
                 item,
                 team_id=team_id,
                 domain=domain,
-                account_id=account.id if account else None,
+                account_id=accounts.get(domain),
                 stamp=stamp,
             )
         )
@@ -130,7 +128,7 @@ def create_activities(
         ],
     )
     activity_pks = repository.insert_activities(session, rows)
-    accounts_repository.mark_inputs_changed(
+    repository.mark_accounts_for_rescoring(
         session, {row["account_id"] for row in rows if row["account_id"] is not None}, at_ms=stamp
     )
     repository.insert_contact_links(
@@ -163,7 +161,7 @@ def link_waiting_activities(
         )
     ]
     repository.set_accounts(session, rows)
-    accounts_repository.mark_inputs_changed(
+    repository.mark_accounts_for_rescoring(
         session, {row["b_account"] for row in rows}, at_ms=at_ms
     )
 
@@ -179,7 +177,8 @@ def list_activities(session: Session, *, team_id: int, page: PageRequest) -> Pag
             occurred_at=r.occurred_at,
             domain=r.domain,
             rtp_aid=r.rtp_aid,
-            account_name=r.account_name,
+            # The name sent with the activity wins; else the linked account's.
+            account_name=r.account_name if r.account_name is not None else r.linked_account_name,
             owner_email=r.owner_email,
             owner_name=r.owner_name,
             owner_id=r.owner_id,

@@ -8,7 +8,7 @@ from intentsync.auth import keys, repository
 from intentsync.db.models import ApiKey
 from intentsync.kit.clock import now_ms
 from intentsync.kit.errors import NotFound, Unauthorized
-from intentsync.teams import repository as teams_repository
+from intentsync.teams.service import find_user
 
 MISSING_KEY = "X-Api-Key header is required"
 INVALID_KEY = "Invalid API key"
@@ -36,7 +36,7 @@ def authenticate(session: Session, raw_key: str | None) -> Principal:
 
 def generate_key(session: Session, *, email: str) -> str:
     """Issue a new key for the user, revoking the previous one in the same transaction."""
-    user = teams_repository.find_user_by_email(session, email.strip().lower())
+    user = find_user(session, email=email)
     if user is None:
         raise NotFound(f"No user with email '{email}'")
     at = now_ms()

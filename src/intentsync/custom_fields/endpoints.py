@@ -4,11 +4,11 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from intentsync.api.routing import api_router, get_session
 from intentsync.auth.service import Principal
 from intentsync.custom_fields import service
 from intentsync.custom_fields.schemas import CustomFieldCreate, CustomFieldOut
 from intentsync.kit.responses import envelope
-from intentsync.kit.routing import api_router, get_principal, get_session
 from intentsync.kit.schemas import Envelope
 
 router = api_router("custom fields")
@@ -21,8 +21,8 @@ router = api_router("custom fields")
 )
 def list_custom_fields(
     request: Request,
+    principal: Principal,
     session: Session = Depends(get_session),
-    principal: Principal = Depends(get_principal),
 ) -> Response:
     fields = service.list_fields(session, team_id=principal.team_id)
     return envelope(request, [f.model_dump() for f in fields])
@@ -36,9 +36,9 @@ def list_custom_fields(
 )
 def create_custom_field(
     request: Request,
+    principal: Principal,
     body: CustomFieldCreate,
     session: Session = Depends(get_session),
-    principal: Principal = Depends(get_principal),
 ) -> Response:
     field = service.create_field(session, team_id=principal.team_id, body=body)
     return envelope(request, [field.model_dump()], status=201)

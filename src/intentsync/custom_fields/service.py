@@ -4,7 +4,7 @@ from sqlalchemy.orm import Session
 
 from intentsync.custom_fields import repository
 from intentsync.custom_fields.schemas import SELECTION_TYPES, CustomFieldCreate, CustomFieldOut
-from intentsync.custom_fields.values import FieldDef, key_for_label
+from intentsync.custom_fields.values import FieldDef, key_for_label, key_length_error
 from intentsync.db.models import CustomField
 from intentsync.kit.clock import now_ms
 from intentsync.kit.errors import Conflict, ValidationFailed
@@ -61,6 +61,9 @@ def create_field(session: Session, *, team_id: int, body: CustomFieldCreate) -> 
     options = _check_options(body)
     label = body.label.strip()
     key = key_for_label(label)
+    too_long = key_length_error(key)
+    if too_long:
+        raise ValidationFailed.single("label", "maxLength", too_long)
     change_stamp(session, team_id=team_id)
     if repository.find_active(session, team_id=team_id, key=key) is not None:
         raise Conflict(f"An active custom field with key '{key}' already exists")

@@ -5,8 +5,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from intentsync.kit.clock import parse_iso8601
+from intentsync.kit.json_limits import clip
 
 MAX_TEXT = {"singleLineText": 1000, "multiLineText": 65_535}
+MAX_KEY_LENGTH = 300  # the custom_fields.key column
+MAX_VALUES = 500  # customFields keys one account write may set
+_NAMED_UNKNOWN = 5  # unknown keys an error names before counting the rest
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,16 @@ class FieldDef:
 def key_for_label(label: str) -> str:
     """Only spaces are replaced, as documented: 'Net-Revenue' -> NET-REVENUE_C."""
     return label.replace(" ", "_").upper() + "_C"
+
+
+def key_length_error(key: str) -> str | None:
+    """Upper-casing can lengthen a label ('ß' -> 'SS'), so the key is checked, not the label."""
+    if len(key) <= MAX_KEY_LENGTH:
+        return None
+    return (
+        f"label makes a key of {len(key)} characters, over the {MAX_KEY_LENGTH}-character "
+        "limit for custom field keys; use a shorter label"
+    )
 
 
 def _show(value: Any) -> str:
@@ -71,9 +85,13 @@ def value_error(field: FieldDef, value: Any) -> str | None:
 
 def check_values(fields: dict[str, FieldDef], values: dict[str, Any]) -> str | None:
     """First problem with a set of values: unknown keys are named together, as the service does."""
+    if len(values) > MAX_VALUES:
+        return f"customFields may set at most {MAX_VALUES} fields at once; got {len(values)}"
     unknown = [key for key in values if key not in fields]
     if unknown:
-        return f"Custom field key(s) not found: {', '.join(unknown)}"
+        named = ", ".join(clip(key, 60) for key in unknown[:_NAMED_UNKNOWN])
+        more = len(unknown) - _NAMED_UNKNOWN
+        return f"Custom field key(s) not found: {named}" + (f" and {more} more" if more > 0 else "")
     for key, value in values.items():
         problem = value_error(fields[key], value)
         if problem:

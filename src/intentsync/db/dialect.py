@@ -5,7 +5,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Dialect, Table, any_, bindparam, func, select
+from sqlalchemy import (
+    JSON,
+    Column,
+    ColumnElement,
+    Dialect,
+    Table,
+    any_,
+    bindparam,
+    func,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -124,14 +134,58 @@ def _plain_insert(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> _
     return found
 
 
+@functools.cache
+def _omitted_defaults(table: Table, given: frozenset[str]) -> tuple[Column[Any], ...]:
+    """The omitted columns that take the model's Python-side default; resolved once per set.
+
+    Core fills these on PostgreSQL; the positional SQLite insert must fill them itself, or
+    SQLite refuses the rows (NOT NULL) that PostgreSQL stores. Columns with only a server
+    default, nullable ones and the autoincrement key are left to the database. Rows that omit
+    a column nothing can fill, or name one the table lacks, are refused on both databases.
+    """
+    unknown = sorted(given - set(table.c.keys()))
+    if unknown:
+        raise ValueError(f"{table.name} has no column {', '.join(unknown)}")
+    filled: list[Column[Any]] = []
+    lacking: list[str] = []
+    for column in table.c:
+        if column.key in given:
+            continue
+        default = column.default
+        if default is not None:
+            if not (default.is_scalar or default.is_callable):
+                raise ValueError(
+                    f"{table.name}.{column.key} has a SQL default; rows must carry the value"
+                )
+            filled.append(column)
+        elif not (
+            column.nullable
+            or column.server_default is not None
+            or column is table.autoincrement_column
+        ):
+            lacking.append(column.key)
+    if lacking:
+        raise ValueError(f"rows for {table.name} lack {', '.join(lacking)}, which have no default")
+    return tuple(filled)
+
+
+def _default_values(column: Column[Any], count: int) -> list[Any]:
+    """A column's Python-side default for `count` rows; a callable runs once per row, as in Core."""
+    default: Any = column.default
+    if default.is_scalar:
+        return [default.arg] * count
+    return [default.arg(None) for _ in range(count)]
+
+
 @dataclass(frozen=True)
 class BoundRows:
     """Rows made ready for one INSERT before the transaction that writes them.
 
     The columns in `late` (stamps known only inside the transaction) get one value for every
     row when the rows are inserted. On SQLite the rest are already bound positionally through
-    each column type's converter: the generic per-row parameter assembly of a Core executemany
-    costs about as much as SQLite's own insert. Other databases keep the Core statement, which
+    each column type's converter, omitted columns taking the model's Python-side defaults: the
+    generic per-row parameter assembly of a Core executemany costs about as much as SQLite's
+    own insert. Other databases keep the Core statement, which fills those defaults itself and
     batches rows into multi-row VALUES.
     """
 
@@ -156,16 +210,19 @@ def bind_rows(
     if any(row.keys() != first for row in rows):
         raise ValueError("insert_rows needs the same columns in every row")
     early = tuple(c for c in first if c not in late)
+    filled = _omitted_defaults(table, frozenset(early + late))
     if dialect.name != "sqlite":
         return BoundRows(table, None, [{c: row[c] for c in early} for row in rows], late)
-    sql, column_converters, value_converters = _plain_insert(dialect, table, early + late)
+    bound = early + tuple(c.key for c in filled)
+    sql, column_converters, value_converters = _plain_insert(dialect, table, bound + late)
     # Column by column: each converter runs over a whole column instead of once per value.
     columns: list[list[Any]] = [[row[c] for row in rows] for c in early]
-    for i, convert in enumerate(column_converters[: len(early)]):
+    columns += [_default_values(c, len(rows)) for c in filled]
+    for i, convert in enumerate(column_converters[: len(bound)]):
         if convert is not None:
             columns[i] = convert(columns[i])
     return BoundRows(
-        table, sql, list(zip(*columns, strict=True)), late, value_converters[len(early) :]
+        table, sql, list(zip(*columns, strict=True)), late, value_converters[len(bound) :]
     )
 
 

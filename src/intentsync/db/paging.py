@@ -2,13 +2,24 @@
 
 from typing import TypeVarTuple
 
-from sqlalchemy import BigInteger, ColumnElement, Select
+from sqlalchemy import BigInteger, ColumnElement, Integer, Select, SmallInteger
 from sqlalchemy.orm import InstrumentedAttribute
 
-from intentsync.kit.pagination import PageRequest
+from intentsync.kit.pagination import PageRequest, invalid_cursor
 
 Ts = TypeVarTuple("Ts")
-INT32_MAX = 2**31 - 1
+
+
+def largest_id(id_column: ColumnElement[int] | InstrumentedAttribute[int]) -> int:
+    """The largest value the id column's declared type holds (PostgreSQL enforces it)."""
+    kind = id_column.type
+    if isinstance(kind, BigInteger):
+        return 2**63 - 1
+    if isinstance(kind, SmallInteger):
+        return 2**15 - 1
+    if isinstance(kind, Integer):
+        return 2**31 - 1
+    raise TypeError(f"page ids must be an integer column, not {kind!r}")
 
 
 def one_page(
@@ -22,11 +33,10 @@ def one_page(
     if page.changed_after_ms is not None:
         query = query.where(changed_column > page.changed_after_ms)
     if page.after_id is not None:
-        after_id = page.after_id
-        if not isinstance(id_column.type, BigInteger):
-            # No row lies past a 32-bit key, and PostgreSQL refuses a larger bound parameter.
-            after_id = min(after_id, INT32_MAX)
-        query = query.where(id_column > after_id)
+        # We never hand out such a cursor, and binding it would fail on PostgreSQL.
+        if page.after_id > largest_id(id_column):
+            raise invalid_cursor()
+        query = query.where(id_column > page.after_id)
     query = query.order_by(id_column).limit(page.limit + 1)
     if page.offset:
         query = query.offset(page.offset)

@@ -73,9 +73,11 @@ class WriterQueue:
                 time.sleep(POLL_SECONDS)
 
     def release(self) -> None:
-        if self._fd >= 0:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-        self._threads.release()
+        try:
+            if self._fd >= 0:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
 
     def close(self) -> None:
         if self._fd >= 0:
@@ -89,7 +91,15 @@ def _locked() -> OperationalError:
 
 
 class QueuedConnection(sqlite3.Connection):
-    """A pysqlite connection that leaves the writer queue when its transaction ends."""
+    """A pysqlite connection that leaves the writer queue whenever its transaction ends.
+
+    It joins the queue only in begin_write, and leaves it if BEGIN fails, and in commit,
+    rollback and close whatever their outcome; every other ending comes through those: the
+    pool rolls back a connection returned mid-transaction (a session closed without commit)
+    and closes an invalidated one, and the system drops the file lock of a process that exits.
+    A COMMIT that fails leaves SQLite's transaction open until the rollback that follows; the
+    next writer then waits in SQLite's busy handler instead of here.
+    """
 
     queue: WriterQueue | None = None
     in_queue = False

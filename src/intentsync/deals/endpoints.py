@@ -4,12 +4,12 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from intentsync.api.routing import api_router, get_session
 from intentsync.auth.service import Principal
 from intentsync.deals import service
 from intentsync.deals.schemas import DealOut, DealsCreate, DealsCreateResult
 from intentsync.kit.pagination import page_request
 from intentsync.kit.responses import envelope
-from intentsync.kit.routing import api_router, get_principal, get_session
 from intentsync.kit.schemas import Envelope, Page
 
 router = api_router("deals")
@@ -18,13 +18,13 @@ router = api_router("deals")
 @router.post(
     "/deals",
     response_model=Envelope[DealsCreateResult],
-    summary="Upsert 1-100 deals on externalDealId; each item reports created, updated or failed",
+    summary="Upsert 1-100 deals on externalDealId; each item reports upserted (isNew) or failed",
 )
 def upsert_deals(
     request: Request,
+    principal: Principal,
     body: DealsCreate,
     session: Session = Depends(get_session),
-    principal: Principal = Depends(get_principal),
 ) -> Response:
     result = service.upsert_deals(session, team_id=principal.team_id, body=body)
     return envelope(request, result.model_dump())
@@ -37,11 +37,11 @@ def upsert_deals(
 )
 def list_deals(
     request: Request,
+    principal: Principal,
     limit: int = Query(100, ge=1, le=1000),
     cursor: str | None = Query(None, description="nextCursor of the previous page, or an offset"),
     last_sync: str | None = Query(None, alias="lastSync"),
     session: Session = Depends(get_session),
-    principal: Principal = Depends(get_principal),
 ) -> Response:
     page = service.list_deals(
         session, team_id=principal.team_id, page=page_request(limit, cursor, last_sync)

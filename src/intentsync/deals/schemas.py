@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
+from intentsync.kit.numbers import OptSentNumber
 from intentsync.kit.schemas import RequestModel, WireModel
 from intentsync.kit.validation import Email, Iso8601, NotBlank, Rules
 
@@ -41,15 +42,21 @@ class DealsCreate(RequestModel):
 
 
 class DealResult(WireModel):
+    """As the live service answers: upserted or failed; isNew is ours, additive."""
+
     external_deal_id: str
-    status: str
+    status: str = Field(examples=["upserted"])
+    is_new: bool | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="On upserted items: true when this push stored the deal for the first time",
+    )
     error: str | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class DealsSummary(WireModel):
     total: int
-    created: int
-    updated: int
+    upserted: int
     failed: int
 
 
@@ -68,7 +75,7 @@ class AssociatedAccountOut(WireModel):
 class DealOut(WireModel):
     external_deal_id: str
     name: str
-    amount: float | None
+    amount: OptSentNumber
     stage_id: str | None
     stage_label: str | None
     stage_category: str

@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from intentsync.accounts import repository as accounts_repository
 from intentsync.deals import repository
 from intentsync.deals.schemas import (
     AssociatedAccountOut,
@@ -59,15 +58,20 @@ def upsert_deals(session: Session, *, team_id: int, body: DealsCreate) -> DealsC
                 DealResult(external_deal_id=deal.external_deal_id, status="failed", error=problem)
             )
             continue
-        status = "updated" if deal.external_deal_id in existing else "created"
-        results.append(DealResult(external_deal_id=deal.external_deal_id, status=status))
+        results.append(
+            DealResult(
+                external_deal_id=deal.external_deal_id,
+                status="upserted",
+                is_new=deal.external_deal_id not in existing,
+            )
+        )
         planned.append((deal, links))
 
     all_links = [link for _, links in planned for link in links]
-    by_ext = accounts_repository.find_by_external_ids(
+    by_ext = repository.account_ids_by_external_id(
         session, team_id=team_id, external_ids={e for e, _, _ in all_links if e}
     )
-    by_domain = accounts_repository.find_by_domains(
+    by_domain = repository.account_ids_by_domain(
         session, team_id=team_id, domains={d for _, d, _ in all_links if d}
     )
 
@@ -108,15 +112,15 @@ def upsert_deals(session: Session, *, team_id: int, body: DealsCreate) -> DealsC
                     "external_id": ext,
                     "domain": domain,
                     "name": name,
-                    "account_id": account.id if account else None,
+                    "account_id": account,
                 }
             )
     # Old and new linked accounts both re-score: a stage or an association may have changed.
     scored = repository.linked_account_ids(session, [*existing.values(), *relinked])
     repository.replace_links(session, deal_pks=relinked, rows=link_rows)
     scored |= {row["account_id"] for row in link_rows if row["account_id"] is not None}
-    accounts_repository.mark_inputs_changed(session, scored, at_ms=stamp)
-    counts = count_statuses(results, ("created", "updated", "failed"))
+    repository.mark_accounts_for_rescoring(session, scored, at_ms=stamp)
+    counts = count_statuses(results, ("upserted", "failed"))
     return DealsCreateResult(results=results, summary=DealsSummary(total=len(results), **counts))
 
 
@@ -143,7 +147,7 @@ def link_waiting_deals(
             touched.add(deal_pk)
     repository.set_link_accounts(session, rows)
     repository.touch(session, touched, at_ms=at_ms)
-    accounts_repository.mark_inputs_changed(
+    repository.mark_accounts_for_rescoring(
         session, {row["b_account"] for row in rows}, at_ms=at_ms
     )
 
@@ -185,6 +189,11 @@ def account_deal_facts(
     return facts
 
 
+def _label(sent: str | None, registered: str | None) -> str | None:
+    """The deal's own label wins: it is what the client last said about this deal."""
+    return sent if sent is not None else registered
+
+
 def list_deals(session: Session, *, team_id: int, page: PageRequest) -> Page[DealOut]:
     sync_ms = page.sync_ms(sync_watermark(session, team_id=team_id))
     rows, has_next = page.trim(repository.page(session, team_id=team_id, page=page))
@@ -196,10 +205,10 @@ def list_deals(session: Session, *, team_id: int, page: PageRequest) -> Page[Dea
             name=r.name,
             amount=r.amount,
             stage_id=r.stage_id,
-            stage_label=r.stage_label,
+            stage_label=_label(r.stage_label, r.registered_stage_label),
             stage_category=_category(r, categories),
             pipeline_id=r.pipeline_id,
-            pipeline_label=r.pipeline_label,
+            pipeline_label=_label(r.pipeline_label, r.registered_pipeline_label),
             start_date=r.start_date,
             closed_date=r.closed_date,
             owner_name=r.owner_name,

@@ -3,9 +3,9 @@
 from fastapi import Request
 from starlette.responses import Response
 
+from intentsync.api.routing import api_router
 from intentsync.journey.stages import JOURNEY_STAGES
 from intentsync.kit.responses import envelope
-from intentsync.kit.routing import api_router
 from intentsync.kit.schemas import Envelope
 
 router = api_router("journey stages")

@@ -1,6 +1,6 @@
 """The buying-journey stages every account sits on, earliest first."""
 
-from intentsync.signals.types import day_of
+from intentsync.kit.clock import day_of
 
 JOURNEY_STAGES = ("Unaware", "Aware", "Consideration", "Opportunity", "Customer")
 

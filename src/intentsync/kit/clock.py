@@ -4,9 +4,16 @@ import time
 from datetime import UTC, datetime
 from functools import lru_cache
 
+DAY_MS = 86_400_000
+
 
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
+
+
+def day_of(ms: int) -> int:
+    """UTC days since 1970-01-01: the unit of windows and decay."""
+    return ms // DAY_MS
 
 
 @lru_cache(maxsize=8192)

@@ -1,5 +1,6 @@
 """One place that renders every failure into the documented envelope."""
 
+import inspect
 import logging
 import uuid
 from typing import Any
@@ -9,12 +10,15 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from intentsync.kit import validation
 from intentsync.kit.errors import AppError, ValidationFailed
 from intentsync.kit.responses import error_envelope
+from intentsync.kit.security_headers import security_headers
 
 log = logging.getLogger("intentsync")
 
@@ -99,9 +103,62 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     log.error(
         "unhandled error %s on %s %s", incident, request.method, request.url.path, exc_info=exc
     )
+    # Sent by Starlette's outermost layer, past our middleware, so its headers are added here.
     return error_envelope(
-        request, 500, f"An unexpected error occurred (incident {incident}); nothing was saved"
+        request,
+        500,
+        f"An unexpected error occurred (incident {incident}); nothing was saved",
+        headers=security_headers(request.url.path),
     )
+
+
+async def render_error(request: Request, exc: Exception) -> Response:
+    """Render through the app's one set of handlers, for code that runs outside the router."""
+    for cls in type(exc).__mro__:
+        render = request.app.exception_handlers.get(cls)
+        if render is not None:
+            result = render(request, exc)
+            response: Response = await result if inspect.isawaitable(result) else result
+            return response
+    raise exc
+
+
+async def _client_gone(request: Request, _exc: Exception) -> Response:
+    """Nobody is left to answer: a note, not a traceback, since the request did nothing."""
+    log.info("client went away during %s %s; nothing was saved", request.method, request.url.path)
+    return Response(status_code=400)  # the server drops whatever is sent to a closed connection
+
+
+class UnexpectedErrors:
+    """Answer an unexpected error with the 500 envelope and keep the connection alive.
+
+    Starlette's own last-resort middleware re-raises after answering, and the server then
+    closes the connection, so clients that reuse connections would see resets.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def noting_send(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, noting_send)
+        except Exception as exc:
+            if started:
+                raise  # half an answer is out: only closing the connection can end it
+            request = Request(scope)
+            handler = _client_gone if isinstance(exc, ClientDisconnect) else _unexpected
+            response = await handler(request, exc)
+            await response(scope, receive, send)
 
 
 def install(app: FastAPI) -> None:
@@ -111,4 +168,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity)
     app.add_exception_handler(OperationalError, _operational)
+    app.add_exception_handler(ClientDisconnect, _client_gone)
     app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(UnexpectedErrors)  # added last, so it wraps every other middleware

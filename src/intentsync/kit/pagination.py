@@ -18,6 +18,7 @@ RowT = TypeVar("RowT")
 CURSOR_PREFIX = "c"
 _PACK = struct.Struct(">QQ")
 MAX_OFFSET = 10_000_000
+MAX_OFFSET_DIGITS = 20  # leading zeros allowed, within reason
 MAX_KEY = 2**63 - 1
 MAX_SYNC_MS = 2**47 - 1  # the year 6429: no cursor we issue pins a later stamp
 
@@ -70,22 +71,27 @@ def _invalid(prop: str, rule: str, text: str) -> ValidationFailed:
     return ValidationFailed.single(prop, rule, text)
 
 
+def invalid_cursor() -> ValidationFailed:
+    return _invalid(
+        "cursor",
+        "isValidCursor",
+        "cursor must be the nextCursor of a previous page or a non-negative integer offset",
+    )
+
+
 def parse_cursor(cursor: str | None) -> dict[str, Any]:
+    """The one reading of ?cursor=: ASCII digits are an offset, anything else must be ours."""
     if cursor is None or cursor == "":
         return {}
     text = cursor.strip()
-    if text.isdigit():
-        offset = int(text)
-        if offset > MAX_OFFSET:
+    if text and text.isascii() and text.isdigit():
+        # Length first: int() of thousands of digits is slow, and refused past 4,300.
+        if len(text) > MAX_OFFSET_DIGITS or int(text) > MAX_OFFSET:
             raise _invalid("cursor", "max", f"cursor must not be greater than {MAX_OFFSET}")
-        return {"offset": offset}
+        return {"offset": int(text)}
     decoded = decode_cursor(text)
     if decoded is None:
-        raise _invalid(
-            "cursor",
-            "isValidCursor",
-            "cursor must be the nextCursor of a previous page or a non-negative integer offset",
-        )
+        raise invalid_cursor()
     return {"after_id": decoded[0], "pinned_sync_ms": decoded[1]}
 
 

@@ -8,6 +8,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from intentsync.kit.clock import format_ms, now_ms
+from intentsync.kit.json_limits import MAX_MESSAGE, clip
+
+# Validation entries name client keys; each text an error carries is clipped to this.
+MAX_ERROR_TEXT = 500
 
 
 class JsonResponse(Response):
@@ -52,9 +56,23 @@ def error_envelope(
         "statusCode": status,
         "timestamp": format_ms(now_ms()),
         "path": request.url.path,
-        "data": data,
+        "data": _clipped(data),
         "message": reason_phrase(status),
     }
     if custom_message is not None:
-        body["customMessage"] = custom_message
+        body["customMessage"] = clip(custom_message, MAX_MESSAGE)
     return JsonResponse(body, status_code=status, headers=headers)
+
+
+def _clipped(data: Any) -> Any:
+    """Error details with every text bounded, so a 400 never echoes a huge input back.
+
+    Recursive, but only over the shallow details our handlers build, never client JSON.
+    """
+    if isinstance(data, str):
+        return clip(data, MAX_ERROR_TEXT)
+    if isinstance(data, list):
+        return [_clipped(item) for item in data]
+    if isinstance(data, dict):
+        return {_clipped(key): _clipped(value) for key, value in data.items()}
+    return data

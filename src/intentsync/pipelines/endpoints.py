@@ -4,9 +4,9 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from intentsync.api.routing import api_router, get_session
 from intentsync.auth.service import Principal
 from intentsync.kit.responses import envelope
-from intentsync.kit.routing import api_router, get_principal, get_session
 from intentsync.kit.schemas import Envelope
 from intentsync.pipelines import service
 from intentsync.pipelines.schemas import (
@@ -28,9 +28,9 @@ router = api_router("deal stages")
 )
 def create_pipelines(
     request: Request,
+    principal: Principal,
     body: PipelinesCreate,
     session: Session = Depends(get_session),
-    principal: Principal = Depends(get_principal),
 ) -> Response:
     result = service.create_pipelines(session, team_id=principal.team_id, body=body)
     return envelope(request, result.model_dump())
@@ -43,8 +43,8 @@ def create_pipelines(
 )
 def list_pipelines(
     request: Request,
+    principal: Principal,
     session: Session = Depends(get_session),
-    principal: Principal = Depends(get_principal),
 ) -> Response:
     pipelines = service.list_pipelines(session, team_id=principal.team_id)
     return envelope(request, [p.model_dump() for p in pipelines])
@@ -57,11 +57,11 @@ def list_pipelines(
 )
 def set_stage_category(
     request: Request,
+    principal: Principal,
     pipeline_id: str,
     stage_id: str,
     body: StageCategoryUpdate,
     session: Session = Depends(get_session),
-    principal: Principal = Depends(get_principal),
 ) -> Response:
     stage = service.set_stage_category(
         session,

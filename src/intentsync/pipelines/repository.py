@@ -3,10 +3,10 @@
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from intentsync.db.models import Pipeline, PipelineStage
+from intentsync.db.models import Account, Deal, DealAccount, Pipeline, PipelineStage
 
 
 def existing_ids(session: Session, *, team_id: int, pipeline_ids: Collection[str]) -> list[str]:
@@ -73,3 +73,24 @@ def categories(session: Session, *, team_id: int) -> dict[tuple[str, str], str]:
         .where(Pipeline.team_id == team_id)
     )
     return {(p, s): c for p, s, c in rows}
+
+
+def touch_stage_deals(
+    session: Session, *, team_id: int, pipeline_id: str, stage_id: str, at_ms: int
+) -> None:
+    """Deals following a stage (same pipeline, or none given) and their accounts move on.
+
+    Written over the shared deal and account tables: deals read stage categories from here,
+    so pipelines sit below deals and accounts and cannot call up into them.
+    """
+    following = (
+        Deal.team_id == team_id,
+        Deal.stage_id == stage_id,
+        or_(Deal.pipeline_id == pipeline_id, Deal.pipeline_id.is_(None)),
+    )
+    linked = select(DealAccount.account_id).where(
+        DealAccount.deal_pk.in_(select(Deal.id).where(*following)),
+        DealAccount.account_id.is_not(None),
+    )
+    session.execute(update(Account).where(Account.id.in_(linked)).values(inputs_ms=at_ms))
+    session.execute(update(Deal).where(*following).values(changed_ms=at_ms))

@@ -2,8 +2,6 @@
 
 from sqlalchemy.orm import Session
 
-from intentsync.accounts import repository as accounts_repository
-from intentsync.deals import repository as deals_repository
 from intentsync.kit.errors import BadRequest, Conflict, NotFound
 from intentsync.pipelines import repository
 from intentsync.pipelines.categories import category_for_label
@@ -107,12 +105,8 @@ def set_stage_category(
     if stage.category != category:
         repository.set_category(session, stage_pk=stage.id, category=category)
         # Deals show their category and stages follow it: both move on.
-        deal_pks = deals_repository.in_stage(
-            session, team_id=team_id, pipeline_id=pipeline_id, stage_id=stage_id
-        )
-        deals_repository.touch(session, deal_pks, at_ms=stamp)
-        accounts_repository.mark_inputs_changed(
-            session, deals_repository.linked_account_ids(session, deal_pks), at_ms=stamp
+        repository.touch_stage_deals(
+            session, team_id=team_id, pipeline_id=pipeline_id, stage_id=stage_id, at_ms=stamp
         )
     return StageOut(stage_id=stage.stage_id, stage_label=stage.label, category=category)
 

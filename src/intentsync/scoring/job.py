@@ -25,9 +25,9 @@ from intentsync.scoring import repository
 from intentsync.scoring.chunks import ChunkResult, ChunkTask, compute, compute_in_worker
 from intentsync.scoring.config import ScoringConfig, parse_config
 from intentsync.scoring.service import current_document
+from intentsync.segments.dynamic import refreshed_accounts
 from intentsync.signals.types import day_of
-from intentsync.teams import repository as teams_repository
-from intentsync.teams.service import change_stamp, sync_watermark
+from intentsync.teams.service import change_stamp, sync_watermark, team_ids
 
 log = logging.getLogger("intentsync.scoring")
 
@@ -171,8 +171,6 @@ def _write_chunk(session: Session, *, team_id: int, chunk: ChunkResult) -> list[
 
 def _refresh_segments(session: Session, *, team_id: int, plan: _Plan) -> set[int]:
     """Dynamic segments follow the run: all accounts on a full run, else those re-scored."""
-    from intentsync.segments.dynamic import refreshed_accounts
-
     stamp = change_stamp(session, team_id=team_id)
     only = plan.account_ids if plan.kind == "incremental" else None
     return refreshed_accounts(session, team_id=team_id, stamp=stamp, account_ids=only)
@@ -297,7 +295,7 @@ def run_all(
     db: Database, *, full: bool = False, as_of: int | None = None, processes: int | None = None
 ) -> list[RunReport]:
     with db.transaction(write=False) as session:
-        teams = teams_repository.team_ids(session)
+        teams = team_ids(session)
     return [
         run_team(db, team_id=team_id, full=full, as_of=as_of, processes=processes)
         for team_id in teams

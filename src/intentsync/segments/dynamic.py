@@ -6,11 +6,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from intentsync.accounts import repository as accounts_repository
 from intentsync.custom_fields.service import active_definitions
 from intentsync.deals.service import DealFacts, account_deal_facts
 from intentsync.journey.stages import days_in_stage
-from intentsync.kit.clock import now_ms
+from intentsync.kit.clock import DAY_MS, now_ms
 from intentsync.kit.errors import BadRequest
 from intentsync.segments import repository
 from intentsync.segments.matching import matching
@@ -22,7 +21,6 @@ from intentsync.segments.rules import (
     fields_used,
     validate_rules,
 )
-from intentsync.signals.types import DAY_MS
 
 log = logging.getLogger("intentsync.segments")
 
@@ -57,7 +55,7 @@ _DIRECT = {
 def mark_accounts_changed(session: Session, account_ids: Collection[int], *, at_ms: int) -> None:
     """Move accounts into the next delta, in statements small enough for any backend."""
     for part in repository.chunks(account_ids):
-        accounts_repository.mark_changed(session, part, at_ms=at_ms)
+        repository.mark_accounts_changed(session, part, at_ms=at_ms)
 
 
 def _facts_builder(
@@ -113,7 +111,7 @@ def load_facts(
     )
     columns = _columns(used)
     build = _facts_builder(used, columns, deals)
-    rows = accounts_repository.team_account_columns(
+    rows = repository.team_account_columns(
         session, team_id=team_id, columns=columns, account_ids=account_ids
     )
     return [(row.id, build(row)) for row in rows]

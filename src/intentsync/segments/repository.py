@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from intentsync.db.dialect import in_bound_list, insert_ignore
@@ -148,3 +148,60 @@ def summaries(session: Session, *, team_id: int) -> list[tuple[str, str, str, st
         .order_by(Segment.id)
     )
     return [(r[0], r[1], r[2], r[3], int(r[4])) for r in rows]
+
+
+# Segments read and flag accounts through the shared table rather than the accounts feature,
+# which sits above segments (an account push joins a segment).
+def _account_ids_by(
+    session: Session, column: Any, *, team_id: int, keys: Collection[str]
+) -> dict[str, int]:
+    if not keys:
+        return {}
+    connection = session.connection()
+    query = select(column, Account.id).where(
+        Account.team_id == bindparam("team_id"),
+        in_bound_list(column, "keys", connection.dialect.name),
+    )
+    rows = connection.execute(query, {"team_id": team_id, "keys": list(keys)})
+    return {row[0]: row[1] for row in rows}
+
+
+def account_ids_by_external_id(
+    session: Session, *, team_id: int, external_ids: Collection[str]
+) -> dict[str, int]:
+    return _account_ids_by(session, Account.external_id, team_id=team_id, keys=external_ids)
+
+
+def account_ids_by_domain(
+    session: Session, *, team_id: int, domains: Collection[str]
+) -> dict[str, int]:
+    return _account_ids_by(session, Account.domain, team_id=team_id, keys=domains)
+
+
+def mark_accounts_changed(session: Session, account_ids: Collection[int], *, at_ms: int) -> None:
+    if account_ids:
+        session.execute(
+            update(Account).where(Account.id.in_(list(account_ids))).values(changed_ms=at_ms)
+        )
+
+
+def team_account_columns(
+    session: Session,
+    *,
+    team_id: int,
+    columns: Collection[str],
+    account_ids: Sequence[int] | None = None,
+) -> Sequence[Any]:
+    """Accounts of a team (all, or these ids) as (id, *columns): rules read what they use."""
+    table = Account.__table__
+    wanted = [table.c[c] for c in sorted(set(columns) - {"id"})]
+    query = select(table.c.id, *wanted).where(table.c.team_id == team_id).order_by(table.c.id)
+    if account_ids is None:
+        return session.execute(query).all()
+    return [
+        row
+        for start in range(0, len(account_ids), 5000)
+        for row in session.execute(
+            query.where(table.c.id.in_(account_ids[start : start + 5000]))
+        ).all()
+    ]

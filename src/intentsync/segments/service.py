@@ -4,12 +4,11 @@ Dynamic segments take their members from their rules; every change to what an ac
 rtp_segments shows (membership, a visible segment's name, archiving) stamps the account.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from intentsync.accounts import repository as accounts_repository
 from intentsync.custom_fields.service import active_definitions
 from intentsync.db.models import Segment
 from intentsync.kit.clock import format_ms
@@ -22,8 +21,7 @@ from intentsync.segments import repository
 from intentsync.segments.dynamic import mark_accounts_changed, refresh_dynamic_segments
 from intentsync.segments.rules import validate_rules
 from intentsync.segments.schemas import SEGMENT_STATUSES, SEGMENT_TYPES, SegmentOut
-from intentsync.teams import repository as teams_repository
-from intentsync.teams.service import change_stamp, sync_watermark
+from intentsync.teams.service import change_stamp, find_team, sync_watermark
 
 
 def _check_status(status: str) -> None:
@@ -46,7 +44,7 @@ def _check_rules(session: Session, *, team_id: int, type_: str, rules: Any) -> N
 
 def _lock_team(session: Session, *, team_id: int) -> int:
     """The team's change stamp for this transaction; an unknown team is refused first."""
-    if teams_repository.get_team(session, team_id) is None:
+    if find_team(session, team_id=team_id) is None:
         raise BadRequest(f"No team with id {team_id}")
     return change_stamp(session, team_id=team_id)
 
@@ -132,17 +130,17 @@ def _account_ids(session: Session, *, team_id: int, accounts: Sequence[str]) -> 
     wanted = list(dict.fromkeys(a.strip() for a in accounts if a.strip()))
     if not wanted:
         raise BadRequest("Name at least one account by externalId or domain")
-    by_external = accounts_repository.find_by_external_ids(
+    by_external = repository.account_ids_by_external_id(
         session, team_id=team_id, external_ids=wanted
     )
     rest = {a: clean_domain(a) for a in wanted if a not in by_external}
-    by_domain = accounts_repository.find_by_domains(
+    by_domain = repository.account_ids_by_domain(
         session, team_id=team_id, domains={d for d in rest.values() if d}
     )
     unknown = [a for a, domain in rest.items() if domain not in by_domain]
     if unknown:
         raise BadRequest(f"No account with externalId or domain: {', '.join(unknown)}")
-    return {e.id for e in by_external.values()} | {by_domain[d].id for d in rest.values()}
+    return set(by_external.values()) | {by_domain[d] for d in rest.values()}
 
 
 def change_members(
@@ -208,6 +206,20 @@ def member_target(session: Session, *, team_id: int, segment_id: str) -> int:
             f"Segment '{segment_id}' is not active or draft and cannot accept new members"
         )
     return segment.id
+
+
+def add_members(
+    session: Session, *, team_id: int, segment_pk: int, account_ids: Iterable[int], at_ms: int
+) -> None:
+    """Join accounts to a segment member_target accepted; members already in stay as they are."""
+    repository.add_members(
+        session, team_id=team_id, segment_pk=segment_pk, account_ids=account_ids, at_ms=at_ms
+    )
+
+
+def memberships(session: Session, account_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
+    """Visible segments per account, for the rtp_segments of account reads."""
+    return repository.memberships(session, account_ids)
 
 
 def list_segments(session: Session, *, team_id: int, page: PageRequest) -> Page[SegmentOut]:

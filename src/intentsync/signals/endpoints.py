@@ -4,10 +4,10 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from intentsync.api.routing import api_router, get_session
 from intentsync.auth.service import Principal
 from intentsync.kit.clock import parse_iso8601, to_ms
 from intentsync.kit.responses import envelope
-from intentsync.kit.routing import api_router, get_principal, get_session
 from intentsync.kit.schemas import Envelope
 from intentsync.signals.schemas import (
     SignalIn,
@@ -41,9 +41,9 @@ def _new_signal(item: SignalIn) -> NewSignal:
 )
 def create_signals(
     request: Request,
+    principal: Principal,
     body: SignalsCreate,
     session: Session = Depends(get_session),
-    principal: Principal = Depends(get_principal),
 ) -> Response:
     outcomes = ingest_signals(
         session, team_id=principal.team_id, signals=[_new_signal(s) for s in body.signals]

@@ -5,14 +5,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from sqlalchemy.orm import Session
 
-from intentsync.accounts import repository as accounts_repository
-from intentsync.accounts.service import (
-    has_waiting_records,
-    link_waiting_records,
-    new_account_row,
-)
+from intentsync.accounts.service import accounts_for_domains, mark_inputs_changed
 from intentsync.kit.clock import now_ms
 from intentsync.kit.domains import clean_domain
 from intentsync.signals import repository
@@ -20,6 +16,8 @@ from intentsync.signals.types import DAY_MS, INGESTED_SOURCES, SIGNAL_TYPES, day
 from intentsync.teams.service import change_stamp
 
 MAX_FUTURE_MS = DAY_MS  # tolerate a day of clock skew between sender and server
+MAX_ATTRIBUTES = 64  # keys in one signal's attributes
+MAX_ATTRIBUTES_BYTES = 16 * 1024  # one signal's attributes, encoded as JSON
 _TEXT_ATTRIBUTES = ("topic", "product", "campaign", "visitorId", "pageViewId", "companyName")
 
 
@@ -79,6 +77,16 @@ def _natural_key(signal: NewSignal, domain: str, day: int) -> str | None:
     return f"pv:{page_view}" if page_view else None
 
 
+def _attributes_problem(attributes: dict[str, Any]) -> str | None:
+    """Attributes are free-form and stored as sent, so their size is bounded here."""
+    if len(attributes) > MAX_ATTRIBUTES:
+        return f"attributes may hold at most {MAX_ATTRIBUTES} keys; got {len(attributes)}"
+    size = len(orjson.dumps(attributes))
+    if size > MAX_ATTRIBUTES_BYTES:
+        return f"attributes must be at most {MAX_ATTRIBUTES_BYTES} bytes as JSON; got {size}"
+    return None
+
+
 def _problem(signal: NewSignal, now: int) -> str | None:
     if signal.source not in INGESTED_SOURCES:
         if signal.source == "sales":
@@ -89,6 +97,10 @@ def _problem(signal: NewSignal, now: int) -> str | None:
         return f"type '{signal.type}' is not a {signal.source} type; use one of: {', '.join(types)}"
     if signal.occurred_ms > now + MAX_FUTURE_MS:
         return "occurredAt is more than a day in the future"
+    if signal.attributes:
+        problem = _attributes_problem(signal.attributes)
+        if problem:
+            return problem
     for name in _TEXT_ATTRIBUTES:
         value = signal.attributes.get(name)
         if value is not None and (not isinstance(value, str | int) or len(str(value)) > 255):
@@ -124,42 +136,6 @@ def _check(index: int, signal: NewSignal, now: int) -> _Checked | Outcome:
     value = float(signal.attributes.get("compositeScore", 0)) if signal.source == "bombora" else 0.0
     quantity = 1.0 if signal.source == "bombora" else signal.quantity
     return _Checked(index, signal, domain, key, day, detail, value, quantity)
-
-
-def _accounts_for(
-    session: Session, *, team_id: int, wanted: dict[str, str | None], stamp: int
-) -> dict[str, tuple[int, str]]:
-    """(id, rtp_aid) per domain; domains without an account get a discovered one."""
-    result = accounts_repository.ids_by_domain(session, team_id=team_id, domains=set(wanted))
-    rows = [
-        new_account_row(
-            team_id=team_id,
-            external_id=None,
-            domain=domain,
-            name=(name or domain)[:255],
-            short_name=None,
-            linkedin_url=None,
-            tags=None,
-            custom_fields=None,
-            stamp=stamp,
-        )
-        for domain, name in wanted.items()
-        if domain not in result
-    ]
-    if not rows:
-        return result
-    accounts_repository.insert_many(session, rows)
-    ids = accounts_repository.ids_by_rtp_aid(session, [r["rtp_aid"] for r in rows])
-    for pk, row in zip(ids, rows, strict=True):
-        result[row["domain"]] = (pk, row["rtp_aid"])
-    if has_waiting_records(session, team_id=team_id):
-        link_waiting_records(
-            session,
-            team_id=team_id,
-            accounts=[(pk, None, row["domain"]) for pk, row in zip(ids, rows, strict=True)],
-            at_ms=stamp,
-        )
-    return result
 
 
 RollUpKey = tuple[int, str, str, int, str]  # account_id, source, type, day, detail
@@ -221,12 +197,11 @@ def ingest_signals(
         for key in repository.existing_keys(session, team_id=team_id, source=source, keys=keys)
     }
     fresh: list[_Checked] = []
+    repeats: list[_Checked] = []
     for item in checked:
         identity = (item.signal.source, item.natural_key)
         if identity in seen:
-            outcomes[item.index] = Outcome(
-                "skipped", item.domain, error="already received: same source and key"
-            )
+            repeats.append(item)
             continue
         seen.add(identity)
         fresh.append(item)
@@ -234,7 +209,13 @@ def ingest_signals(
     for item in fresh:
         if wanted.get(item.domain) is None:
             wanted[item.domain] = _text_attribute(item.signal, "companyName")
-    accounts = _accounts_for(session, team_id=team_id, wanted=wanted, stamp=stamp)
+    accounts = accounts_for_domains(
+        session,
+        team_id=team_id,
+        wanted=wanted,
+        stamp=stamp,
+        known={item.domain for item in repeats},
+    )
     stored = [(item, accounts[item.domain][0]) for item in fresh]
     repository.insert_events(
         session,
@@ -255,9 +236,18 @@ def ingest_signals(
         ],
     )
     repository.add_to_daily(session, _daily_rows(team_id, stored))
-    accounts_repository.mark_inputs_changed(
+    mark_inputs_changed(
         session, {account_id for _, account_id in stored}, at_ms=stamp
     )
     for item in fresh:
         outcomes[item.index] = Outcome("created", item.domain, rtp_aid=accounts[item.domain][1])
+    for item in repeats:
+        # A repeat names its account too (None only if no account holds that domain any more).
+        known = accounts.get(item.domain)
+        outcomes[item.index] = Outcome(
+            "skipped",
+            item.domain,
+            rtp_aid=known[1] if known else None,
+            error="already received: same source and key",
+        )
     return [o for o in outcomes if o is not None]

@@ -1,5 +1,9 @@
 """The signal sources and types scoring understands: shared by ingest, importers and scoring."""
 
+# Day arithmetic is plain time, kept in kit so features below signals can use it too.
+from intentsync.kit.clock import DAY_MS as DAY_MS
+from intentsync.kit.clock import day_of as day_of
+
 SIGNAL_TYPES: dict[str, tuple[str, ...]] = {
     "website": ("demo", "pricing", "comparison", "product", "content", "ignored"),
     "g2": ("pricing", "profile", "compare", "competitor", "category"),
@@ -9,13 +13,6 @@ SIGNAL_TYPES: dict[str, tuple[str, ...]] = {
 }
 # Sales signals are derived from pushed sales activities, never sent directly.
 INGESTED_SOURCES = ("website", "g2", "bombora", "linkedin")
-
-DAY_MS = 86_400_000
-
-
-def day_of(ms: int) -> int:
-    """UTC days since 1970-01-01: the unit of windows and decay."""
-    return ms // DAY_MS
 
 
 def week_start(day: int) -> int:

@@ -33,6 +33,23 @@ def require_team(session: Session, *, team_id: int) -> Team:
     return team
 
 
+def find_team(session: Session, *, team_id: int) -> Team | None:
+    return repository.get_team(session, team_id)
+
+
+def team_ids(session: Session) -> list[int]:
+    return repository.team_ids(session)
+
+
+def has_teams(session: Session) -> bool:
+    return repository.count_teams(session) > 0
+
+
+def find_user(session: Session, *, email: str) -> User | None:
+    """The user with this email, compared trimmed and lower-cased as it is stored."""
+    return repository.find_user_by_email(session, email.strip().lower())
+
+
 def create_user(session: Session, *, team_id: int, email: str) -> User:
     clean = email.strip().lower()
     if "@" not in clean or clean.startswith("@") or clean.endswith("@"):

@@ -1,15 +1,17 @@
 """HTTP for the website tracker: POST /track (CORS, public write key) and GET /track.js.
 
-No X-Api-Key here: the write key is public (it sits in every page), so it only lets a
-caller add page views. This route owns its transactions: a read one to check the key and
-find the company, and a write one only when there is something to store.
+The write key is public (it sits in every page), so it only lets a caller add page views
+for the connection's own address. Naming the company (ip or domain) needs the team's secret
+X-Api-Key, which a server-side sender holds and a browser never must: that header is left out
+of the CORS allowed headers. Each client address is rate-limited per server process before
+the body or the database is read. This route owns its transactions: a read one to check the
+keys and find the company, and a write one only when there is something to store.
 
 The visitor's address is request.client.host. Behind a reverse proxy, run uvicorn with
 --forwarded-allow-ips set to the proxy's address so that host comes from X-Forwarded-For;
 this route never reads that header itself, because any client can forge it.
 """
 
-import inspect
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -23,10 +25,13 @@ from intentsync.db.engine import Database
 from intentsync.kit import validation
 from intentsync.kit.clock import parse_iso8601, to_ms
 from intentsync.kit.errors import BadRequest, UnsupportedMediaType, ValidationFailed
+from intentsync.kit.handlers import render_error
+from intentsync.kit.json_body import decode_json
+from intentsync.kit.ratelimit import RateLimiter
 from intentsync.kit.responses import envelope
-from intentsync.kit.routing import decode_json
 from intentsync.kit.schemas import Envelope, ErrorEnvelope
 from intentsync.tracking import service
+from intentsync.tracking.errors import TooManyPageViews
 from intentsync.tracking.schemas import Beacon, TrackResult
 from intentsync.tracking.snippet import SNIPPET_JS
 
@@ -52,22 +57,11 @@ class CorsRoute(APIRoute):
             try:
                 response = await handler(request)
             except Exception as exc:
-                response = await _render_error(request, exc)
+                response = await render_error(request, exc)
             response.headers.update(CORS_HEADERS)
             return response
 
         return with_cors
-
-
-async def _render_error(request: Request, exc: Exception) -> Response:
-    """Render through the app's one set of handlers, here so the CORS headers can be added."""
-    for cls in type(exc).__mro__:
-        render = request.app.exception_handlers.get(cls)
-        if render is not None:
-            result = render(request, exc)
-            response: Response = await result if inspect.isawaitable(result) else result
-            return response
-    raise exc
 
 
 beacon_router = APIRouter(tags=["tracking"], route_class=CorsRoute)
@@ -84,11 +78,6 @@ async def _read_beacon(request: Request) -> Beacon:
     parsed = decode_json(await request.body())
     if not isinstance(parsed, dict):
         raise BadRequest("Request body must be a JSON object")
-    for name, value in parsed.items():
-        if isinstance(value, str) and "\x00" in value:
-            raise ValidationFailed.single(
-                name, "noNulCharacters", f"{name} must not contain NUL characters"
-            )
     try:
         return Beacon.model_validate(parsed)
     except ValidationError as exc:
@@ -104,6 +93,22 @@ def _write_key(request: Request, beacon: Beacon) -> str | None:
     return header or beacon.write_key
 
 
+def limiter(spec: str) -> RateLimiter:
+    """The per-address limit of POST /track; create_app keeps one per app in its state."""
+    return RateLimiter(spec, namespace="track")
+
+
+def _check_rate(request: Request, client_ip: str | None) -> None:
+    track_limiter: RateLimiter = request.app.state.track_limiter
+    wait = track_limiter.retry_after(client_ip or "unknown")
+    if wait is not None:
+        raise TooManyPageViews(
+            f"Too many page views from this address; retry after {wait} seconds. "
+            "Server-side senders with many visitors send them in batches to POST /signals",
+            headers={"Retry-After": str(wait)},
+        )
+
+
 def _visit(beacon: Beacon) -> service.Visit:
     occurred = parse_iso8601(beacon.occurred_at) if beacon.occurred_at else None
     return service.Visit(
@@ -117,10 +122,14 @@ def _visit(beacon: Beacon) -> service.Visit:
 
 
 def _track(
-    db: Database, write_key: str | None, visit: service.Visit, client_ip: str | None
+    db: Database,
+    keys: tuple[str | None, str | None],
+    visit: service.Visit,
+    client_ip: str | None,
 ) -> TrackResult:
+    write_key, api_key = keys
     with db.transaction(write=False) as session:
-        tracker = service.tracker_for_key(session, write_key)
+        tracker = service.authorize(session, write_key=write_key, api_key=api_key, visit=visit)
         located = service.locate(session, tracker=tracker, visit=visit, client_ip=client_ip)
     if located.domain is None:
         return TrackResult(
@@ -141,7 +150,12 @@ def _track(
     summary="Record a page view from the website snippet (authorised by the public write key)",
     responses={
         400: {"model": ErrorEnvelope, "description": "The body is not a valid page view"},
-        401: {"model": ErrorEnvelope, "description": "Missing or unknown write key"},
+        401: {
+            "model": ErrorEnvelope,
+            "description": "Missing or unknown write key, or ip/domain sent without X-Api-Key",
+        },
+        403: {"model": ErrorEnvelope, "description": "X-Api-Key of another team than the key"},
+        429: {"model": ErrorEnvelope, "description": "Too many page views from this address"},
     },
     openapi_extra={
         "requestBody": {
@@ -151,11 +165,11 @@ def _track(
     },
 )
 async def track(request: Request) -> Response:
-    beacon = await _read_beacon(request)
     client_ip = request.client.host if request.client else None
-    result = await run_in_threadpool(
-        _track, request.app.state.db, _write_key(request, beacon), _visit(beacon), client_ip
-    )
+    _check_rate(request, client_ip)
+    beacon = await _read_beacon(request)
+    keys = (_write_key(request, beacon), request.headers.get("x-api-key"))
+    result = await run_in_threadpool(_track, request.app.state.db, keys, _visit(beacon), client_ip)
     return envelope(request, result.model_dump(), 202)
 
 

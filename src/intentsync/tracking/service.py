@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from intentsync.auth.service import Principal, authenticate
 from intentsync.ip_ranges.service import resolve_ip
 from intentsync.kit.clock import now_ms
 from intentsync.kit.domains import clean_domain
@@ -13,11 +14,21 @@ from intentsync.kit.errors import BadRequest, Unauthorized
 from intentsync.signals.service import NewSignal, Outcome, ingest_signals
 from intentsync.teams.service import require_team
 from intentsync.tracking import repository
+from intentsync.tracking.errors import ForeignApiKey
 from intentsync.tracking.keys import new_write_key
 from intentsync.tracking.patterns import DEFAULT_PATTERNS, PatternError, categorize, check_patterns
 
 Patterns = tuple[tuple[str, str], ...]
 DROPPED_KINDS = ("isp", "hosting")  # a shared address names the network, not the company
+SERVER_ONLY = (
+    "ip and domain choose the company a page view is credited to, so only a server holding "
+    "the team's API key may send them (X-Api-Key header; never put that key in a web page). "
+    "From a browser leave them out: the visitor's address is taken from the connection"
+)
+FOREIGN_KEY = (
+    "X-Api-Key belongs to a different team than the write key; send that team's API key, "
+    "or leave the write key out (the API key names the team)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +114,30 @@ def tracker_for_key(session: Session, write_key: str | None) -> Tracker:
         raise Unauthorized("Invalid write key")
     team_id, patterns = found
     return Tracker(team_id=team_id, patterns=_stored(patterns))
+
+
+def tracker_for_team(session: Session, *, team_id: int) -> Tracker:
+    """A team's tracker without touching its settings: a read needs no write key to exist."""
+    found = repository.find(session, team_id=team_id)
+    return Tracker(team_id=team_id, patterns=_stored(None if found is None else found[1]))
+
+
+def authorize(
+    session: Session, *, write_key: str | None, api_key: str | None, visit: Visit
+) -> Tracker:
+    """The tracker a beacon writes to; only the team's secret key may name the company."""
+    principal: Principal | None = None
+    if api_key is not None:
+        principal = authenticate(session, api_key)
+    if principal is not None and not write_key:
+        tracker = tracker_for_team(session, team_id=principal.team_id)
+    else:
+        tracker = tracker_for_key(session, write_key)
+        if principal is not None and principal.team_id != tracker.team_id:
+            raise ForeignApiKey(FOREIGN_KEY)
+    if principal is None and (visit.ip is not None or visit.domain is not None):
+        raise Unauthorized(SERVER_ONLY)
+    return tracker
 
 
 def locate(session: Session, *, tracker: Tracker, visit: Visit, client_ip: str | None) -> Located:

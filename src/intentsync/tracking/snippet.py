@@ -11,7 +11,6 @@ SNIPPET_JS = r"""/* intentsync website tracker */
   var key = script && script.getAttribute("data-write-key");
   if (!key) return;
   w.__intentsync = true;
-  var domain = script.getAttribute("data-domain");
   var src = script.src.split(/[?#]/)[0];
   var endpoint = /\/track\.js$/.test(src) ? src.slice(0, -3) : new URL(src).origin + "/track";
   var VID = "intentsync_vid";
@@ -50,7 +49,6 @@ SNIPPET_JS = r"""/* intentsync website tracker */
   function send(url) {
     var data = {writeKey: key, url: url, visitorId: visitor, pageViewId: uuid(),
       occurredAt: new Date().toISOString()};
-    if (domain) data.domain = domain;
     var body = JSON.stringify(data);
     try {
       if (navigator.sendBeacon && navigator.sendBeacon(endpoint, body)) return;

@@ -4,7 +4,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from intentsync.kit.openapi import CURSOR_PATTERN
+from intentsync.api.openapi import CURSOR_PATTERN
 from intentsync.kit.pagination import encode_cursor
 
 

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
-from intentsync.kit.routing import WRITE_METHODS, ApiRoute
+from intentsync.api.routing import WRITE_METHODS, ApiRoute
 from intentsync.kit.schemas import RTP_AID_PATTERN, ErrorEnvelope
 
 REF = "#/components/schemas/{model}"
@@ -37,12 +37,12 @@ HEADERS = {
         }
     }
 }
-# A page's nextCursor, an offset up to 10,000,000, or empty (the first page). The cursor is "c"
-# and 16 bytes in base64url: a key below 2**63 (first character) and a stamp below 2**47
-# (characters 11 to 14 hold its top 17 bits).
+# A page's nextCursor, an offset up to 10,000,000 in at most 20 digits, or empty (the first
+# page). The cursor is "c" and 16 bytes in base64url: a key below 2**63 (first character) and a
+# stamp below 2**47 (characters 11 to 14 hold its top 17 bits).
 CURSOR_PATTERN = (
     r"^(c[A-Za-f][A-Za-z0-9_-]{9}[AEIMQUYcgkosw048]AA[A-H][A-Za-z0-9_-]{8}"
-    r"|0*([0-9]{1,7}|10000000)|)$"
+    r"|0{0,13}[0-9]{1,7}|0{0,12}10000000|)$"
 )
 # Path and query parameters whose values have a documented shape.
 PARAMETER_KEYWORDS: dict[str, dict[str, Any]] = {

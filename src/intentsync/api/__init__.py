@@ -1,0 +1,1 @@
+"""The HTTP layer every API feature shares: authentication, the request transaction, routing."""

@@ -1,0 +1,241 @@
+"""Authentication that cannot be skipped, and the route class that owns a request's transaction.
+
+Every request under /api/ passes the ApiAuthentication middleware, which checks the key before
+any route is even matched: a route added tomorrow, on any router, sync or async, cannot answer
+without a valid key. The endpoint learns who is calling by declaring a parameter annotated
+`Principal` (any name); ApiRoute fills it with the checked principal. There is no stand-in.
+"""
+
+import functools
+import inspect
+from collections.abc import Callable, Coroutine
+from contextvars import ContextVar
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Security
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.security import APIKeyHeader
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from intentsync.auth.service import Principal, authenticate, presented_key
+from intentsync.db.engine import Database
+from intentsync.kit.handlers import render_error
+from intentsync.kit.json_body import read_json_body, refuse_nul_in_url
+from intentsync.kit.schemas import ErrorEnvelope
+
+API_PREFIX = "/api/"
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+# Declared as a dependency only so OpenAPI shows the scheme; the middleware enforces it.
+api_key_scheme = APIKeyHeader(name="X-Api-Key", auto_error=False)
+
+
+class RequestTransaction:
+    """A request's checked key and its session, finished exactly once."""
+
+    def __init__(self, db: Database, key: str, *, write: bool) -> None:
+        self.db = db
+        self.session = db.session(write=write)
+        self.key = key
+        # A SQLite write transaction holds the database's one write lock from its first
+        # statement, so the key is checked in a read transaction of its own before it.
+        self.check_key_apart = write and db.writers is not None
+        self.principal: Principal | None = None
+        self.finished = False
+
+    def authenticate(self) -> Principal:
+        """Check the key: in the request's own transaction, or apart for SQLite writes."""
+        if self.check_key_apart:
+            with self.db.transaction(write=False) as session:
+                self.principal = authenticate(session, self.key)
+        else:
+            self.principal = authenticate(self.session, self.key)
+        return self.principal
+
+    def checked_principal(self) -> Principal:
+        """The principal the middleware checked; asking before the check is a bug, not a pass."""
+        if self.principal is None:
+            raise RuntimeError("the API key was not checked before the endpoint ran")
+        return self.principal
+
+    def finish(self, commit: bool) -> None:
+        """Commit a request that succeeded, roll back anything else, give the connection back."""
+        if self.finished:
+            return
+        self.finished = True
+        try:
+            if commit:
+                self.session.commit()
+            else:
+                self.session.rollback()
+        finally:
+            self.session.close()
+
+    async def finish_async(self, commit: bool) -> None:
+        if self.finished:
+            return
+        if self.session.in_transaction():
+            await run_in_threadpool(self.finish, commit)
+        else:
+            self.finish(commit)  # nothing began: closing does no I/O
+
+
+# Thread pools copy the context, so the endpoint's worker thread sees its request's transaction.
+_CURRENT: ContextVar[RequestTransaction] = ContextVar("intentsync_request_transaction")
+
+
+def current_transaction() -> RequestTransaction:
+    try:
+        return _CURRENT.get()
+    except LookupError:
+        raise RuntimeError(
+            "an API route ran outside the ApiAuthentication middleware; "
+            f"API routes must be served under {API_PREFIX}"
+        ) from None
+
+
+class ApiAuthentication:
+    """Checks X-Api-Key for every request under /api/ before routing; nothing there is public."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        db: Database = scope["app"].state.db
+        try:
+            key = presented_key(request.headers.get("x-api-key"))
+            transaction = RequestTransaction(db, key, write=scope["method"] in WRITE_METHODS)
+        except Exception as exc:
+            await (await render_error(request, exc))(scope, receive, send)
+            return
+        token = _CURRENT.set(transaction)
+        try:
+            try:
+                await run_in_threadpool(transaction.authenticate)
+            except Exception as exc:
+                await (await render_error(request, exc))(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+        finally:
+            _CURRENT.reset(token)
+            await transaction.finish_async(commit=False)  # a no-op when the route finished it
+
+
+def _principal_parameters(endpoint: Callable[..., Any]) -> tuple[inspect.Signature, list[str]]:
+    """The signature FastAPI sees (without Principal parameters) and the names to fill."""
+    signature = inspect.signature(endpoint, eval_str=True)
+    names = [name for name, p in signature.parameters.items() if p.annotation is Principal]
+    shown = signature.replace(
+        parameters=[p for name, p in signature.parameters.items() if name not in names]
+    )
+    return shown, names
+
+
+def _with_principal(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Fill Principal parameters with the checked principal; sync endpoints commit in their thread.
+
+    A sync endpoint runs, and its transaction ends, in one worker-thread hop.
+    """
+    if getattr(endpoint, "__intentsync_api__", False):
+        return endpoint
+    shown, names = _principal_parameters(endpoint)
+    wrapped: Callable[..., Any]
+
+    if inspect.iscoroutinefunction(endpoint):
+
+        @functools.wraps(endpoint)
+        async def run_async(*args: Any, **kwargs: Any) -> Any:
+            principal = current_transaction().checked_principal()
+            return await endpoint(*args, **kwargs, **dict.fromkeys(names, principal))
+
+        wrapped = run_async
+    else:
+
+        @functools.wraps(endpoint)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            transaction = current_transaction()
+            principal = transaction.checked_principal()
+            try:
+                response = endpoint(*args, **kwargs, **dict.fromkeys(names, principal))
+            except BaseException:
+                transaction.finish(commit=False)
+                raise
+            transaction.finish(commit=getattr(response, "status_code", 200) < 400)
+            return response
+
+        wrapped = run
+    setattr(wrapped, "__signature__", shown)  # noqa: B010  (what FastAPI inspects)
+    setattr(wrapped, "__intentsync_api__", True)  # noqa: B010
+    return wrapped
+
+
+class ApiRoute(APIRoute):
+    """Check the body, run the endpoint with its principal, then commit or roll back."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, _with_principal(endpoint), **kwargs)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        reads_body = bool((self.methods or set()) & WRITE_METHODS) and self.body_field is not None
+
+        async def guarded(request: Request) -> Response:
+            transaction = current_transaction()
+            request.state.session = transaction.session
+            ok = False
+            try:
+                refuse_nul_in_url(request)
+                if reads_body:
+                    await read_json_body(request)
+                response = await handler(request)
+                ok = response.status_code < 400
+                return response
+            finally:
+                await transaction.finish_async(ok)
+
+        return guarded
+
+
+async def get_session(request: Request) -> Session:
+    """Async only so FastAPI resolves it on the event loop instead of a thread hop."""
+    session: Session = request.state.session
+    return session
+
+
+def api_router(tag: str) -> APIRouter:
+    """A router whose routes take their principal from the checked key and own their transaction."""
+    return APIRouter(
+        tags=[tag],
+        route_class=ApiRoute,
+        dependencies=[Security(api_key_scheme)],
+        responses={
+            400: {"model": ErrorEnvelope, "description": "Validation or business error"},
+            401: {"model": ErrorEnvelope, "description": "Missing or invalid X-Api-Key"},
+        },
+    )
+
+
+def unprotected_api_routes(app: FastAPI) -> list[str]:
+    """API paths served by something other than an ApiRoute (their transaction would be lost)."""
+    found = []
+    for context in iter_route_contexts(app.router.routes):
+        path = context.path or ""
+        if path.startswith(API_PREFIX) and not isinstance(context.original_route, ApiRoute):
+            found.append(f"{sorted(context.methods or [])} {path}")
+    return found
+
+
+def require_api_routes(app: FastAPI) -> None:
+    """Refuse to build an app whose /api/ routes bypass the route class that owns transactions."""
+    stray = unprotected_api_routes(app)
+    if stray:
+        raise RuntimeError(
+            "API routes must come from intentsync.api.routing.api_router: " + ", ".join(stray)
+        )
