@@ -25,8 +25,8 @@ from intentsync.db.engine import Database
 from intentsync.kit.handlers import render_error
 from intentsync.kit.json_body import read_json_body, refuse_nul_in_url
 from intentsync.kit.schemas import ErrorEnvelope
+from intentsync.kit.security_headers import API_PREFIX
 
-API_PREFIX = "/api/"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 # Declared as a dependency only so OpenAPI shows the scheme; the middleware enforces it.

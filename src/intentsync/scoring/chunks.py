@@ -99,7 +99,7 @@ def score_chunk(
     )
     min_day = as_of - horizon
     signals: dict[int, list[DailySignal]] = defaultdict(list)
-    make = tuple.__new__  # rows arrive in DailySignal's field order after the account id
+    make = tuple.__new__  # rows are the account id, then DAILY_SIGNAL_COLUMNS (DailySignal's)
     for row in repository.daily_rows(
         session, team_id=team_id, lo=lo, hi=hi, ids=ids, min_day=min_day
     ):

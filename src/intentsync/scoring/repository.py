@@ -18,6 +18,7 @@ from intentsync.db.models import (
     SignalDaily,
     StageTransition,
 )
+from intentsync.scoring.compute import DailySignal
 
 _ACCOUNTS = cast(Table, Account.__table__)
 _RUNS = cast(Table, ScoringRun.__table__)
@@ -140,19 +141,18 @@ def accounts_with_new_inputs(session: Session, *, team_id: int, since_ms: int) -
     return [row[0] for row in rows]
 
 
+DAILY_SIGNAL_COLUMNS = tuple(getattr(SignalDaily, field) for field in DailySignal._fields)
+
+
 def daily_rows(
     session: Session, *, team_id: int, lo: int, hi: int, ids: Collection[int], min_day: int
 ) -> Sequence[AnyRow]:
-    """Roll-up rows recent enough to count, for accounts lo..hi (only ids when given)."""
-    query = select(
-        SignalDaily.account_id,
-        SignalDaily.source,
-        SignalDaily.type,
-        SignalDaily.day,
-        SignalDaily.quantity,
-        SignalDaily.detail,
-        SignalDaily.value,
-    ).where(
+    """Roll-up rows recent enough to count, for accounts lo..hi (only ids when given).
+
+    Each row is the account id, then DailySignal's fields in its order: the columns are named
+    by those fields, so the tuple scoring builds by position cannot swap two of them.
+    """
+    query = select(SignalDaily.account_id, *DAILY_SIGNAL_COLUMNS).where(
         SignalDaily.team_id == team_id,
         SignalDaily.account_id >= lo,
         SignalDaily.account_id <= hi,
