@@ -12,8 +12,9 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
-from intentsync.api.routing import WRITE_METHODS, ApiRoute
+from intentsync.api.routing import WRITE_METHODS
 from intentsync.kit.schemas import RTP_AID_PATTERN, ErrorEnvelope
+from intentsync.kit.security_headers import API_PREFIX
 
 REF = "#/components/schemas/{model}"
 ERROR_REF = {"$ref": REF.format(model="ErrorEnvelope")}
@@ -65,8 +66,8 @@ def error_statuses(route: RouteContext, method: str, operation: dict[str, Any]) 
     write = method in WRITE_METHODS
     has_body = "requestBody" in operation
     statuses = {500}
-    if isinstance(route.original_route, ApiRoute):
-        statuses.update({400, 401})  # the route class checks the key and the URL
+    if (route.path_format or "").startswith(API_PREFIX):
+        statuses.update({400, 401})  # the middleware checks the key; the route class the URL
     if has_body or operation.get("parameters"):
         statuses.add(400)
     if "{" in (route.path_format or ""):
