@@ -5,7 +5,7 @@ from typing import TypeVarTuple
 from sqlalchemy import BigInteger, ColumnElement, Integer, Select, SmallInteger
 from sqlalchemy.orm import InstrumentedAttribute
 
-from intentsync.kit.pagination import PageRequest, invalid_cursor
+from intentsync.kit.pagination import PageRequest
 
 Ts = TypeVarTuple("Ts")
 
@@ -33,10 +33,9 @@ def one_page(
     if page.changed_after_ms is not None:
         query = query.where(changed_column > page.changed_after_ms)
     if page.after_id is not None:
-        # We never hand out such a cursor, and binding it would fail on PostgreSQL.
-        if page.after_id > largest_id(id_column):
-            raise invalid_cursor()
-        query = query.where(id_column > page.after_id)
+        # No row lies past the column's range, and PostgreSQL refuses a larger bound value: a
+        # key beyond it (never in a cursor we hand out) reads as the end of the walk.
+        query = query.where(id_column > min(page.after_id, largest_id(id_column)))
     query = query.order_by(id_column).limit(page.limit + 1)
     if page.offset:
         query = query.offset(page.offset)
