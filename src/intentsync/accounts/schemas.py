@@ -8,8 +8,17 @@ from pydantic import Field, StringConstraints
 
 from intentsync.db.models import Account
 from intentsync.db.rows import RowShape, WireColumn, stored_text
+from intentsync.journey.stages import JOURNEY_STAGES
 from intentsync.kit.clock import format_ms
-from intentsync.kit.schemas import NotNull, RequestModel, WireModel, bulk_reply
+from intentsync.kit.schemas import (
+    NotNull,
+    RequestModel,
+    RtpAid,
+    Timestamp,
+    WireModel,
+    bulk_reply,
+    enum,
+)
 from intentsync.kit.validation import NotBlank, Rules
 from intentsync.segments.schemas import SegmentRef
 
@@ -41,9 +50,9 @@ class AccountsCreate(RequestModel):
 
 class AccountResult(WireModel):
     external_id: str | None
-    rtp_aid: str | None = Field(serialization_alias="rtp_aid")
+    rtp_aid: RtpAid | None = Field(serialization_alias="rtp_aid")
     domain: str
-    status: str
+    status: Annotated[str, enum(("created", "updated", "failed"))]
     error: str | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
@@ -137,9 +146,11 @@ class AccountOut(WireModel):
     short_name: str | None
     linkedin_url: str | None
     tags: list[str]
-    rtp_aid: str = Field(serialization_alias="rtp_aid")
+    rtp_aid: RtpAid = Field(serialization_alias="rtp_aid")
     rtp_account_score: int = Field(serialization_alias="rtp_account_score")
-    rtp_journey_stage: str = Field(serialization_alias="rtp_journey_stage")
+    rtp_journey_stage: Annotated[str, enum(JOURNEY_STAGES)] = Field(
+        serialization_alias="rtp_journey_stage"
+    )
     rtp_advertising_activity_score: int = Field(
         serialization_alias="rtp_advertising_activity_score"
     )
@@ -147,7 +158,7 @@ class AccountOut(WireModel):
     rtp_g2_intent_score: int = Field(serialization_alias="rtp_g2_intent_score")
     rtp_bombora_intent_score: int = Field(serialization_alias="rtp_bombora_intent_score")
     rtp_intent_signals: list[IntentSignalOut] = Field(serialization_alias="rtp_intent_signals")
-    rtp_last_account_date: str = Field(serialization_alias="rtp_last_account_date")
+    rtp_last_account_date: Timestamp = Field(serialization_alias="rtp_last_account_date")
     custom_fields: dict[str, Any]
     rtp_segments: list[SegmentRef] = Field(serialization_alias="rtp_segments")
 

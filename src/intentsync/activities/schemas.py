@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from intentsync.kit.numbers import OptSentNumber
-from intentsync.kit.schemas import RequestModel, WireModel
+from intentsync.kit.schemas import RequestModel, RtpAid, Timestamp, WireModel, enum
 from intentsync.kit.validation import Email, Iso8601, NotBlank, Rules, one_of
 
 Text255 = StringConstraints(max_length=255)
@@ -64,7 +64,7 @@ class ActivitiesCreate(RequestModel):
 
 class ActivityResult(WireModel):
     external_activity_id: str
-    status: str
+    status: Annotated[str, enum(("created", "failed", "skipped"))]
     error: str | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
@@ -101,7 +101,7 @@ class ActivityOut(WireModel):
     activity_type: str
     occurred_at: str
     domain: str
-    rtp_aid: str | None = Field(serialization_alias="rtp_aid")
+    rtp_aid: RtpAid | None = Field(serialization_alias="rtp_aid")
     account_name: str | None
     owner_email: str
     owner_name: str | None
@@ -115,4 +115,4 @@ class ActivityOut(WireModel):
     open_count: int | None = Field(default=None, exclude_if=lambda v: v is None)
     click_count: int | None = Field(default=None, exclude_if=lambda v: v is None)
     contacts: list[ContactOut]
-    updated_at: str
+    updated_at: Timestamp

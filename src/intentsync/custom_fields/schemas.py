@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, JsonValue, StringConstraints
 
-from intentsync.kit.schemas import RequestModel, WireModel
+from intentsync.kit.schemas import RequestModel, WireModel, enum
 from intentsync.kit.validation import NotBlank, Rules, one_of
 
 LABEL_TYPES = (
@@ -50,8 +50,8 @@ class CustomFieldCreate(RequestModel):
 class CustomFieldOut(WireModel):
     key: str
     label: str
-    label_type: str
+    label_type: Annotated[str, enum(LABEL_TYPES)]
     description: str | None
     options: list[str]
-    object_type: str
-    status: str
+    object_type: Annotated[str, enum(("accounts",))]
+    status: Annotated[str, enum(("active",))]

@@ -5,8 +5,9 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints
 
 from intentsync.kit.numbers import OptSentNumber
-from intentsync.kit.schemas import RequestModel, WireModel
+from intentsync.kit.schemas import RequestModel, RtpAid, Timestamp, WireModel, enum
 from intentsync.kit.validation import Email, Iso8601, NotBlank, Rules
+from intentsync.pipelines.schemas import CATEGORIES
 
 Text255 = StringConstraints(max_length=255)
 OptText = Annotated[str | None, Text255]
@@ -45,7 +46,7 @@ class DealResult(WireModel):
     """As the live service answers: upserted or failed; isNew is ours, additive."""
 
     external_deal_id: str
-    status: str = Field(examples=["upserted"])
+    status: Annotated[str, enum(("upserted", "failed"))] = Field(examples=["upserted"])
     is_new: bool | None = Field(
         default=None,
         exclude_if=lambda v: v is None,
@@ -69,7 +70,7 @@ class AssociatedAccountOut(WireModel):
     external_id: str | None
     domain: str | None
     name: str | None
-    rtp_aid: str | None = Field(serialization_alias="rtp_aid")
+    rtp_aid: RtpAid | None = Field(serialization_alias="rtp_aid")
 
 
 class DealOut(WireModel):
@@ -78,7 +79,7 @@ class DealOut(WireModel):
     amount: OptSentNumber
     stage_id: str | None
     stage_label: str | None
-    stage_category: str
+    stage_category: Annotated[str, enum(CATEGORIES)]
     pipeline_id: str | None
     pipeline_label: str | None
     start_date: str | None
@@ -88,7 +89,7 @@ class DealOut(WireModel):
     owner_id: str | None
     deal_currency_code: str | None
     associated_accounts: list[AssociatedAccountOut]
-    updated_at: str
+    updated_at: Timestamp
 
 
 # Request field -> column, for "replace what is sent, keep what is omitted".

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from intentsync.kit.schemas import RequestModel, WireModel
+from intentsync.kit.schemas import RequestModel, WireModel, enum
 from intentsync.kit.validation import NotBlank, Rules, one_of
 
 CATEGORIES = ("open", "won", "lost")
@@ -32,7 +32,7 @@ class PipelinesCreate(RequestModel):
 
 class PipelineResult(WireModel):
     pipeline_id: str
-    status: str
+    status: Annotated[str, enum(("created",))]
 
 
 class PipelinesSummary(WireModel):
@@ -54,7 +54,7 @@ class StageCategoryUpdate(RequestModel):
 class StageOut(WireModel):
     stage_id: str
     stage_label: str
-    category: str
+    category: Annotated[str, enum(CATEGORIES)]
 
 
 class PipelineOut(WireModel):

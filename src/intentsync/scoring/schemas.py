@@ -1,8 +1,11 @@
 """Wire models for score explanations (documented in OpenAPI; built as plain data)."""
 
+from typing import Annotated
+
 from pydantic import Field
 
-from intentsync.kit.schemas import WireModel
+from intentsync.journey.stages import JOURNEY_STAGES
+from intentsync.kit.schemas import RtpAid, Timestamp, WireModel, enum
 
 
 class SourceBreakdown(WireModel):
@@ -25,27 +28,27 @@ class TopSignal(WireModel):
 
 
 class PendingDowngrade(WireModel):
-    stage: str
+    stage: Annotated[str, enum(JOURNEY_STAGES)]
     since: str
 
 
 class StageInfo(WireModel):
-    name: str
+    name: Annotated[str, enum(JOURNEY_STAGES)]
     reason: str
-    entered_at: str
+    entered_at: Timestamp
     days_in_stage: int
     pending_downgrade: PendingDowngrade | None
 
 
 class ScoreExplanation(WireModel):
-    rtp_aid: str = Field(serialization_alias="rtp_aid")
+    rtp_aid: RtpAid = Field(serialization_alias="rtp_aid")
     external_id: str | None
     domain: str
     name: str
     rtp_account_score: int = Field(serialization_alias="rtp_account_score")
     as_of: str | None
     config_version: int | None
-    scored_at: str | None
+    scored_at: Timestamp | None
     formula: str
     sources: list[SourceBreakdown]
     top_signals: list[TopSignal]

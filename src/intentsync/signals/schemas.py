@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
-from intentsync.kit.schemas import RequestModel, WireModel, bulk_reply
+from intentsync.kit.schemas import RequestModel, RtpAid, WireModel, bulk_reply, enum
 from intentsync.kit.validation import Iso8601, NotBlank, Rules
 
 MAX_SIGNALS = 1000
@@ -35,8 +35,8 @@ class SignalResult(WireModel):
     source: str
     type: str
     domain: str
-    status: str
-    rtp_aid: str | None = Field(default=None, serialization_alias="rtp_aid")
+    status: Annotated[str, enum(("created", "skipped", "failed"))]
+    rtp_aid: RtpAid | None = Field(default=None, serialization_alias="rtp_aid")
     error: str | None = Field(default=None, exclude_if=lambda v: v is None)
 
 

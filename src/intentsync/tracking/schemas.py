@@ -7,8 +7,9 @@ from pydantic import AfterValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from intentsync.ip_ranges.parsing import address_key
-from intentsync.kit.schemas import Keywords, RequestModel, WireModel
+from intentsync.kit.schemas import Keywords, RequestModel, WireModel, enum
 from intentsync.kit.validation import Iso8601, NotBlank, Rules
+from intentsync.signals.types import SIGNAL_TYPES
 
 
 def _absolute_url(value: str) -> str:
@@ -57,6 +58,6 @@ class Beacon(RequestModel):
 
 class TrackResult(WireModel):
     accepted: bool
-    category: str
+    category: Annotated[str, enum(SIGNAL_TYPES["website"])]
     domain: str | None
     reason: str | None = Field(default=None, exclude_if=lambda v: v is None)
