@@ -32,7 +32,7 @@ def test_distinct_stored_values_come_back_under_their_own_names_on_both_surfaces
             .where(Account.team_id == ws.team_id, Account.external_id == "crm-swap")
             .values(
                 **stored,
-                journey_stage="engaged",
+                journey_stage="Consideration",
                 intent_signals=[
                     {"source": "g2", "type": "x", "occurredOn": "2026-01-02", "quantity": 2}
                 ],
@@ -50,7 +50,7 @@ def test_distinct_stored_values_come_back_under_their_own_names_on_both_surfaces
     ]
     for got in reads:
         assert {wire: got[wire] for wire, _ in SCORES.values()} == dict(SCORES.values())
-        assert got["rtp_journey_stage"] == "engaged"
+        assert got["rtp_journey_stage"] == "Consideration"
         assert (got["externalId"], got["name"], got["domain"]) == (
             "crm-swap",
             "Company swap",
