@@ -78,7 +78,21 @@ def make_engine(url: str, *, pool_size: int = 10, writers: WriterQueue | None = 
         )
         _configure_sqlite(engine, writers)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+    _configure_postgresql(engine)
+    return engine
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # psycopg prepares repeated statements, and PostgreSQL then keeps one generic plan chosen
+        # while a table was small: without fresh statistics a team's lookups go on scanning the
+        # whole table as it grows. Planning each execution for its values and the table's size
+        # keeps them on the index whether or not the server runs autovacuum.
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET plan_cache_mode = force_custom_plan")
+        dbapi_connection.commit()
 
 
 class Database:
