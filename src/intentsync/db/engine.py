@@ -84,15 +84,14 @@ def make_engine(url: str, *, pool_size: int = 10, writers: WriterQueue | None = 
 
 
 def _configure_postgresql(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # psycopg prepares repeated statements, and PostgreSQL then keeps one generic plan chosen
-        # while a table was small: without fresh statistics a team's lookups go on scanning the
-        # whole table as it grows. Planning each execution for its values and the table's size
-        # keeps them on the index whether or not the server runs autovacuum.
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute("SET plan_cache_mode = force_custom_plan")
-        dbapi_connection.commit()
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # psycopg prepares repeated statements, and PostgreSQL may then keep one generic plan
+        # chosen while a table was small: without fresh statistics a write's per-key lookups
+        # went on scanning a team's whole table as it grew. Writes plan each execution for its
+        # values; reads keep the plan cache, whose generic page plans hold up without statistics.
+        if conn.get_execution_options().get(WRITE_OPTION, False):
+            conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
 
 
 class Database:
@@ -110,7 +109,9 @@ class Database:
             write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
             read_engine = self.engine
         else:
-            write_engine = self.engine.execution_options(isolation_level="READ COMMITTED")
+            write_engine = self.engine.execution_options(
+                isolation_level="READ COMMITTED", **{WRITE_OPTION: True}
+            )
             read_engine = self.engine.execution_options(isolation_level="REPEATABLE READ")
         self._write = sessionmaker(bind=write_engine, expire_on_commit=False)
         self._read = sessionmaker(bind=read_engine, expire_on_commit=False)
