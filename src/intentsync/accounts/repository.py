@@ -10,7 +10,6 @@ from sqlalchemy import (
     Row,
     Select,
     Table,
-    Update,
     bindparam,
     exists,
     or_,
@@ -22,6 +21,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from intentsync.accounts.schemas import ACCOUNT_ROW
+from intentsync.db import account_keys
 from intentsync.db.dialect import BoundRows, bind_rows, in_bound_list, insert_bound, insert_rows
 from intentsync.db.models import Account, DealAccount, SalesActivity
 from intentsync.db.paging import one_page
@@ -74,7 +74,6 @@ class _Statements(NamedTuple):
     by_either: _Lookup
     ids_by_rtp_aid: _Lookup
     ids_by_domain: _Lookup
-    mark_inputs: Update
 
 
 @functools.cache
@@ -96,9 +95,6 @@ def _statements(dialect: str) -> _Statements:
         ids_by_domain=select(_T.c.domain, _T.c.id, _T.c.rtp_aid).where(
             team, in_bound_list(_T.c.domain, "keys", dialect)
         ),
-        mark_inputs=update(_T)
-        .where(in_bound_list(_T.c.id, "keys", dialect))
-        .values(inputs_ms=bindparam("at_ms")),
     )
 
 
@@ -279,9 +275,5 @@ def missing_external_ids(session: Session, *, team_id: int, limit: int) -> Seque
     ).all()
 
 
-def mark_inputs_changed(session: Session, account_ids: Collection[int], *, at_ms: int) -> None:
-    """Flag accounts whose score inputs changed so the next incremental run re-scores them."""
-    if account_ids:
-        connection, statements = _statements_for(session)
-        connection.execute(statements.mark_inputs, {"keys": list(account_ids), "at_ms": at_ms})
+mark_inputs_changed = account_keys.mark_for_rescoring
 

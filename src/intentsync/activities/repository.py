@@ -1,6 +1,5 @@
 """SQL for sales activities and contacts."""
 
-import functools
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from typing import Any, cast
@@ -9,7 +8,7 @@ from sqlalchemy import Row, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from intentsync.db.dialect import in_bound_list
+from intentsync.db import account_keys
 from intentsync.db.models import Account, ActivityContact, Contact, SalesActivity
 from intentsync.db.paging import one_page
 from intentsync.kit.pagination import PageRequest
@@ -130,46 +129,12 @@ def set_accounts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         )
 
 
-# Activities name accounts and flag them for re-scoring through the shared table rather than the
-# accounts feature, which sits above activities (an account push links waiting activities).
-@functools.cache
-def _account_statements(dialect: str) -> dict[str, Any]:
-    """Built once per database kind, over lists bound as one parameter."""
-    team = _ACCOUNTS.c.team_id == bindparam("team_id")
-    return {
-        "domain": select(_ACCOUNTS.c.domain, _ACCOUNTS.c.id).where(
-            team, in_bound_list(_ACCOUNTS.c.domain, "keys", dialect)
-        ),
-        "rescore": update(_ACCOUNTS)
-        .where(in_bound_list(_ACCOUNTS.c.id, "keys", dialect))
-        .values(inputs_ms=bindparam("at_ms")),
-    }
-
-
-def _account_ids(
-    session: Session, name: str, *, team_id: int, keys: Collection[str]
-) -> dict[str, int]:
-    if not keys:
-        return {}
-    connection = session.connection()
-    statement = _account_statements(connection.dialect.name)[name]
-    rows = connection.execute(statement, {"team_id": team_id, "keys": list(keys)})
-    return {row[0]: row[1] for row in rows}
-
-
+# Activities name accounts and flag them for re-scoring through the shared table: the accounts
+# feature sits above activities (an account push links waiting activities).
 def account_ids_by_domain(
     session: Session, *, team_id: int, domains: Collection[str]
 ) -> dict[str, int]:
-    return _account_ids(session, "domain", team_id=team_id, keys=domains)
+    return account_keys.account_ids(session, column="domain", team_id=team_id, keys=domains)
 
 
-def mark_accounts_for_rescoring(
-    session: Session, account_ids: Collection[int], *, at_ms: int
-) -> None:
-    """Flag accounts whose score inputs changed so the next incremental run re-scores them."""
-    if account_ids:
-        connection = session.connection()
-        connection.execute(
-            _account_statements(connection.dialect.name)["rescore"],
-            {"keys": list(account_ids), "at_ms": at_ms},
-        )
+mark_accounts_for_rescoring = account_keys.mark_for_rescoring

@@ -1,6 +1,5 @@
 """SQL for deals and the accounts they name."""
 
-import functools
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from typing import Any, cast
@@ -20,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from intentsync.db.dialect import in_bound_list
+from intentsync.db import account_keys
 from intentsync.db.models import Account, Deal, DealAccount, Pipeline, PipelineStage
 from intentsync.db.paging import one_page
 from intentsync.kit.pagination import PageRequest
@@ -188,55 +187,20 @@ def linked_account_ids(session: Session, deal_pks: Collection[int]) -> set[int]:
     return {row[0] for row in rows}
 
 
-# Deals name accounts and flag them for re-scoring through the shared table rather than the
-# accounts feature, which sits above deals (an account push links waiting deals).
-@functools.cache
-def _account_statements(dialect: str) -> dict[str, Any]:
-    """Built once per database kind, over lists bound as one parameter."""
-    team = _ACCOUNTS.c.team_id == bindparam("team_id")
-    return {
-        "external_id": select(_ACCOUNTS.c.external_id, _ACCOUNTS.c.id).where(
-            team, in_bound_list(_ACCOUNTS.c.external_id, "keys", dialect)
-        ),
-        "domain": select(_ACCOUNTS.c.domain, _ACCOUNTS.c.id).where(
-            team, in_bound_list(_ACCOUNTS.c.domain, "keys", dialect)
-        ),
-        "rescore": update(_ACCOUNTS)
-        .where(in_bound_list(_ACCOUNTS.c.id, "keys", dialect))
-        .values(inputs_ms=bindparam("at_ms")),
-    }
-
-
-def _account_ids(
-    session: Session, name: str, *, team_id: int, keys: Collection[str]
-) -> dict[str, int]:
-    if not keys:
-        return {}
-    connection = session.connection()
-    statement = _account_statements(connection.dialect.name)[name]
-    rows = connection.execute(statement, {"team_id": team_id, "keys": list(keys)})
-    return {row[0]: row[1] for row in rows}
-
-
+# Deals name accounts and flag them for re-scoring through the shared table: the accounts
+# feature sits above deals (an account push links waiting deals).
 def account_ids_by_external_id(
     session: Session, *, team_id: int, external_ids: Collection[str]
 ) -> dict[str, int]:
-    return _account_ids(session, "external_id", team_id=team_id, keys=external_ids)
+    return account_keys.account_ids(
+        session, column="external_id", team_id=team_id, keys=external_ids
+    )
 
 
 def account_ids_by_domain(
     session: Session, *, team_id: int, domains: Collection[str]
 ) -> dict[str, int]:
-    return _account_ids(session, "domain", team_id=team_id, keys=domains)
+    return account_keys.account_ids(session, column="domain", team_id=team_id, keys=domains)
 
 
-def mark_accounts_for_rescoring(
-    session: Session, account_ids: Collection[int], *, at_ms: int
-) -> None:
-    """Flag accounts whose score inputs changed so the next incremental run re-scores them."""
-    if account_ids:
-        connection = session.connection()
-        connection.execute(
-            _account_statements(connection.dialect.name)["rescore"],
-            {"keys": list(account_ids), "at_ms": at_ms},
-        )
+mark_accounts_for_rescoring = account_keys.mark_for_rescoring
