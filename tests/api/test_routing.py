@@ -4,7 +4,7 @@ import re
 from typing import Any
 
 import pytest
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from starlette.responses import Response
@@ -140,3 +140,20 @@ def test_a_route_from_another_router_is_refused_and_never_opened(settings, datab
     response = TestClient(app).get("/api/v1/forgotten", headers={"X-Api-Key": "isk_bogus"})
     assert response.status_code == 401
     assert calls == []
+
+
+def test_a_websocket_under_the_api_is_refused_before_any_route(settings, database):
+    app = create_app(settings, database)
+    opened: list[str] = []
+
+    @app.websocket("/api/v1/stream")
+    async def stream(websocket: WebSocket) -> None:
+        opened.append("yes")
+        await websocket.accept()
+
+    with pytest.raises(WebSocketDisconnect) as closed, TestClient(app).websocket_connect(
+        "/api/v1/stream", headers={"X-Api-Key": "isk_bogus"}
+    ):
+        pass
+    assert closed.value.code == 1008
+    assert opened == []

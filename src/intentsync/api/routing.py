@@ -104,8 +104,12 @@ class ApiAuthentication:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX):
+        if scope["type"] not in ("http", "websocket") or not scope["path"].startswith(API_PREFIX):
             await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await receive()  # websocket.connect; the API serves none, so it is refused
+            await send({"type": "websocket.close", "code": 1008})
             return
         request = Request(scope)
         db: Database = scope["app"].state.db
