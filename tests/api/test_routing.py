@@ -4,14 +4,17 @@ import re
 from typing import Any
 
 import pytest
-from fastapi import APIRouter, FastAPI, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from intentsync.api.routing import ApiRoute, api_router, require_api_routes
+from intentsync.api.routing import ApiRoute, api_router, get_session, require_api_routes
 from intentsync.app import create_app
 from intentsync.auth.service import Principal
+from intentsync.db.models import Team
 from intentsync.kit.responses import envelope
 from tests.factories import create_workspace
 
@@ -157,3 +160,23 @@ def test_a_websocket_under_the_api_is_refused_before_any_route(settings, databas
         pass
     assert closed.value.code == 1008
     assert opened == []
+
+
+def test_a_sync_endpoint_that_returns_no_response_commits_nothing(settings, database):
+    app = create_app(settings, database)
+    router = api_router("probe")
+
+    @router.post("/probe/half-done")
+    def half_done(who: Principal, session: Session = Depends(get_session)) -> dict[str, int]:
+        session.execute(update(Team).where(Team.id == who.team_id).values(name="changed"))
+        return {"team": who.team_id}
+
+    app.include_router(router, prefix="/api/v1")
+    workspace = create_workspace(app, database, name="Unchanged")
+    try:
+        response = workspace.client.post("/api/v1/probe/half-done", json={})
+        assert response.status_code == 500
+        with database.transaction(write=False) as session:
+            assert session.get(Team, workspace.team_id).name == "Unchanged"
+    finally:
+        workspace.close()

@@ -37,16 +37,22 @@ from intentsync.teams.service import change_stamp, sync_watermark
 
 DEFAULT_STAGE = JOURNEY_STAGES[0]
 
-# GET/PUT /accounts/{externalId} would answer with another route for these ids, so no account
-# takes them: every stored externalId stays addressable. A test holds these to the routes.
-RESERVED_EXTERNAL_IDS = frozenset(
-    {"custom-fields", "custom-field", "missing-external-ids", "external-ids"}
-)
+# GET /accounts/{externalId} would answer with another route for these ids, so no account takes
+# them: every stored externalId stays addressable. A test holds these to the routes.
+RESERVED_EXTERNAL_IDS = frozenset({"custom-fields", "missing-external-ids"})
 RESERVED_SUFFIXES = ("/score",)
 
 
 def reserved_external_id(external_id: str) -> str | None:
-    """Why an externalId cannot be used because a route under /accounts/ has that name."""
+    """Why an externalId cannot be used: a route under /accounts/ has that name, or its path would.
+
+    A trailing slash is dropped from every request path, so such an id could never be read.
+    """
+    if external_id.endswith("/"):
+        return (
+            f"externalId '{external_id}' ends with '/', which request paths drop; "
+            "choose another externalId"
+        )
     if external_id in RESERVED_EXTERNAL_IDS or external_id.endswith(RESERVED_SUFFIXES):
         return (
             f"externalId '{external_id}' is reserved: /accounts/{external_id} is another "

@@ -168,10 +168,13 @@ def _with_principal(endpoint: Callable[..., Any]) -> Callable[..., Any]:
             principal = transaction.checked_principal()
             try:
                 response = endpoint(*args, **kwargs, **dict.fromkeys(names, principal))
+                if not isinstance(response, Response):
+                    # The commit happens here, so the answer must be complete before it.
+                    raise TypeError(f"{endpoint.__name__} must return a Response")
             except BaseException:
                 transaction.finish(commit=False)
                 raise
-            transaction.finish(commit=getattr(response, "status_code", 200) < 400)
+            transaction.finish(commit=response.status_code < 400)
             return response
 
         wrapped = run
