@@ -5,9 +5,10 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from intentsync.db import account_keys
 from intentsync.db.dialect import in_bound_list, insert_ignore
 from intentsync.db.models import Account, Segment, SegmentMember
 from intentsync.db.paging import one_page
@@ -152,30 +153,18 @@ def summaries(session: Session, *, team_id: int) -> list[tuple[str, str, str, st
 
 # Segments read and flag accounts through the shared table rather than the accounts feature,
 # which sits above segments (an account push joins a segment).
-def _account_ids_by(
-    session: Session, column: Any, *, team_id: int, keys: Collection[str]
-) -> dict[str, int]:
-    if not keys:
-        return {}
-    connection = session.connection()
-    query = select(column, Account.id).where(
-        Account.team_id == bindparam("team_id"),
-        in_bound_list(column, "keys", connection.dialect.name),
-    )
-    rows = connection.execute(query, {"team_id": team_id, "keys": list(keys)})
-    return {row[0]: row[1] for row in rows}
-
-
 def account_ids_by_external_id(
     session: Session, *, team_id: int, external_ids: Collection[str]
 ) -> dict[str, int]:
-    return _account_ids_by(session, Account.external_id, team_id=team_id, keys=external_ids)
+    return account_keys.account_ids(
+        session, column="external_id", team_id=team_id, keys=external_ids
+    )
 
 
 def account_ids_by_domain(
     session: Session, *, team_id: int, domains: Collection[str]
 ) -> dict[str, int]:
-    return _account_ids_by(session, Account.domain, team_id=team_id, keys=domains)
+    return account_keys.account_ids(session, column="domain", team_id=team_id, keys=domains)
 
 
 def mark_accounts_changed(session: Session, account_ids: Collection[int], *, at_ms: int) -> None:
