@@ -24,7 +24,6 @@ from intentsync.auth.service import Principal, authenticate, presented_key
 from intentsync.db.engine import Database
 from intentsync.kit.handlers import render_error
 from intentsync.kit.json_body import read_json_body, refuse_nul_in_url
-from intentsync.kit.schemas import ErrorEnvelope
 from intentsync.kit.security_headers import API_PREFIX
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -217,15 +216,14 @@ async def get_session(request: Request) -> Session:
 
 
 def api_router(tag: str) -> APIRouter:
-    """A router whose routes take their principal from the checked key and own their transaction."""
+    """A router whose routes take their principal from the checked key and own their transaction.
+
+    Their error responses are documented once, for every route, by intentsync.api.openapi.
+    """
     return APIRouter(
         tags=[tag],
         route_class=ApiRoute,
         dependencies=[Security(api_key_scheme)],
-        responses={
-            400: {"model": ErrorEnvelope, "description": "Validation or business error"},
-            401: {"model": ErrorEnvelope, "description": "Missing or invalid X-Api-Key"},
-        },
     )
 
 
