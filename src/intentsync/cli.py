@@ -330,6 +330,8 @@ def serve(
     """Serve the API."""
     import uvicorn
 
+    from intentsync.kit.logs import log_config
+
     settings = get_settings()
     uvicorn.run(
         "intentsync.app:create_app",
@@ -338,6 +340,7 @@ def serve(
         port=port or settings.port,
         workers=workers or settings.server_processes(),
         log_level=settings.log_level.lower(),
+        log_config=log_config(settings.log_level),
         server_header=False,  # do not advertise the server software to scanners
     )
 
@@ -352,9 +355,11 @@ def worker(
     import signal
     import threading
 
+    from intentsync.kit.logs import configure_logging
     from intentsync.scheduler import ScoringScheduler
 
     settings = get_settings()
+    configure_logging(settings.log_level)
     db = Database(settings.database_url, pool_size=2)
     seconds = interval if interval is not None else settings.scoring_interval or 3600
     scheduler = ScoringScheduler(

@@ -29,6 +29,11 @@ class ScoringScheduler:
         self._thread = threading.Thread(target=self._loop, name="scoring-scheduler", daemon=True)
 
     def start(self) -> None:
+        log.info(
+            "scoring every team every %ss, the first round in %ss",
+            f"{self.interval:g}",
+            f"{self.first_delay:g}",
+        )
         self._thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:

@@ -16,8 +16,8 @@ def test_score_run_for_one_team_then_history(ws, database_url):
     signal = {"source": "g2", "domain": "acme.com", "type": "pricing", "occurredAt": recent()}
     assert ws.post("/signals", {"signals": [signal]}).status_code == 200
     result = run_cli(database_url, "score", "run", "--team", str(ws.team_id))
-    assert last_line(result) == "scored 1 accounts, 1 changed"
-    assert "succeeded full run" in result.stderr
+    assert last_line(result) == "scored 1 of 1 accounts, 1 changed"
+    assert "succeeded full run, 1 accounts, 1 scored, 1 changed" in result.stderr
     assert ws.get("/accounts/crm-1").json()["data"]["rtp_g2_intent_score"] > 0
     history = run_cli(database_url, "score", "runs", "--team", str(ws.team_id))
     assert last_line(history) == "1 runs"

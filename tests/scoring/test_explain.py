@@ -142,6 +142,29 @@ def test_a_never_scored_account_explains_itself(ws):
     assert [s["weight"] for s in data["sources"]] == [30, 20, 20, 15, 15]
 
 
+def test_an_account_without_evidence_is_scored_and_says_why_it_is_zero(ws):
+    ws.push(account(1), account(2, domain="busy.com"))
+    ws.post(
+        "/signals",
+        {
+            "signals": [
+                {"source": "g2", "domain": "busy.com", "type": "pricing", "occurredAt": at(1)}
+            ]
+        },
+    )
+    report = run_team(ws.db, team_id=ws.team_id)
+    assert (report.accounts_total, report.accounts_scored) == (2, 2)
+    data = ws.get("/accounts/crm-1/score").json()["data"]
+    assert data["asOf"] == datetime.now(UTC).date().isoformat()
+    assert data["configVersion"] == 1
+    assert data["scoredAt"] is not None
+    assert data["rtp_account_score"] == 0
+    assert all(s["score"] == 0 for s in data["sources"])
+    assert data["topSignals"] == []
+    assert data["stage"]["name"] == "Unaware"
+    assert data["stage"]["reason"] == "overall score 0 < 10 and no signals in the last 30 days"
+
+
 def test_unknown_and_malformed_accounts(ws):
     missing = ws.get("/accounts/nope/score")
     assert missing.status_code == 404

@@ -97,6 +97,8 @@ def test_a_run_scores_accounts_and_moves_only_changed_ones_into_the_delta(ws):
     report = run_team(ws.db, team_id=ws.team_id)
     assert report.status == "succeeded", report.errors
     assert report.kind == "full"
+    # The quiet account is scored too (to zero), but only acme changed.
+    assert (report.accounts_total, report.accounts_scored) == (2, 2)
     assert report.accounts_changed == 1
     delta = ws.get("/accounts", params={"lastSync": sync}).json()["data"]
     assert [a["externalId"] for a in delta["data"]] == ["crm-1"]
@@ -122,7 +124,7 @@ def test_incremental_run_rescores_only_accounts_with_new_inputs(ws):
     send(ws, [{"source": "g2", "domain": "company3.com", "type": "compare", "occurredAt": on(0)}])
     report = run_team(ws.db, team_id=ws.team_id)
     assert report.kind == "incremental"
-    assert report.accounts_scored == 1
+    assert (report.accounts_total, report.accounts_scored) == (5, 1)
     assert report.accounts_changed == 1
     assert ws.get("/accounts/crm-3").json()["data"]["rtp_g2_intent_score"] > 0
 

@@ -119,14 +119,7 @@ def score_chunk(
         rows = signals.get(account.id, [])
         facts = deals.get(account.id, _NO_DEALS)
         before = earlier.get(account.id)
-        if (
-            not rows
-            and before is None
-            and facts is _NO_DEALS
-            and account.journey_stage == "Unaware"
-        ):
-            if account.account_score == 0 and not account.intent_signals:
-                continue  # nothing to score and nothing to reset
+        # An account without evidence is scored too: its explanation then says why it is 0.
         result.scored += 1
         score = score_account(rows, as_of=as_of, config=config)
         stage, reason = candidate_stage(

@@ -47,15 +47,16 @@ def score_run(
     reports = run_work(work)
     for r in reports:
         line = (
-            f"team {r.team_id}: {r.status} {r.kind} run, {r.accounts_scored} scored, "
-            f"{r.accounts_changed} changed in {r.seconds:.1f}s"
+            f"team {r.team_id}: {r.status} {r.kind} run, {r.accounts_total} accounts, "
+            f"{r.accounts_scored} scored, {r.accounts_changed} changed in {r.seconds:.1f}s"
         )
         err.print(line)
         for problem in r.errors:
             err.print(f"  [yellow]{escape(problem)}[/yellow]", soft_wrap=True)
+    total = sum(r.accounts_total for r in reports)
     scored = sum(r.accounts_scored for r in reports)
     changed = sum(r.accounts_changed for r in reports)
-    typer.echo(f"scored {scored} accounts, {changed} changed")
+    typer.echo(f"scored {scored} of {total} accounts, {changed} changed")
     if any(r.status != "succeeded" for r in reports):
         raise typer.Exit(1)
 

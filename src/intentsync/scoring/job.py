@@ -44,6 +44,7 @@ class RunReport:
     run_id: int | None = None
     as_of_day: int = 0
     config_version: int = 0
+    accounts_total: int = 0  # the team's accounts when the run planned, scored or not
     accounts_scored: int = 0
     accounts_changed: int = 0
     seconds: float = 0.0
@@ -59,6 +60,7 @@ class _Plan:
     config_doc: dict[str, Any]
     watermark: int
     account_ids: list[int]
+    team_accounts: int
 
 
 def new_holder() -> str:
@@ -84,11 +86,12 @@ def _plan(db: Database, *, team_id: int, full: bool, as_of: int | None) -> _Plan
             or state.as_of_day != day
         ):
             ids = repository.all_account_ids(session, team_id=team_id)
-            return _Plan("full", day, config, doc, watermark, ids)
+            return _Plan("full", day, config, doc, watermark, ids, len(ids))
         ids = repository.accounts_with_new_inputs(
             session, team_id=team_id, since_ms=state.inputs_ms
         )
-        return _Plan("incremental", day, config, doc, watermark, ids)
+        total = repository.count_accounts(session, team_id=team_id)
+        return _Plan("incremental", day, config, doc, watermark, ids, total)
 
 
 def _tasks(db: Database, *, team_id: int, plan: _Plan, chunk_size: int) -> list[ChunkTask]:
@@ -202,6 +205,7 @@ def run_team(
     try:
         plan = _plan(db, team_id=team_id, full=full, as_of=as_of)
         report.kind, report.as_of_day = plan.kind, plan.as_of
+        report.accounts_total = plan.team_accounts
         report.config_version = plan.config.version
         with db.transaction() as session:
             report.run_id = repository.start_run(
@@ -279,10 +283,11 @@ def run_team(
                 )
             repository.drop_lease(session, team_id=team_id, holder=holder)
     log.info(
-        "scoring team %s: %s %s run, %s scored, %s changed in %.1fs (%s processes)",
+        "scoring team %s: %s %s run, %s accounts, %s scored, %s changed in %.1fs (%s processes)",
         team_id,
         report.status,
         report.kind,
+        report.accounts_total,
         report.accounts_scored,
         report.accounts_changed,
         report.seconds,

@@ -3,7 +3,7 @@
 from collections.abc import Collection, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, delete, insert, select, update
+from sqlalchemy import Row, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from intentsync.db.dialect import insert_ignore, upsert_replace
@@ -271,6 +271,11 @@ def account_for_explanation(
             Account.created_ms,
         ).where(Account.team_id == team_id, key)
     ).first()
+
+
+def count_accounts(session: Session, *, team_id: int) -> int:
+    query = select(func.count()).select_from(Account).where(Account.team_id == team_id)
+    return session.scalar(query) or 0
 
 
 def all_account_ids(session: Session, *, team_id: int) -> list[int]:
