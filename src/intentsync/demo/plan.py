@@ -24,6 +24,7 @@ from intentsync.tracking.service import Visit
 SEED = 20_240_611
 DEMO_TEAM = "Demo workspace"
 DEMO_EMAIL = "demo@example.com"
+EVENT_ATTENDEES = 25
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ def generate(*, today: int, seed: int = SEED) -> DemoPlan:
     found = companies(rng, ACCOUNTS + DISCOVERED)
     accounts = profiles(rng, found[:ACCOUNTS])
     tier1 = [a.external_id for a in accounts if a.tier == "tier1"]
+    attendees = sorted(a.external_id for a in rng.sample(accounts, EVENT_ATTENDEES))
     return DemoPlan(
         today=today,
         custom_fields=CUSTOM_FIELDS,
@@ -87,6 +89,9 @@ def generate(*, today: int, seed: int = SEED) -> DemoPlan:
         activities=activities(rng, accounts, today),
         visits=visits(rng, accounts, found[ACCOUNTS:], today),
         signals=signals(rng, accounts, today),
-        static_segments=[StaticSegment("Tier 1 targets", tier1)],
+        static_segments=[
+            StaticSegment("Tier 1 targets", tier1),
+            StaticSegment("Webinar attendees", attendees),
+        ],
         dynamic_segments=DYNAMIC_SEGMENTS,
     )
