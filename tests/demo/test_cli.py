@@ -173,3 +173,19 @@ def test_reset_replaces_the_demo_and_leaves_other_teams_alone(fresh_url, fresh_d
         assert len(_all(client, "/accounts")) == len(generate(today=0).account_bodies) + len(
             client.get("/accounts/missing-external-ids").json()["data"]
         )
+
+
+def test_a_team_of_its_own_holding_the_demo_address_is_never_reset(fresh_url, fresh_db):
+    with fresh_db.transaction() as session:
+        team = create_team(session, name="Acme marketing").id
+        create_user(session, team_id=team, email="demo@example.com")
+    before = _rows(fresh_db)
+    for args in ((), ("--reset",)):
+        result = run_demo(fresh_url, *args)
+        assert result.returncode == 1
+        assert result.stdout == ""
+        assert result.stderr.strip() == (
+            f"error: demo@example.com is a user of team {team} ('Acme marketing'), not of a "
+            "demo workspace; the demo needs that address to itself, so it is not built here"
+        )
+    assert _rows(fresh_db) == before

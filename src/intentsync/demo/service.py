@@ -20,12 +20,19 @@ from intentsync.custom_fields.service import create_field
 from intentsync.deals.schemas import DealsCreate
 from intentsync.deals.service import upsert_deals
 from intentsync.demo.plan import DEMO_EMAIL, DEMO_TEAM, DemoPlan
+from intentsync.kit.errors import Conflict
 from intentsync.kit.pagination import page_request
 from intentsync.pipelines.schemas import PipelinesCreate
 from intentsync.pipelines.service import category_lookup, create_pipelines
 from intentsync.segments.service import change_members, create_segment
 from intentsync.signals.service import Outcome, ingest_signals
-from intentsync.teams.service import create_team, create_user, delete_team, find_user
+from intentsync.teams.service import (
+    create_team,
+    create_user,
+    delete_team,
+    find_user,
+    require_team,
+)
 from intentsync.tracking.service import ensure_write_key, locate, record_many, tracker_for_team
 
 T = TypeVar("T")
@@ -67,9 +74,20 @@ def _refused(kind: str, errors: list[Any]) -> None:
 
 
 def find_demo_team(session: Session) -> int | None:
-    """The demo workspace is the team of its user, whatever other teams the database has."""
+    """The demo workspace is the team of its user, whatever other teams the database has.
+
+    A team of another name holding that user is someone's own: it is never reset.
+    """
     user = find_user(session, email=DEMO_EMAIL)
-    return None if user is None else user.team_id
+    if user is None:
+        return None
+    team = require_team(session, team_id=user.team_id)
+    if team.name != DEMO_TEAM:
+        raise Conflict(
+            f"{DEMO_EMAIL} is a user of team {team.id} ('{team.name}'), not of a demo "
+            "workspace; the demo needs that address to itself, so it is not built here"
+        )
+    return team.id
 
 
 def delete_workspace(session: Session, *, team_id: int) -> None:
