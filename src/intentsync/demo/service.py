@@ -42,7 +42,7 @@ ACCOUNT_PAGE = 1000
 
 @dataclass
 class Built:
-    """What a build created, counted from the services' own answers."""
+    """What a build created, for the banner; any item a service refuses stops the build."""
 
     team_id: int
     key: str
@@ -56,6 +56,8 @@ class Built:
 
 @dataclass(frozen=True)
 class Ranked:
+    """An account as the banner and the tests rank it."""
+
     external_id: str | None
     name: str
     score: int
