@@ -16,6 +16,7 @@ from rich.table import Table
 from intentsync.commands import err, fail, run_work
 from intentsync.config import get_settings
 from intentsync.db.engine import Database
+from intentsync.demo.cli import demo
 from intentsync.ip_ranges.cli import ip_ranges_app
 from intentsync.kit.errors import BadRequest
 from intentsync.scoring.cli import score_app
@@ -39,8 +40,7 @@ app.add_typer(signals_app, name="signals")
 app.add_typer(tracking_app, name="tracking")
 app.add_typer(ip_ranges_app, name="ip-ranges")
 app.add_typer(score_app, name="score")
-
-DEMO_EMAIL = "demo@example.com"
+app.command("demo")(demo)
 
 
 @team_app.command("create")
@@ -285,37 +285,6 @@ def db_analyze(
     analyzed = run_work(work)
     err.print(f"analyzed: {', '.join(analyzed)}", markup=False, highlight=False, soft_wrap=True)
     typer.echo(f"analyzed {len(analyzed)} table(s)")
-
-
-@app.command("demo")
-def demo() -> None:
-    """Create a demo team, user and API key when the database has no team yet."""
-    from intentsync.auth.service import generate_key
-    from intentsync.teams.service import create_team, create_user, has_teams
-
-    settings = get_settings()
-
-    def work(db: Database) -> str | None:
-        with db.transaction() as session:
-            if has_teams(session):
-                return None
-            team = create_team(session, name="Demo workspace")
-            create_user(session, team_id=team.id, email=DEMO_EMAIL)
-            return generate_key(session, email=DEMO_EMAIL)
-
-    key = run_work(work)
-    base = f"http://{settings.host}:{settings.port}/api/v1/crm"
-    if key is None:
-        err.print(
-            "The database already has a team; no demo key printed. "
-            f"Issue a new one with: intentsync key generate --email {DEMO_EMAIL}"
-        )
-        typer.echo(f"Base URL: {base}")
-        return
-    err.print("[bold green]Demo workspace created.[/bold green] Keep the key: it is shown once.")
-    typer.echo(f"Base URL: {base}")
-    typer.echo(f"Docs:     http://{settings.host}:{settings.port}/docs")
-    typer.echo(f"API key:  {key}")
 
 
 @app.command("serve")

@@ -1,6 +1,6 @@
 """SQL for teams, users and the per-team sync clock."""
 
-from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy import bindparam, case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
 
@@ -13,6 +13,11 @@ def add_team(session: Session, *, name: str, at_ms: int) -> Team:
     session.flush()
     session.execute(insert(SyncClock).values(team_id=team.id, last_ms=at_ms))
     return team
+
+
+def delete_team(session: Session, team_id: int) -> None:
+    """Every row naming the team goes with it: each team_id foreign key cascades on delete."""
+    session.execute(delete(Team).where(Team.id == team_id))
 
 
 def get_team(session: Session, team_id: int) -> Team | None:

@@ -33,6 +33,12 @@ def require_team(session: Session, *, team_id: int) -> Team:
     return team
 
 
+def delete_team(session: Session, *, team_id: int) -> None:
+    """Remove a team with everything it holds: users, keys, accounts, signals, runs."""
+    require_team(session, team_id=team_id)
+    repository.delete_team(session, team_id)
+
+
 def find_team(session: Session, *, team_id: int) -> Team | None:
     return repository.get_team(session, team_id)
 

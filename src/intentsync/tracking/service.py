@@ -1,6 +1,7 @@
 """Tracker rules: write keys, page patterns, and turning a page view into a website signal."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,19 +166,32 @@ def locate(session: Session, *, tracker: Tracker, visit: Visit, client_ip: str |
     return Located(category, domain)
 
 
-def record(session: Session, *, tracker: Tracker, visit: Visit, located: Located) -> Outcome:
-    """Store the page view once per pageViewId as a website signal for the located company."""
+def _page_view(visit: Visit, located: Located) -> NewSignal:
+    """The website signal a located page view becomes."""
     assert located.domain is not None
     # Without a pageViewId a retried beacon cannot be told from a new view, so it counts twice.
     page_view_id = visit.page_view_id or f"srv-{uuid.uuid4().hex}"
-    signal = NewSignal(
+    return NewSignal(
         source="website",
         domain=located.domain,
         occurred_ms=visit.occurred_ms if visit.occurred_ms is not None else now_ms(),
         type=located.category,
         attributes={"pageViewId": page_view_id, "visitorId": visit.visitor_id, "url": visit.url},
     )
+
+
+def record(session: Session, *, tracker: Tracker, visit: Visit, located: Located) -> Outcome:
+    """Store the page view once per pageViewId as a website signal for the located company."""
+    signal = _page_view(visit, located)
     (outcome,) = ingest_signals(session, team_id=tracker.team_id, signals=[signal])
     if outcome.status == "failed":
         raise BadRequest(outcome.error or "the page view could not be recorded")
     return outcome
+
+
+def record_many(
+    session: Session, *, tracker: Tracker, views: Sequence[tuple[Visit, Located]]
+) -> list[Outcome]:
+    """Store located page views in one ingest, as record does one; an outcome per view."""
+    signals = [_page_view(visit, located) for visit, located in views]
+    return ingest_signals(session, team_id=tracker.team_id, signals=signals)

@@ -1,0 +1,1 @@
+"""A sample workspace for a first look: realistic, seeded, rebuilt on demand."""
