@@ -24,7 +24,7 @@ from typer.core import TyperGroup, TyperOption
 
 from intentsync.config import get_settings
 from intentsync.db.engine import Database
-from intentsync.db.migrate import redacted, require_current, require_location, unreachable
+from intentsync.db.migrate import redacted, require_current, require_location
 from intentsync.kit.errors import AppError, BadRequest, ServiceUnavailable
 
 T = TypeVar("T")
