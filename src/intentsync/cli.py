@@ -239,7 +239,9 @@ def segment_show(team: TeamOption, segment: SegmentOption) -> None:
             return found.name, found.type, found.status, found.rules
 
     name, type_, status, rules = run_work(work)
-    err.print(f"{segment}: {name} ({type_}, {status})", markup=False, highlight=False)
+    err.print(
+        f"{segment}: {name} ({type_}, {status})", markup=False, highlight=False, soft_wrap=True
+    )
     typer.echo(json.dumps(rules))
 
 
@@ -291,12 +293,11 @@ def db_upgrade() -> None:
         raise fail(f"cannot upgrade database {redacted(url)}: {exc}") from None
     target = head()
     if before == (target,):
-        err.print(f"database {redacted(url)} was already at revision {target}", highlight=False)
+        message = f"database {redacted(url)} was already at revision {target}"
     else:
         was = ", ".join(before) if before else "empty"
-        err.print(
-            f"database {redacted(url)} migrated from {was} to revision {target}", highlight=False
-        )
+        message = f"database {redacted(url)} migrated from {was} to revision {target}"
+    err.print(message, markup=False, highlight=False, soft_wrap=True)
     typer.echo("database is up to date")
 
 
