@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer
 from sqlalchemy import create_engine, text
 
 from intentsync.cli import app
@@ -254,6 +255,21 @@ def test_help_reads_without_placeholders_for_flags(name, monkeypatch, capsys):
     assert "--help" in shown
     assert "<bool>" not in shown
     assert "Show this message and exit." in shown
+
+
+def test_every_command_and_parameter_says_what_it_is_for():
+    root = typer.main.get_command(app)
+    undocumented = []
+    for name in COMMANDS:
+        command = root
+        for part in name.split():
+            command = command.commands[part]
+        if not (command.help or "").strip():
+            undocumented.append(name)
+        for param in command.params:
+            if not (getattr(param, "help", None) or "").strip():
+                undocumented.append(f"{name} {param.opts[0]}")
+    assert undocumented == []
 
 
 # Bugs: an incident id on the terminal, the traceback in a file.

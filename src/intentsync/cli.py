@@ -86,7 +86,11 @@ TeamOption = Annotated[int, typer.Option("--team", help="Team id")]
 SegmentOption = Annotated[str, typer.Option("--segment", help="segmentId")]
 RulesOption = Annotated[
     str | None,
-    typer.Option("--rules", help="JSON file with the dynamic segment's rules ('-' reads stdin)"),
+    typer.Option(
+        "--rules",
+        metavar="<file>",
+        help="JSON file with the dynamic segment's rules ('-' reads stdin)",
+    ),
 ]
 
 
@@ -305,7 +309,9 @@ def db_upgrade() -> None:
 def db_analyze(
     tables: Annotated[
         list[str] | None,
-        typer.Option("--table", help="Only this table (repeatable; default: every table)"),
+        typer.Option(
+            "--table", metavar="<table>", help="Only this table (repeatable; default: every table)"
+        ),
     ] = None,
 ) -> None:
     """Refresh the planner statistics (ANALYZE); for servers without autovacuum, and SQLite."""

@@ -65,7 +65,9 @@ def score_run(
 @score_app.command("runs")
 def score_runs(
     team: TeamOption,
-    limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=1000, help="How many runs to show")
+    ] = 20,
 ) -> None:
     """Recent scoring runs of a team, newest first."""
     from intentsync.scoring import repository

@@ -68,7 +68,9 @@ def patterns(
     file: Annotated[
         Path | None,
         typer.Option(
-            "--file", help='JSON list of [category, regex] pairs, e.g. [["pricing", "^/pricing"]]'
+            "--file",
+            # Brackets escaped: help text is Rich markup.
+            help=r'JSON list of \[category, regex] pairs, e.g. \[\["pricing", "^/pricing"]]',
         ),
     ] = None,
     reset: Annotated[
