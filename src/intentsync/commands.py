@@ -154,7 +154,7 @@ def run(app: typer.Typer) -> NoReturn:
         code = command.main(prog_name="intentsync", standalone_mode=False)
     except NoArgsIsHelpError:
         sys.exit(2)  # the help was printed
-    except (MissingParameter, UsageError) as exc:
+    except UsageError as exc:
         # A bad value is the user's mistake like any other (exit 1); a malformed command
         # line keeps Click's usage exit (2). Either way one line.
         bad_value = not isinstance(exc, MissingParameter) and isinstance(exc, typer.BadParameter)
