@@ -99,3 +99,26 @@ def test_two_server_processes_take_concurrent_pushes_and_store_every_account(
             server.kill()
             server.wait(timeout=10)
         log.close()
+
+
+def test_the_app_factory_refuses_to_start_on_an_unmigrated_database(tmp_path):
+    """Run as uvicorn runs it (not through `intentsync serve`): one log line, no traceback."""
+    database = tmp_path / "empty.db"
+    database.touch()
+    env = {**os.environ, "INTENTSYNC_DATABASE_URL": f"sqlite:///{database}"}
+    factory = ["--factory", "intentsync.app:create_app", "--port", str(free_port())]
+    result = subprocess.run(
+        [sys.executable, "-m", "uvicorn", *factory],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode != 0, log
+    assert (
+        f"intentsync cannot start: database sqlite:///{database} is not set up "
+        "(no migrations applied); run: intentsync db upgrade"
+    ) in log
+    assert "Traceback" not in log
+    assert "Application startup complete" not in log

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from intentsync import __version__
 from intentsync.accounts.endpoints import ext_router as domain_keyed_accounts_router
@@ -16,11 +17,13 @@ from intentsync.api.routing import ApiAuthentication, require_api_routes
 from intentsync.config import Settings, get_settings
 from intentsync.custom_fields.endpoints import router as custom_fields_router
 from intentsync.db.engine import Database
+from intentsync.db.migrate import require_current
 from intentsync.deals.endpoints import router as deals_router
 from intentsync.journey.endpoints import router as journey_router
 from intentsync.kit import docs, handlers
 from intentsync.kit.body_limit import BodyLimitMiddleware
 from intentsync.kit.cors import ApiCorsMiddleware
+from intentsync.kit.errors import ServiceUnavailable
 from intentsync.kit.security_headers import SecurityHeadersMiddleware
 from intentsync.kit.slashes import TrailingSlashMiddleware
 from intentsync.pipelines.endpoints import router as pipelines_router
@@ -34,6 +37,38 @@ from intentsync.tracking.endpoints import router as tracking_router
 
 CRM_PREFIX = "/api/v1/crm"
 EXT_PREFIX = "/api/v1"
+
+log = logging.getLogger("intentsync")
+
+
+class RequireCurrentSchema:
+    """Refuse to start on a database this code cannot use, in one log line and no traceback.
+
+    Otherwise a server on an unmigrated database would answer every call with 500. Raising in
+    the lifespan would make the server log a traceback, so startup fails here instead.
+    """
+
+    def __init__(self, app: ASGIApp, *, db: Database) -> None:
+        self.app = app
+        self.db = db
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+        startup = await receive()
+        try:
+            require_current(self.db.engine, self.db.url)
+        except ServiceUnavailable as exc:
+            log.error("intentsync cannot start: %s", exc.custom_message)
+            await send({"type": "lifespan.startup.failed", "message": ""})
+            return
+        pending: list[Message] = [startup]
+
+        async def replay() -> Message:
+            return pending.pop() if pending else await receive()
+
+        await self.app(scope, replay, send)
 
 
 def freeze_startup_objects() -> None:
@@ -90,7 +125,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(TrailingSlashMiddleware)
     if settings.cors_origins:
         app.add_middleware(ApiCorsMiddleware, origins=settings.cors_origins)
-    app.add_middleware(SecurityHeadersMiddleware)  # last added runs outermost
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(RequireCurrentSchema, db=db)  # last added runs outermost
     app.state.db = db
     app.state.settings = settings
     app.state.track_limiter = track_limiter(settings.track_rate_limit)

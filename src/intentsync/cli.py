@@ -5,15 +5,13 @@ progress and errors go to stderr.
 """
 
 import json
-import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from intentsync.commands import err, fail, run_work
+from intentsync.commands import err, fail, open_database, read_text, run, run_work
 from intentsync.config import get_settings
 from intentsync.db.engine import Database
 from intentsync.demo.cli import demo
@@ -88,16 +86,17 @@ TeamOption = Annotated[int, typer.Option("--team", help="Team id")]
 SegmentOption = Annotated[str, typer.Option("--segment", help="segmentId")]
 RulesOption = Annotated[
     str | None,
-    typer.Option("--rules", help="JSON file with the dynamic segment's rules ('-' reads stdin)"),
+    typer.Option(
+        "--rules",
+        metavar="<file>",
+        help="JSON file with the dynamic segment's rules ('-' reads stdin)",
+    ),
 ]
 
 
 def _read_rules(path: str) -> Any:
     """The rules document in a file; unreadable files and bad JSON are refused with where."""
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"cannot read rules file '{path}': {exc}") from None
+    text = read_text(path, "rules file")
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -120,6 +119,7 @@ def segment_create(
 ) -> None:
     """Create a segment (a dynamic one with --rules) and print its segmentId."""
     from intentsync.segments.service import create_segment
+    from intentsync.teams.service import require_team
 
     def work(db: Database) -> str:
         if type_ == "dynamic" and rules is None:
@@ -128,6 +128,7 @@ def segment_create(
             raise BadRequest("--rules applies only to dynamic segments")
         doc = _read_rules(rules) if rules is not None else None
         with db.transaction() as session:
+            require_team(session, team_id=team)
             return create_segment(
                 session, team_id=team, name=name, type_=type_, status=status, rules=doc
             ).segment_id
@@ -147,10 +148,12 @@ def segment_update(
 ) -> None:
     """Rename a segment, change its status or replace its rules; print its segmentId."""
     from intentsync.segments.service import update_segment
+    from intentsync.teams.service import require_team
 
     def work(db: Database) -> str:
         doc = _read_rules(rules) if rules is not None else None
         with db.transaction() as session:
+            require_team(session, team_id=team)
             return update_segment(
                 session, team_id=team, segment_id=segment, name=name, status=status, rules=doc
             ).segment_id
@@ -165,9 +168,11 @@ AccountsArgument = Annotated[
 
 def _change_members(team: int, segment: str, accounts: list[str], *, remove: bool) -> None:
     from intentsync.segments.service import change_members
+    from intentsync.teams.service import require_team
 
     def work(db: Database) -> int:
         with db.transaction() as session:
+            require_team(session, team_id=team)
             return change_members(
                 session, team_id=team, segment_id=segment, accounts=accounts, remove=remove
             )
@@ -196,9 +201,11 @@ def segment_refresh(
 ) -> None:
     """Re-evaluate dynamic segments now; print how many accounts joined or left one."""
     from intentsync.segments.service import refresh
+    from intentsync.teams.service import require_team
 
     def work(db: Database) -> int:
         with db.transaction() as session:
+            require_team(session, team_id=team)
             return refresh(session, team_id=team, segment_id=segment)
 
     typer.echo(run_work(work))
@@ -208,9 +215,11 @@ def segment_refresh(
 def segment_list(team: TeamOption) -> None:
     """Show the team's segments as a table; the last line counts them."""
     from intentsync.segments.service import summaries
+    from intentsync.teams.service import require_team
 
     def work(db: Database) -> list[tuple[str, str, str, str, int]]:
         with db.transaction(write=False) as session:
+            require_team(session, team_id=team)
             return summaries(session, team_id=team)
 
     rows = run_work(work)
@@ -225,14 +234,18 @@ def segment_list(team: TeamOption) -> None:
 def segment_show(team: TeamOption, segment: SegmentOption) -> None:
     """Describe a segment on stderr and print its rules as one line of JSON (null if static)."""
     from intentsync.segments.service import get_segment
+    from intentsync.teams.service import require_team
 
     def work(db: Database) -> tuple[str, str, str, Any]:
         with db.transaction(write=False) as session:
+            require_team(session, team_id=team)
             found = get_segment(session, team_id=team, segment_id=segment)
             return found.name, found.type, found.status, found.rules
 
     name, type_, status, rules = run_work(work)
-    err.print(f"{segment}: {name} ({type_}, {status})", markup=False, highlight=False)
+    err.print(
+        f"{segment}: {name} ({type_}, {status})", markup=False, highlight=False, soft_wrap=True
+    )
     typer.echo(json.dumps(rules))
 
 
@@ -246,12 +259,14 @@ def stage_category(
     """Set whether a pipeline stage counts as open, won or lost; print the category."""
     from intentsync.pipelines.schemas import CATEGORIES
     from intentsync.pipelines.service import set_stage_category
+    from intentsync.teams.service import require_team
 
     if category not in CATEGORIES:
         raise fail(f"category must be one of: {', '.join(CATEGORIES)}")
 
     def work(db: Database) -> str:
         with db.transaction() as session:
+            require_team(session, team_id=team)
             return set_stage_category(
                 session, team_id=team, pipeline_id=pipeline_id, stage_id=stage_id, category=category
             ).category
@@ -261,10 +276,32 @@ def stage_category(
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Apply every pending migration."""
-    from intentsync.db.migrate import upgrade
+    """Create the tables or apply every pending migration; say what was done."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import OperationalError
 
-    upgrade(get_settings().database_url)
+    from intentsync.db.migrate import current_revisions, head, redacted, unreachable, upgrade
+
+    url = get_settings().database_url
+    db = open_database(migrated=False)
+    try:
+        with db.engine.connect() as connection:
+            before = current_revisions(connection)
+    except OperationalError as exc:
+        raise unreachable(url, exc) from None
+    finally:
+        db.dispose()
+    try:
+        upgrade(url)
+    except CommandError as exc:  # e.g. a revision from a newer intentsync
+        raise fail(f"cannot upgrade database {redacted(url)}: {exc}") from None
+    target = head()
+    if before == (target,):
+        message = f"database {redacted(url)} was already at revision {target}"
+    else:
+        was = ", ".join(before) if before else "empty"
+        message = f"database {redacted(url)} migrated from {was} to revision {target}"
+    err.print(message, markup=False, highlight=False, soft_wrap=True)
     typer.echo("database is up to date")
 
 
@@ -272,7 +309,9 @@ def db_upgrade() -> None:
 def db_analyze(
     tables: Annotated[
         list[str] | None,
-        typer.Option("--table", help="Only this table (repeatable; default: every table)"),
+        typer.Option(
+            "--table", metavar="<table>", help="Only this table (repeatable; default: every table)"
+        ),
     ] = None,
 ) -> None:
     """Refresh the planner statistics (ANALYZE); for servers without autovacuum, and SQLite."""
@@ -290,18 +329,23 @@ def db_analyze(
 @app.command("serve")
 def serve(
     host: Annotated[str | None, typer.Option("--host", help="Bind address")] = None,
-    port: Annotated[int | None, typer.Option("--port", help="Port")] = None,
+    port: Annotated[
+        int | None, typer.Option("--port", min=1, max=65535, help="Port (default: setting)")
+    ] = None,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", help="Server processes (default: one per core, up to 4)"),
+        typer.Option(
+            "--workers", min=1, max=64, help="Server processes (default: one per core, up to 4)"
+        ),
     ] = None,
 ) -> None:
-    """Serve the API."""
+    """Serve the API (refuses to start on a database that is not migrated)."""
     import uvicorn
 
     from intentsync.kit.logs import log_config
 
     settings = get_settings()
+    open_database().dispose()  # one line and exit 1 before any process starts
     uvicorn.run(
         "intentsync.app:create_app",
         factory=True,
@@ -317,7 +361,8 @@ def serve(
 @app.command("worker")
 def worker(
     interval: Annotated[
-        int | None, typer.Option("--interval", help="Seconds between rounds (default: setting)")
+        int | None,
+        typer.Option("--interval", min=1, help="Seconds between rounds (default: setting)"),
     ] = None,
 ) -> None:
     """Run only the scoring scheduler, for deployments that score apart from the API."""
@@ -328,6 +373,7 @@ def worker(
     from intentsync.scheduler import ScoringScheduler
 
     settings = get_settings()
+    open_database().dispose()  # one line and exit 1 before the first round
     configure_logging(settings.log_level)
     db = Database(settings.database_url, pool_size=2)
     seconds = interval if interval is not None else settings.scoring_interval or 3600
@@ -351,4 +397,4 @@ def worker(
 
 
 def main() -> None:
-    app()
+    run(app)

@@ -25,7 +25,9 @@ def score_run(
     team: Annotated[
         int | None, typer.Option("--team", help="Team id (default: every team)")
     ] = None,
-    full: Annotated[bool, typer.Option("--full", help="Re-score every account")] = False,
+    full: Annotated[
+        bool, typer.Option("--full", metavar="", help="Re-score every account")
+    ] = False,
     processes: Annotated[
         int | None,
         typer.Option("--processes", min=1, max=64, help="Worker processes (default: setting)"),
@@ -64,15 +66,19 @@ def score_run(
 @score_app.command("runs")
 def score_runs(
     team: TeamOption,
-    limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=1000, help="How many runs to show")
+    ] = 20,
 ) -> None:
     """Recent scoring runs of a team, newest first."""
     from intentsync.scoring import repository
     from intentsync.scoring.stages import iso_day
+    from intentsync.teams.service import require_team
 
     db = open_database()
     try:
         with db.transaction(write=False) as session:
+            require_team(session, team_id=team)
             runs = repository.recent_runs(session, team_id=team, limit=limit)
             table = Table(
                 "run",
@@ -110,9 +116,11 @@ def _config_work(
     team: int, action: str, path: str = "", value: str = ""
 ) -> tuple[int, dict[str, Any]]:
     from intentsync.scoring.service import change_setting, current_document, reset_settings
+    from intentsync.teams.service import require_team
 
     def work(db: Database) -> tuple[int, dict[str, Any]]:
-        with db.transaction() as session:
+        with db.transaction(write=action != "show") as session:
+            require_team(session, team_id=team)
             if action == "set":
                 change_setting(session, team_id=team, path=path, raw=value)
             elif action == "reset":
@@ -130,11 +138,12 @@ def config_show(team: TeamOption) -> None:
     typer.echo(json.dumps(doc, indent=2))
 
 
-@config_app.command("set")
+# A negative number is a value here, not an option: `weights.website -5` reaches validation.
+@config_app.command("set", context_settings={"ignore_unknown_options": True})
 def config_set(
     team: TeamOption,
     path: Annotated[str, typer.Argument(help="Dotted setting, e.g. weights.website")],
-    value: Annotated[str, typer.Argument(help="JSON value, e.g. 40, false, 12.5")],
+    value: Annotated[str, typer.Argument(help="JSON value, e.g. 40, -5, false, 12.5")],
 ) -> None:
     """Change one setting; prints the new version (the next run re-scores everything)."""
     version, _ = _config_work(team, "set", path, value)

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from intentsync.commands import err, fail, run_work
+from intentsync.commands import err, fail, read_text, run_work
 from intentsync.db.engine import Database
+from intentsync.kit.errors import BadRequest
 
 tracking_app = typer.Typer(no_args_is_help=True, help="Website tracking snippet")
 
@@ -17,16 +18,21 @@ tracking_app = typer.Typer(no_args_is_help=True, help="Website tracking snippet"
 def key(
     team: Annotated[int, typer.Option("--team", help="Team id")],
     rotate: Annotated[
-        bool, typer.Option("--rotate", help="Issue a new key; pages with the old one stop counting")
+        bool,
+        typer.Option(
+            "--rotate", metavar="", help="Issue a new key; pages with the old one stop counting"
+        ),
     ] = False,
 ) -> None:
     """Print the team's public write key (created on first use) and its HTML snippet."""
     from intentsync.config import get_settings
+    from intentsync.teams.service import require_team
     from intentsync.tracking.service import ensure_write_key, rotate_write_key
     from intentsync.tracking.snippet import html_snippet
 
     def work(db: Database) -> str:
         with db.transaction() as session:
+            require_team(session, team_id=team)
             if rotate:
                 return rotate_write_key(session, team_id=team)
             return ensure_write_key(session, team_id=team)
@@ -46,13 +52,14 @@ def key(
 
 
 def _read_json(file: Path) -> Any:
+    text = read_text(file, "patterns file")
     try:
-        return json.loads(file.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError) as exc:
-        message = f"cannot read {file}: {exc}"
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        message = f"{file} is not valid JSON: {exc}"
-    raise fail(message)
+        raise BadRequest(
+            f"patterns file '{file}' is not valid JSON: {exc.msg} at line {exc.lineno}, "
+            f"column {exc.colno}"
+        ) from None
 
 
 @tracking_app.command("patterns")
@@ -61,23 +68,27 @@ def patterns(
     file: Annotated[
         Path | None,
         typer.Option(
-            "--file", help='JSON list of [category, regex] pairs, e.g. [["pricing", "^/pricing"]]'
+            "--file",
+            # Brackets escaped: help text is Rich markup.
+            help=r'JSON list of \[category, regex] pairs, e.g. \[\["pricing", "^/pricing"]]',
         ),
     ] = None,
     reset: Annotated[
-        bool, typer.Option("--reset", help="Go back to the built-in patterns")
+        bool, typer.Option("--reset", metavar="", help="Go back to the built-in patterns")
     ] = False,
 ) -> None:
     """Set (--file), reset (--reset) or show the URL patterns that name page categories."""
+    from intentsync.teams.service import require_team
     from intentsync.tracking.patterns import UNMATCHED
     from intentsync.tracking.service import page_patterns, set_page_patterns
 
     if file is not None and reset:
         raise fail("give --file or --reset, not both")
-    wanted = _read_json(file) if file is not None else None
 
     def work(db: Database) -> tuple[tuple[tuple[str, str], ...], bool]:
+        wanted = _read_json(file) if file is not None else None
         with db.transaction() as session:
+            require_team(session, team_id=team)
             if file is not None:
                 return set_page_patterns(session, team_id=team, patterns=wanted), True
             if reset:
