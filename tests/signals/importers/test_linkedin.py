@@ -109,7 +109,8 @@ def test_bad_rows_are_reported_with_their_line(tmp_path):
     [
         ("Company,Date,Spend", "the header has none of the metric columns Impressions, Clicks, "),
         ("Company,Clicks", "the header has no Date column"),
-        ("Website,Date,Clicks", "the header has no Company Name column"),
+        ("Date,Clicks", "the header has no Company Name column"),
+        ("Campaign Name,Date,Clicks", "this is a LinkedIn campaign or ad performance report"),
     ],
 )
 def test_a_header_without_a_required_column_is_refused(tmp_path, header, message):

@@ -1,0 +1,335 @@
+"""Delimited exports as vendors and spreadsheets really write them, read as a stream.
+
+The encoding comes from the byte-order mark, the header is the first line an importer
+accepts (report lines above it are kept apart), footers below the data are skipped, and a
+row that is broken in its structure is reported by physical line while the rest is read.
+"""
+
+import codecs
+import csv
+import io
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Generic, TypeVar
+
+from intentsync.kit.errors import AppError, BadRequest
+
+T = TypeVar("T")
+
+DELIMITERS = (",", ";", "\t")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+HEADER_SEARCH_LINES = 50  # report lines above a header are a handful, never pages
+MAX_RECORD_CHARS = 65_536  # a quoted value longer than this is an unterminated quote
+UTF8_HINT = "export or save it as CSV UTF-8"
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# A first cell that says the row sums the others up (English, pt, es, fr, de).
+_TOTAL_WORDS = frozenset(
+    (
+        "total",
+        "totals",
+        "grandtotal",
+        "totalgeral",
+        "totais",
+        "totales",
+        "totalgeneral",
+        "totaux",
+        "totalgénéral",
+        "gesamt",
+        "gesamtsumme",
+        "insgesamt",
+        "summe",
+    )
+)
+
+Accept = Callable[[list[str], list[str], str], T]
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A data row and the physical line it starts on."""
+
+    line: int
+    cells: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Broken:
+    """A row that cannot be read as cells, reported as `line N: reason`; reading goes on."""
+
+    line: int
+    reason: str
+
+
+def key(name: str) -> str:
+    """Case, spaces and punctuation never matter: 'Company Domain' = 'company_domain'."""
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
+def cannot_read(path: Path, exc: OSError) -> BadRequest:
+    """One line a person can act on, without errno numbers."""
+    if isinstance(exc, FileNotFoundError):
+        why = "no such file"
+    elif isinstance(exc, IsADirectoryError):
+        why = "it is a directory, not a file"
+    elif isinstance(exc, PermissionError):
+        why = "permission denied"
+    else:
+        why = (exc.strerror or type(exc).__name__).lower()
+    return BadRequest(f"cannot read {path}: {why}")
+
+
+class _PhysicalLines:
+    """Decoded lines with their numbers; the encoding is chosen by the byte-order mark."""
+
+    def __init__(self, raw: BinaryIO, name: str) -> None:
+        self._raw = raw
+        self._name = name
+        start = raw.read(4)
+        self.encoding, bom = next(
+            ((enc, len(mark)) for mark, enc in _BOMS if start.startswith(mark)), ("utf-8", 0)
+        )
+        raw.seek(bom)
+        if self.encoding == "utf-8" and b"\x00" in raw.read(4096):
+            raise BadRequest(
+                f"{name} holds NUL bytes: it looks like UTF-16 text without a byte-order mark; "
+                f"{UTF8_HINT}"
+            )
+        raw.seek(bom)
+        self.number = 0
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        if self.encoding == "utf-8":
+            return self._utf8()
+        return self._utf16()
+
+    def _utf8(self) -> Iterator[tuple[int, str]]:
+        """Decoded a line at a time, so a bad byte is reported on its own line."""
+        for data in self._raw:
+            self.number += 1
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise BadRequest(
+                    f"{self._name} line {self.number}: the file is not UTF-8 text; {UTF8_HINT}"
+                ) from None
+            yield self.number, text
+
+    def _utf16(self) -> Iterator[tuple[int, str]]:
+        text = io.TextIOWrapper(self._raw, encoding=self.encoding, newline="")
+        try:
+            for line in text:
+                self.number += 1
+                yield self.number, line
+        except UnicodeDecodeError:
+            raise BadRequest(
+                f"{self._name} line {self.number + 1}: the file is not valid "
+                f"{self.encoding.upper()} text; {UTF8_HINT}"
+            ) from None
+        finally:
+            text.detach()
+
+
+class _Feed:
+    """The csv reader's line source: remembers a record's lines, can replay them, cuts runaways."""
+
+    def __init__(self, lines: Iterator[tuple[int, str]]) -> None:
+        self._lines = lines
+        self._again: deque[tuple[int, str]] = deque()
+        self.taken: list[tuple[int, str]] = []
+        self._chars = 0
+        self.cut = False
+
+    def __iter__(self) -> "_Feed":
+        return self
+
+    def start(self) -> None:
+        self.taken = []
+        self._chars = 0
+        self.cut = False
+
+    def replay(self, lines: Sequence[tuple[int, str]]) -> None:
+        self._again.extendleft(reversed(lines))
+
+    def __next__(self) -> str:
+        if self.taken and self._chars > MAX_RECORD_CHARS:
+            self.cut = True
+            raise StopIteration
+        if self._again:
+            item = self._again.popleft()
+        else:
+            try:
+                item = next(self._lines)
+            except StopIteration:
+                self.cut = bool(self.taken)
+                raise
+        self.taken.append(item)
+        self._chars += len(item[1])
+        return item[1]
+
+
+def _split(line: str, delimiter: str) -> list[str]:
+    return next(csv.reader([line], delimiter=delimiter, skipinitialspace=True), [])
+
+
+def _delimiters_by_use(line: str) -> list[str]:
+    """Comma, semicolon and tab by how often they occur outside quotes, most first."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    return sorted(DELIMITERS, key=lambda d: -counts[d])
+
+
+def is_footer(cells: Sequence[str], *, after_blank: bool, needed: int) -> bool:
+    """A totals row, or a short note after a blank line: not data, and not a failed row."""
+    filled = [c for c in cells if c.strip()]
+    if filled and key(filled[0]) in _TOTAL_WORDS:
+        return True
+    return after_blank and (len(filled) < 2 or len(cells) < needed)
+
+
+class Table(Generic[T]):
+    """An open export: what the importer made of its header, the report lines, then the rows."""
+
+    def __init__(self, lines: Iterable[tuple[int, str]], name: str, accept: Accept[T]) -> None:
+        self.name = name
+        self._lines = iter(lines)
+        self.report: list[str] = []
+        self.spec, self.header, self.delimiter, self.header_line = self._find_header(accept)
+
+    def _find_header(self, accept: Accept[T]) -> tuple[T, list[str], str, int]:
+        """The first line the importer accepts, split by whichever delimiter makes it so."""
+        # The widest line is the likeliest header when none fits: (cells, names, delimiter, above).
+        widest: tuple[int, list[str], str, int] | None = None
+        for number, text in self._lines:
+            if not text.strip():
+                continue
+            for delimiter in _delimiters_by_use(text):
+                names = [name.strip() for name in _split(text, delimiter)]
+                try:
+                    return accept(names, self.report, delimiter), names, delimiter, number
+                except AppError:
+                    if widest is None or len(names) > widest[0]:
+                        widest = len(names), names, delimiter, len(self.report)
+            self.report.append(text.strip())
+            if len(self.report) >= HEADER_SEARCH_LINES:
+                break
+        if widest is None:
+            raise BadRequest(f"{self.name} is empty: it has no header line")
+        _, names, delimiter, count = widest
+        above = self.report[:count]
+        try:
+            accept(names, above, delimiter)
+        except AppError as exc:
+            reason = exc.custom_message
+        else:  # pragma: no cover - it was refused above
+            reason = "the header is not usable"
+        if above:
+            reason += f" (no line of the first {len(self.report)} that are not blank has them)"
+        raise BadRequest(reason)
+
+    def rows(self, *, needed: int) -> Iterator[Row | Broken]:
+        """Data rows by physical line; blank lines and footers are passed over.
+
+        A row must have at least `needed` cells (the rest are optional columns); more cells
+        than the header is an error unless the extra ones are empty.
+        """
+        width = len(self.header)
+        feed = _Feed(self._lines)
+        reader = csv.reader(feed, delimiter=self.delimiter, skipinitialspace=True)
+        after_blank = False
+        while True:
+            feed.start()
+            try:
+                cells = next(reader)
+            except StopIteration:
+                if not feed.taken:
+                    return
+                cells = []
+            except csv.Error as exc:
+                start = feed.taken[0][0] if feed.taken else 0
+                feed.replay(feed.taken[1:])
+                yield Broken(start, f"the row cannot be read: {exc}")
+                continue
+            start = feed.taken[0][0]
+            spans = len(feed.taken) > 1
+            while len(cells) > width and not cells[-1].strip():
+                cells.pop()
+            if feed.cut or (spans and len(cells) != width):
+                feed.replay(feed.taken[1:])
+                yield Broken(
+                    start,
+                    "a quoted value opens on this line and is never closed; "
+                    "the lines after it are read as rows",
+                )
+                continue
+            if not any(cell.strip() for cell in cells):
+                after_blank = True
+                continue
+            if is_footer(cells, after_blank=after_blank, needed=needed):
+                continue
+            if len(cells) > width:
+                yield Broken(start, self._count_problem(len(cells), width, "more"))
+            elif len(cells) < needed:
+                yield Broken(start, self._count_problem(len(cells), width, "fewer"))
+            else:
+                yield Row(start, cells)
+
+    def _count_problem(self, count: int, width: int, which: str) -> str:
+        name = DELIMITER_NAMES[self.delimiter]
+        cells = "cell" if count == 1 else "cells"
+        hint = (
+            f"a value holding a {name} must be in double quotes"
+            if which == "more"
+            else "a required value is missing"
+        )
+        return f"{count} {cells}, {which} than the header's {width}; {hint}"
+
+
+class FileTable(Table[T]):
+    """A table read from a file, with its size and read position for progress by bytes."""
+
+    def __init__(self, raw: BinaryIO, path: Path, accept: Accept[T]) -> None:
+        self._raw = raw
+        self.size = os.fstat(raw.fileno()).st_size
+        self.source = _PhysicalLines(raw, str(path))
+        super().__init__(self.source, str(path), accept)
+
+    @property
+    def encoding(self) -> str:
+        return self.source.encoding
+
+    def position(self) -> int:
+        """Bytes read so far (within one buffer for UTF-16)."""
+        return self._raw.tell()
+
+
+@contextmanager
+def open_table(path: Path, accept: Accept[T]) -> Iterator[FileTable[T]]:
+    """Open an export for streaming; an unreadable file stops with one line saying why."""
+    try:
+        raw = path.open("rb")
+    except OSError as exc:
+        raise cannot_read(path, exc) from None
+    with raw:
+        try:
+            table = FileTable(raw, path, accept)
+        except OSError as exc:
+            raise cannot_read(path, exc) from None
+        yield table
+
+
+def text_table(text_lines: Iterable[str], accept: Accept[T], name: str = "text") -> Table[T]:
+    """A table over lines already in memory, numbered from 1."""
+    return Table(enumerate(text_lines, start=1), name, accept)
