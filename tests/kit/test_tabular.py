@@ -5,7 +5,7 @@ import codecs
 import pytest
 
 from intentsync.kit.errors import BadRequest
-from intentsync.kit.tabular import Broken, Row, open_table, text_table
+from intentsync.kit.tabular import Broken, Row, cannot_read, open_table, text_table
 
 
 def needs(*columns):
@@ -184,3 +184,10 @@ def test_a_row_the_csv_reader_cannot_read_is_reported_and_skipped():
         Broken(2, "the row cannot be read: field larger than field limit (131072)"),
         Row(3, ["globex.com", "2"]),
     ]
+
+
+def test_a_file_without_permission_is_named_without_errno_text(tmp_path):
+    error = PermissionError(13, "Permission denied", str(tmp_path))
+    assert (
+        cannot_read(tmp_path, error).custom_message == f"cannot read {tmp_path}: permission denied"
+    )

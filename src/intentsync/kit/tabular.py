@@ -279,6 +279,7 @@ class Table(Generic[T]):
                 continue
             if is_footer(cells, after_blank=after_blank, needed=needed):
                 continue
+            after_blank = False  # data again: the blank line was a gap, not the end
             if len(cells) > width:
                 yield Broken(start, self._count_problem(len(cells), width, "more"))
             elif len(cells) < needed:
