@@ -2,6 +2,7 @@
 
 import codecs
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -10,6 +11,8 @@ from intentsync.db.models import Account, SignalEvent
 from tests.factories import account
 from tests.signals.importers.test_import_command import accounts, import_file, summary
 from tests.test_cli import last_line
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 SEP_1_2023 = (date(2023, 9, 1) - date(1970, 1, 1)).days
 NNBSP = "\u202f"  # French exports group thousands with a narrow no-break space
@@ -391,3 +394,27 @@ def test_broken_rows_are_reported_by_line_and_the_rest_is_imported(database_url,
         ("initech.example", "profile"),
         ("umbrella.example", "category"),
     ]
+
+
+def test_the_portuguese_example_export(database_url, ws, tmp_path):
+    path = EXAMPLES / "linkedin-company-pt-br.csv"
+    assert path.read_bytes().startswith(codecs.BOM_UTF16_LE)
+    result = import_file(database_url, ws.team_id, "linkedin", path)
+    assert last_line(result) == "15"
+    assert result.stderr.strip() == f"{path}: {summary(6, 15, 0, 0)}"
+    nov_2 = (date(2026, 11, 2) - date(1970, 1, 1)).days
+    signals = stored(ws)
+    assert signals[:3] == [
+        ("contoso.example", nov_2, "impression", 1250.0, "ABM T4 - Retargeting"),
+        ("contoso.example", nov_2, "click", 14.0, "ABM T4 - Retargeting"),
+        ("contoso.example", nov_2, "engagement", 22.0, "ABM T4 - Retargeting"),
+    ]
+    assert ("fabrikam.example", nov_2, "impression", 2410.0, "Guia de dados de intenção") in signals
+    assert (
+        "northwind-traders.example",
+        nov_2 + 8,
+        "engagement",
+        4.0,
+        "Guia de dados de intenção",
+    ) in signals
+    assert "initech.example" not in accounts(ws)
