@@ -63,8 +63,9 @@ def test_utf16_without_a_byte_order_mark_is_named(tmp_path):
 def test_a_file_that_is_not_utf8_names_the_physical_line(tmp_path):
     path = tmp_path / "export.csv"
     path.write_bytes("domain,score\nacme.com,1\nmüller.de,2\n".encode("latin-1"))
-    with open_table(path, needs("domain", "score")) as table, pytest.raises(BadRequest) as caught:
-        list(table.rows(needed=2))
+    with pytest.raises(BadRequest) as caught:  # as soon as the chunk holding it is decoded
+        with open_table(path, needs("domain", "score")) as table:
+            list(table.rows(needed=2))
     assert caught.value.custom_message == (
         f"{path} line 3: the file is not UTF-8 text; export or save it as CSV UTF-8"
     )

@@ -49,6 +49,9 @@ _TOTAL_WORDS = frozenset(
     )
 )
 
+_TOTAL_INITIALS = frozenset(word[0] for word in _TOTAL_WORDS)
+_TOTAL_LONGEST = 16  # 'Total général :' with its spaces and colon
+
 Accept = Callable[[list[str], list[str], str], T]
 
 
@@ -103,47 +106,42 @@ class _PhysicalLines:
                 f"{UTF8_HINT}"
             )
         raw.seek(bom)
-        self.number = 0
+        self._bom = bom
 
-    def __iter__(self) -> Iterator[tuple[int, str]]:
-        if self.encoding == "utf-8":
-            return self._utf8()
-        return self._utf16()
-
-    def _utf8(self) -> Iterator[tuple[int, str]]:
-        """Decoded a line at a time, so a bad byte is reported on its own line."""
-        for data in self._raw:
-            self.number += 1
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError:
-                raise BadRequest(
-                    f"{self._name} line {self.number}: the file is not UTF-8 text; {UTF8_HINT}"
-                ) from None
-            yield self.number, text
-
-    def _utf16(self) -> Iterator[tuple[int, str]]:
+    def __iter__(self) -> Iterator[str]:
+        """Lines decoded in C-sized chunks; a bad byte is then looked for line by line."""
         text = io.TextIOWrapper(self._raw, encoding=self.encoding, newline="")
         try:
-            for line in text:
-                self.number += 1
-                yield self.number, line
+            yield from text
         except UnicodeDecodeError:
-            raise BadRequest(
-                f"{self._name} line {self.number + 1}: the file is not valid "
-                f"{self.encoding.upper()} text; {UTF8_HINT}"
-            ) from None
+            raise BadRequest(f"{self._name} {self._bad_line()}; {UTF8_HINT}") from None
         finally:
             text.detach()
 
+    def _bad_line(self) -> str:
+        if self.encoding != "utf-8":
+            return f"is not valid {self.encoding.upper()} text"
+        self._raw.seek(self._bom)
+        for number, data in enumerate(self._raw, start=1):
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                return f"line {number}: the file is not UTF-8 text"
+        return "is not UTF-8 text"  # pragma: no cover - a split multi-byte sequence
+
 
 class _Feed:
-    """The csv reader's line source: remembers a record's lines, can replay them, cuts runaways."""
+    """The csv reader's line source: keeps a record's lines, can replay them, cuts runaways.
 
-    def __init__(self, lines: Iterator[tuple[int, str]]) -> None:
+    A record's lines are consecutive physical lines, so its first line number is all it needs.
+    """
+
+    def __init__(self, lines: Iterator[str], number: int) -> None:
         self._lines = lines
-        self._again: deque[tuple[int, str]] = deque()
-        self.taken: list[tuple[int, str]] = []
+        self._again: deque[str] = deque()
+        self.next_line = number  # the number of the next line handed out
+        self.start_line = number
+        self.taken: list[str] = []
         self._chars = 0
         self.cut = False
 
@@ -151,28 +149,31 @@ class _Feed:
         return self
 
     def start(self) -> None:
+        self.start_line += len(self.taken)
         self.taken = []
         self._chars = 0
         self.cut = False
 
-    def replay(self, lines: Sequence[tuple[int, str]]) -> None:
-        self._again.extendleft(reversed(lines))
+    def replay_after_first(self) -> None:
+        """Read the record's later lines again, as rows of their own."""
+        self._again.extendleft(reversed(self.taken[1:]))
+        self.taken = self.taken[:1]
 
     def __next__(self) -> str:
         if self.taken and self._chars > MAX_RECORD_CHARS:
             self.cut = True
             raise StopIteration
         if self._again:
-            item = self._again.popleft()
+            text = self._again.popleft()
         else:
             try:
-                item = next(self._lines)
+                text = next(self._lines)
             except StopIteration:
                 self.cut = bool(self.taken)
                 raise
-        self.taken.append(item)
-        self._chars += len(item[1])
-        return item[1]
+        self.taken.append(text)
+        self._chars += len(text)
+        return text
 
 
 def _split(line: str, delimiter: str) -> list[str]:
@@ -193,16 +194,20 @@ def _delimiters_by_use(line: str) -> list[str]:
 
 def is_footer(cells: Sequence[str], *, after_blank: bool, needed: int) -> bool:
     """A totals row, or a short note after a blank line: not data, and not a failed row."""
-    filled = [c for c in cells if c.strip()]
-    if filled and key(filled[0]) in _TOTAL_WORDS:
-        return True
-    return after_blank and (len(filled) < 2 or len(cells) < needed)
+    head = cells[0].strip() or next((c.strip() for c in cells if c.strip()), "")
+    # Most rows fail the cheap length and initial tests, so the key is rarely computed.
+    if len(head) <= _TOTAL_LONGEST and head[:1].lower() in _TOTAL_INITIALS:
+        if key(head) in _TOTAL_WORDS:
+            return True
+    if not after_blank:
+        return False
+    return len(cells) < needed or sum(1 for c in cells if c.strip()) < 2
 
 
 class Table(Generic[T]):
     """An open export: what the importer made of its header, the report lines, then the rows."""
 
-    def __init__(self, lines: Iterable[tuple[int, str]], name: str, accept: Accept[T]) -> None:
+    def __init__(self, lines: Iterable[str], name: str, accept: Accept[T]) -> None:
         self.name = name
         self._lines = iter(lines)
         self.report: list[str] = []
@@ -212,7 +217,7 @@ class Table(Generic[T]):
         """The first line the importer accepts, split by whichever delimiter makes it so."""
         # The widest line is the likeliest header when none fits: (cells, names, delimiter, above).
         widest: tuple[int, list[str], str, int] | None = None
-        for number, text in self._lines:
+        for number, text in enumerate(self._lines, start=1):
             if not text.strip():
                 continue
             for delimiter in _delimiters_by_use(text):
@@ -246,11 +251,12 @@ class Table(Generic[T]):
         than the header is an error unless the extra ones are empty.
         """
         width = len(self.header)
-        feed = _Feed(self._lines)
+        feed = _Feed(self._lines, self.header_line + 1)
         reader = csv.reader(feed, delimiter=self.delimiter, skipinitialspace=True)
         after_blank = False
         while True:
             feed.start()
+            start = feed.start_line
             try:
                 cells = next(reader)
             except StopIteration:
@@ -258,23 +264,20 @@ class Table(Generic[T]):
                     return
                 cells = []
             except csv.Error as exc:
-                start = feed.taken[0][0] if feed.taken else 0
-                feed.replay(feed.taken[1:])
+                feed.replay_after_first()
                 yield Broken(start, f"the row cannot be read: {exc}")
                 continue
-            start = feed.taken[0][0]
-            spans = len(feed.taken) > 1
             while len(cells) > width and not cells[-1].strip():
                 cells.pop()
-            if feed.cut or (spans and len(cells) != width):
-                feed.replay(feed.taken[1:])
+            if feed.cut or (len(feed.taken) > 1 and len(cells) != width):
+                feed.replay_after_first()
                 yield Broken(
                     start,
                     "a quoted value opens on this line and is never closed; "
                     "the lines after it are read as rows",
                 )
                 continue
-            if not any(cell.strip() for cell in cells):
+            if not (cells and cells[0].strip()) and not any(cell.strip() for cell in cells):
                 after_blank = True
                 continue
             if is_footer(cells, after_blank=after_blank, needed=needed):
@@ -333,4 +336,4 @@ def open_table(path: Path, accept: Accept[T]) -> Iterator[FileTable[T]]:
 
 def text_table(text_lines: Iterable[str], accept: Accept[T], name: str = "text") -> Table[T]:
     """A table over lines already in memory, numbered from 1."""
-    return Table(enumerate(text_lines, start=1), name, accept)
+    return Table(text_lines, name, accept)
