@@ -240,8 +240,6 @@ class Table(Generic[T]):
             reason = exc.custom_message
         else:  # pragma: no cover - it was refused above
             reason = "the header is not usable"
-        if above:
-            reason += f" (no line of the first {len(self.report)} that are not blank has them)"
         raise BadRequest(reason)
 
     def rows(self, *, needed: int) -> Iterator[Row | Broken]:
