@@ -331,7 +331,7 @@ def test_a_spreadsheet_round_trip_of_bombora(database_url, ws, tmp_path):
     assert last_line(result) == "3"
     assert result.stderr.splitlines() == [
         "line 6: Week '09/04/2023' is not a date (YYYY-MM-DD, YYYY/MM/DD, DD.MM.YYYY, or "
-        "DD/MM/YYYY and MM/DD/YYYY where the day is above 12, as a semicolon file does not say "
+        "DD/MM/YYYY and MM/DD/YYYY where the day is above 12, as the file does not say "
         "which comes first) or an ISO week number",
         f"{path}: {summary(4, 3, 0, 1)}",
     ]

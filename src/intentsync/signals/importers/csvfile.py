@@ -63,7 +63,7 @@ class Conventions:
         if self.day_first is None:
             return (
                 "YYYY-MM-DD, YYYY/MM/DD, DD.MM.YYYY, or DD/MM/YYYY and MM/DD/YYYY where the "
-                "day is above 12, as a semicolon file does not say which comes first"
+                "day is above 12, as the file does not say which comes first"
             )
         if self.day_first:
             return "YYYY-MM-DD, YYYY/MM/DD, DD/MM/YYYY or DD.MM.YYYY"

@@ -59,7 +59,7 @@ DATE: Spellings = {
     "en": ("Date", "Day", "Start Date (in UTC)", "Start Date"),
     "pt": ("Data de início (em UTC)", "Data", "Data de início"),
     "es": ("Fecha de inicio (en UTC)", "Fecha", "Fecha de inicio"),
-    "fr": ("Date de début (en UTC)", "Date de début"),
+    "fr": ("Date de début (en UTC)", "Date", "Date de début"),
     "de": ("Startdatum (in UTC)", "Datum", "Startdatum"),
 }
 CAMPAIGN: Spellings = {
