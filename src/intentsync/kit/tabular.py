@@ -90,7 +90,7 @@ def cannot_read(path: Path, exc: OSError) -> BadRequest:
 
 
 class _PhysicalLines:
-    """Decoded lines with their numbers; the encoding is chosen by the byte-order mark."""
+    """A file's decoded lines; the encoding is chosen by the byte-order mark."""
 
     def __init__(self, raw: BinaryIO, name: str) -> None:
         self._raw = raw
@@ -215,8 +215,7 @@ class Table(Generic[T]):
 
     def _find_header(self, accept: Accept[T]) -> tuple[T, list[str], str, int]:
         """The first line the importer accepts, split by whichever delimiter makes it so."""
-        # The widest line is the likeliest header when none fits: (cells, names, delimiter, above).
-        widest: tuple[int, list[str], str, int] | None = None
+        widest: tuple[int, str] | None = None  # the likeliest header when none fits, and why
         for number, text in enumerate(self._lines, start=1):
             if not text.strip():
                 continue
@@ -224,23 +223,15 @@ class Table(Generic[T]):
                 names = [name.strip() for name in _split(text, delimiter)]
                 try:
                     return accept(names, self.report, delimiter), names, delimiter, number
-                except AppError:
+                except AppError as exc:
                     if widest is None or len(names) > widest[0]:
-                        widest = len(names), names, delimiter, len(self.report)
+                        widest = len(names), exc.custom_message
             self.report.append(text.strip())
             if len(self.report) >= HEADER_SEARCH_LINES:
                 break
         if widest is None:
             raise BadRequest(f"{self.name} is empty: it has no header line")
-        _, names, delimiter, count = widest
-        above = self.report[:count]
-        try:
-            accept(names, above, delimiter)
-        except AppError as exc:
-            reason = exc.custom_message
-        else:  # pragma: no cover - it was refused above
-            reason = "the header is not usable"
-        raise BadRequest(reason)
+        raise BadRequest(widest[1])
 
     def rows(self, *, needed: int) -> Iterator[Row | Broken]:
         """Data rows by physical line; blank lines and footers are passed over.
@@ -313,7 +304,7 @@ class FileTable(Table[T]):
         return self.source.encoding
 
     def position(self) -> int:
-        """Bytes read so far (within one buffer for UTF-16)."""
+        """Bytes read so far, to within one read-ahead chunk."""
         return self._raw.tell()
 
 
