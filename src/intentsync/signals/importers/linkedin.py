@@ -224,6 +224,7 @@ def report_start(report: Sequence[str], conventions: Conventions) -> int | None:
 def spec(
     header: Header, report: Sequence[str], delimiter: str
 ) -> ImportSpec[CompanyActivity | RowSignals | RowError]:
+    """Rows need cells up to their date and first metric; company columns may be left empty."""
     found = layout(header, report, delimiter)
     required = [i for i in (found.date,) if i is not None] + [found.metrics[0][2]]
     return ImportSpec(partial(parse_row, found), needed(*required))
@@ -254,7 +255,8 @@ def layout(header: Header, report: Sequence[str] = (), delimiter: str = ",") -> 
                 "so they cannot be matched to accounts; export the company report instead "
                 "(Campaign Manager, Demographics, Company)"
             )
-        raise BadRequest(missing_column(every(COMPANY)))
+        note = " (a company page URL or website column would do as well)"
+        raise BadRequest(missing_column(every(COMPANY), note=note))
     conventions = columns.conventions(delimiter)
     start_ms = None
     if date is None:
