@@ -154,8 +154,9 @@ def test_a_websocket_under_the_api_is_refused_before_any_route(settings, databas
         opened.append("yes")
         await websocket.accept()
 
-    with pytest.raises(WebSocketDisconnect) as closed, TestClient(app).websocket_connect(
-        "/api/v1/stream", headers={"X-Api-Key": "isk_bogus"}
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        TestClient(app).websocket_connect("/api/v1/stream", headers={"X-Api-Key": "isk_bogus"}),
     ):
         pass
     assert closed.value.code == 1008

@@ -1,5 +1,7 @@
 """`intentsync ip-ranges import` and resolve_ip on both databases."""
 
+import codecs
+
 from sqlalchemy import select
 
 from intentsync.db.models import IpRange
@@ -139,3 +141,52 @@ def test_resolve_ipv6_and_keeps_versions_and_teams_apart(ws, app, database):
         assert resolve(other, "2001:db8:1234::1") is None
     finally:
         other.close()
+
+
+def import_ranges_file(database_url, ws, path):
+    args = ("ip-ranges", "import", "--team", str(ws.team_id), str(path))
+    return run_cli(database_url, *args, check=False)
+
+
+def test_file_problems_are_one_line_and_exit_1(ws, database_url, tmp_path):
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(
+        "cidr,domain\n192.0.2.0/24,acme.com\n198.51.100.0/24,müller.de\n".encode("latin-1")
+    )
+    cases = [
+        (tmp_path / "nope.csv", f"cannot read {tmp_path / 'nope.csv'}: no such file"),
+        (tmp_path, f"cannot read {tmp_path}: it is a directory, not a file"),
+        (latin, f"{latin} line 3: the file is not UTF-8 text; export or save it as CSV UTF-8"),
+    ]
+    for path, message in cases:
+        result = import_ranges_file(database_url, ws, path)
+        assert result.returncode == 1
+        assert result.stderr == f"error: {message}\n"
+        assert "Errno" not in result.stderr
+        assert result.stdout == ""
+    assert stored(ws) == []
+
+
+def test_utf16_and_semicolon_files_with_report_lines_import(ws, database_url, tmp_path):
+    utf16 = tmp_path / "ranges-utf16.csv"
+    text = "Ranges exported 2026-11-17\r\n\r\ncidr\tdomain\tkind\r\n192.0.2.0/24\tacme.com\tisp\r\n"
+    utf16.write_bytes(codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
+    semicolons = tmp_path / "ranges-semicolon.csv"
+    semicolons.write_bytes(
+        codecs.BOM_UTF8 + b"network;domain\r\n198.51.100.0/24;globex.com;extra\r\n"
+        b"2001:db8::/32;hooli.com\r\nTotal;2\r\n"
+    )
+    first = import_ranges_file(database_url, ws, utf16)
+    assert first.returncode == 0, first.stderr
+    assert last_line(first) == "1"
+    second = import_ranges_file(database_url, ws, semicolons)
+    assert last_line(second) == "1"
+    assert second.stderr.splitlines() == [
+        "line 2: 3 cells, more than the header's 2; a value holding a semicolon must be in "
+        "double quotes",
+        "1 range imported (1 new, 0 updated); 0 already present; 1 bad line skipped",
+    ]
+    assert stored(ws) == [
+        ("192.0.2.0/24", "acme.com", "isp"),
+        ("2001:db8::/32", "hooli.com", "company"),
+    ]

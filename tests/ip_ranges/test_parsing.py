@@ -5,7 +5,6 @@ import re
 import pytest
 
 from intentsync.ip_ranges.parsing import (
-    HeaderError,
     ParsedRange,
     address_key,
     covering_starts,
@@ -13,6 +12,7 @@ from intentsync.ip_ranges.parsing import (
     parse_row,
     to_hex,
 )
+from intentsync.kit.errors import BadRequest
 
 
 def test_ipv4_block_bounds_are_zero_padded_hex():
@@ -85,7 +85,7 @@ def test_csv_reports_bad_lines_by_number_and_skips_blank_lines():
         (2, "192.0.2.0/24"),
         (4, "198.51.100.0/24"),
         (5, "'203.0.113.9/24' has host bits set; did you mean 203.0.113.0/24?"),
-        (6, "expected at least 2 columns, got 1"),
+        (6, "1 cell, fewer than the header's 3; a required value is missing"),
         (7, "2001:db8:1000::/36"),
     ]
     assert items[1][1] == parse_row("198.51.100.0/24", "globex.com", "")
@@ -103,7 +103,7 @@ def test_network_is_an_alias_for_cidr_and_columns_may_come_in_any_order():
     ["", "\n\n", "192.0.2.0/24,acme.com,company\n", "range,company\n"],
 )
 def test_a_header_row_is_required(text):
-    with pytest.raises(HeaderError):
+    with pytest.raises(BadRequest):
         list(parse_csv(text.splitlines()))
 
 

@@ -113,9 +113,11 @@ def test_a_huge_unknown_property_is_named_but_not_echoed_in_full(ws):
 @pytest.mark.parametrize("count", [1, 600])
 def test_unknown_custom_field_keys_are_named_briefly(ws, count):
     ws.push({"externalId": "crm-1", "domain": "seed.com", "name": "Seed"})
-    values = {f"{'X' * 50_000}{n}": 1 for n in range(count)} if count == 1 else {
-        f"K{n}_C": 1 for n in range(count)
-    }
+    values = (
+        {f"{'X' * 50_000}{n}": 1 for n in range(count)}
+        if count == 1
+        else {f"K{n}_C": 1 for n in range(count)}
+    )
     response = ws.put("/accounts/crm-1", {"customFields": values})
     assert response.status_code == 400
     assert len(response.content) < 2_000

@@ -276,4 +276,3 @@ def missing_external_ids(session: Session, *, team_id: int, limit: int) -> Seque
 
 
 mark_inputs_changed = account_keys.mark_for_rescoring
-

@@ -161,9 +161,7 @@ def link_waiting_activities(
         )
     ]
     repository.set_accounts(session, rows)
-    repository.mark_accounts_for_rescoring(
-        session, {row["b_account"] for row in rows}, at_ms=at_ms
-    )
+    repository.mark_accounts_for_rescoring(session, {row["b_account"] for row in rows}, at_ms=at_ms)
 
 
 def list_activities(session: Session, *, team_id: int, page: PageRequest) -> Page[ActivityOut]:

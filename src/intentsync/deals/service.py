@@ -147,9 +147,7 @@ def link_waiting_deals(
             touched.add(deal_pk)
     repository.set_link_accounts(session, rows)
     repository.touch(session, touched, at_ms=at_ms)
-    repository.mark_accounts_for_rescoring(
-        session, {row["b_account"] for row in rows}, at_ms=at_ms
-    )
+    repository.mark_accounts_for_rescoring(session, {row["b_account"] for row in rows}, at_ms=at_ms)
 
 
 def _category(row: repository.DealRow, categories: dict[tuple[str, str], str]) -> str:

@@ -4,9 +4,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-from intentsync.commands import err, fail, run_work
+from intentsync.commands import err, run_work
 from intentsync.db.engine import Database
 
 ip_ranges_app = typer.Typer(
@@ -14,7 +14,7 @@ ip_ranges_app = typer.Typer(
 )
 
 BATCH = 500  # ranges per transaction: a long import never holds the write lock for long
-PROGRESS_MIN_LINES = 5000  # smaller files finish before a bar would tell anyone anything
+PROGRESS_MIN_BYTES = 200_000  # smaller files finish before a bar would tell anyone anything
 
 
 def _plural(n: int, word: str) -> str:
@@ -24,19 +24,14 @@ def _plural(n: int, word: str) -> str:
 @ip_ranges_app.command("import")
 def import_file(
     file: Annotated[
-        Path, typer.Argument(help="CSV with a header row: cidr (or network), domain, kind")
+        Path, typer.Argument(help="CSV with a header: cidr (or network), domain, kind")
     ],
     team: Annotated[int, typer.Option("--team", help="Team id")],
 ) -> None:
     """Import a CSV of IP ranges (re-importing adds nothing) and print how many were written."""
-    from intentsync.ip_ranges.parsing import HeaderError, ParsedRange, parse_csv
-    from intentsync.ip_ranges.service import ImportCounts, import_ranges
+    from intentsync.ip_ranges.parsing import ParsedRange, read_ranges
+    from intentsync.ip_ranges.service import ImportCounts, import_ranges, open_import
     from intentsync.teams.service import require_team
-
-    try:
-        lines = file.read_text(encoding="utf-8-sig").splitlines(keepends=True)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise fail(f"cannot read {file}: {exc}") from None
 
     def work(db: Database) -> tuple[ImportCounts, int]:
         with db.transaction(write=False) as session:
@@ -49,29 +44,27 @@ def import_file(
                 counts += import_ranges(session, team_id=team, ranges=pending)
             pending.clear()
 
-        columns = (TextColumn("lines"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-        quiet = len(lines) < PROGRESS_MIN_LINES
-        with Progress(*columns, console=err, transient=True, disable=quiet) as progress:
-            task = progress.add_task("import", total=len(lines))
-            for line, item in parse_csv(lines):
-                progress.update(task, completed=line)
-                if isinstance(item, str):
-                    bad += 1
-                    progress.console.print(
-                        f"line {line}: {item}", markup=False, highlight=False, soft_wrap=True
-                    )
-                    continue
-                pending.append(item)
-                if len(pending) >= BATCH:
+        columns = (TextColumn("bytes"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
+        with open_import(file) as table:
+            quiet = table.size < PROGRESS_MIN_BYTES
+            with Progress(*columns, console=err, transient=True, disable=quiet) as progress:
+                task = progress.add_task("import", total=table.size)
+                for line, item in read_ranges(table):
+                    progress.update(task, completed=table.position())
+                    if isinstance(item, str):
+                        bad += 1
+                        progress.console.print(
+                            f"line {line}: {item}", markup=False, highlight=False, soft_wrap=True
+                        )
+                        continue
+                    pending.append(item)
+                    if len(pending) >= BATCH:
+                        flush()
+                if pending:
                     flush()
-            if pending:
-                flush()
         return counts, bad
 
-    try:
-        counts, bad = run_work(work)
-    except HeaderError as exc:
-        raise fail(f"{file}: {exc}") from None
+    counts, bad = run_work(work)
     written = counts.added + counts.updated
     err.print(
         f"{_plural(written, 'range')} imported ({counts.added} new, {counts.updated} updated); "

@@ -1,11 +1,12 @@
 """CIDR and CSV parsing for IP-range imports: pure, so the exact values are unit-tested."""
 
-import csv
 import ipaddress
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from intentsync.kit.domains import clean_domain
+from intentsync.kit.errors import BadRequest
+from intentsync.kit.tabular import Broken, Table, text_table
 
 KINDS = ("company", "isp", "hosting")
 CIDR_COLUMNS = ("cidr", "network")
@@ -22,8 +23,17 @@ class ParsedRange:
     kind: str
 
 
-class HeaderError(ValueError):
-    """The file has no usable header row, so no line can be read."""
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """Where a file keeps each value; kind is optional."""
+
+    cidr: int
+    domain: int
+    kind: int | None
+
+    @property
+    def needed(self) -> int:
+        return max(self.cidr, self.domain) + 1
 
 
 def to_hex(value: int) -> str:
@@ -85,35 +95,34 @@ def parse_row(cidr: str, domain: str, kind: str) -> ParsedRange:
     )
 
 
-def _columns(header: list[str]) -> tuple[int, int, int | None]:
-    names = [h.strip().lower() for h in header]
-    cidr = next((names.index(c) for c in CIDR_COLUMNS if c in names), None)
-    if cidr is None or "domain" not in names:
-        raise HeaderError(
-            "the first row must be a header naming the columns cidr (or network), domain "
-            f"and optionally kind; got: {', '.join(h.strip() for h in header)}"
+def columns(names: Sequence[str], _report: Sequence[str] = (), _delimiter: str = ",") -> Columns:
+    """The header's columns; a line without cidr (or network) and domain is not the header."""
+    lowered = [name.strip().lower() for name in names]
+    cidr = next((lowered.index(c) for c in CIDR_COLUMNS if c in lowered), None)
+    if cidr is None or "domain" not in lowered:
+        raise BadRequest(
+            "the header must name the columns cidr (or network), domain and optionally kind; "
+            f"got: {', '.join(name.strip() for name in names)}"
         )
-    return cidr, names.index("domain"), names.index("kind") if "kind" in names else None
+    kind = lowered.index("kind") if "kind" in lowered else None
+    return Columns(cidr=cidr, domain=lowered.index("domain"), kind=kind)
+
+
+def read_ranges(table: Table[Columns]) -> Iterator[tuple[int, ParsedRange | str]]:
+    """(line number, range or the reason the line is bad) in file order."""
+    at = table.spec
+    for row in table.rows(needed=at.needed):
+        if isinstance(row, Broken):
+            yield row.line, row.reason
+            continue
+        cells = row.cells
+        kind = cells[at.kind] if at.kind is not None and at.kind < len(cells) else ""
+        try:
+            yield row.line, parse_row(cells[at.cidr], cells[at.domain], kind)
+        except ValueError as exc:
+            yield row.line, str(exc)
 
 
 def parse_csv(lines: Iterable[str]) -> Iterator[tuple[int, ParsedRange | str]]:
-    """(line number, range or the reason the line is bad) in file order, skipping blank lines."""
-    reader = csv.reader(lines)
-    header = next((row for row in reader if any(cell.strip() for cell in row)), None)
-    if header is None:
-        raise HeaderError("the file is empty; expected a header row: cidr,domain,kind")
-    cidr_at, domain_at, kind_at = _columns(header)
-    needed = max(cidr_at, domain_at)
-    for row in reader:
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) <= needed:
-            yield reader.line_num, f"expected at least {needed + 1} columns, got {len(row)}"
-            continue
-        kind = row[kind_at] if kind_at is not None and kind_at < len(row) else ""
-        try:
-            parsed = parse_row(row[cidr_at], row[domain_at], kind)
-        except ValueError as exc:
-            yield reader.line_num, str(exc)
-        else:
-            yield reader.line_num, parsed
+    """read_ranges over lines in memory; a missing header raises before any line."""
+    return read_ranges(text_table(lines, columns))

@@ -1,12 +1,22 @@
 """IP-range rules: imports upsert on the block, lookups pick the narrowest block."""
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from intentsync.ip_ranges import repository
-from intentsync.ip_ranges.parsing import ParsedRange, address_key, covering_starts, to_hex
+from intentsync.ip_ranges.parsing import (
+    Columns,
+    ParsedRange,
+    address_key,
+    columns,
+    covering_starts,
+    to_hex,
+)
+from intentsync.kit.tabular import FileTable, open_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +31,13 @@ class ImportCounts:
             self.updated + other.updated,
             self.unchanged + other.unchanged,
         )
+
+
+@contextmanager
+def open_import(path: Path) -> Iterator[FileTable[Columns]]:
+    """A ranges file opened at its header, read like every other import."""
+    with open_table(path, columns) as table:
+        yield table
 
 
 def import_ranges(session: Session, *, team_id: int, ranges: Sequence[ParsedRange]) -> ImportCounts:

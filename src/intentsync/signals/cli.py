@@ -52,13 +52,12 @@ def _progress(size: int) -> Progress:
 
 def _import(db: Database, totals: Totals, *, team_id: int, source: str, path: Path) -> None:
     from intentsync.signals.importers import service
-    from intentsync.signals.importers.csvfile import open_csv
     from intentsync.teams.service import require_team
 
     with db.transaction(write=False) as session:
         require_team(session, team_id=team_id)
-    with open_csv(path) as table:
-        items = service.read_items(table, source=source)
+    with service.open_export(path, source=source) as table:
+        items = service.read_items(table)
         with _progress(table.size) as progress:
             task = progress.add_task("import", total=table.size, rows=0)
             for chunk in service.chunks(items):
@@ -77,7 +76,7 @@ def _import(db: Database, totals: Totals, *, team_id: int, source: str, path: Pa
 def import_signals(
     team: Annotated[int, typer.Option("--team", help="Team id")],
     source: Annotated[str, typer.Option("--source", help="bombora, g2 or linkedin")],
-    file: Annotated[Path, typer.Argument(help="CSV export: UTF-8, comma, semicolon or tab")],
+    file: Annotated[Path, typer.Argument(help="CSV export: UTF-8/16, comma, semicolon or tab")],
 ) -> None:
     """Import a CSV export; bad rows are reported and skipped, repeats are stored once."""
     from intentsync.signals.importers.service import SOURCES

@@ -236,9 +236,7 @@ def ingest_signals(
         ],
     )
     repository.add_to_daily(session, _daily_rows(team_id, stored))
-    mark_inputs_changed(
-        session, {account_id for _, account_id in stored}, at_ms=stamp
-    )
+    mark_inputs_changed(session, {account_id for _, account_id in stored}, at_ms=stamp)
     for item in fresh:
         outcomes[item.index] = Outcome("created", item.domain, rtp_aid=accounts[item.domain][1])
     for item in repeats:

@@ -1,7 +1,6 @@
 """Parse CSV text the way the import command does, without a database."""
 
-from intentsync.signals.importers.csvfile import open_csv
-from intentsync.signals.importers.service import read_items
+from intentsync.signals.importers.service import open_export, read_items
 
 
 def write(tmp_path, text, *, encoding="utf-8", name="export.csv"):
@@ -11,5 +10,5 @@ def write(tmp_path, text, *, encoding="utf-8", name="export.csv"):
 
 
 def parse(tmp_path, source, text, **kwargs):
-    with open_csv(write(tmp_path, text, **kwargs)) as table:
-        return list(read_items(table, source=source))
+    with open_export(write(tmp_path, text, **kwargs), source=source) as table:
+        return list(read_items(table))

@@ -57,7 +57,8 @@ def test_a_surge_report_row_becomes_one_surge_signal(tmp_path):
     ],
 )
 def test_header_spellings(tmp_path, header):
-    items = parse(tmp_path, "bombora", f"{header}\nacme.com;CRM;70;11/12/2026\n")
+    # A semicolon file writes a decimal comma; 13.11.2026 can only be day first.
+    items = parse(tmp_path, "bombora", f"{header}\nacme.com;CRM;70,0;13.11.2026\n")
     assert items == [RowSignals(2, (surge("acme.com", "CRM", 70, MON_NOV_9),))]
 
 

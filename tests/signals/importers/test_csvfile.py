@@ -1,17 +1,15 @@
-"""Reading exports: header spellings, delimiters, BOM, line numbers, dates and numbers."""
+"""What the importers share: header spellings, and dates and numbers by the file's conventions."""
 
 import pytest
 
 from intentsync.kit.errors import BadRequest
 from intentsync.signals.importers.csvfile import (
+    Conventions,
     Header,
     header_key,
-    open_csv,
     parse_date,
     parse_number,
-    sniff_delimiter,
 )
-from tests.signals.importers.helpers import write
 
 NOV_16 = 1_794_787_200_000  # 2026-11-16T00:00:00Z
 
@@ -31,57 +29,6 @@ def test_a_missing_column_names_it_and_its_spellings():
     assert caught.value.custom_message == (
         "the header has no Topic Name column; accepted spellings: 'Topic Name', 'Topic' "
         "(case, spaces, underscores and punctuation are ignored)"
-    )
-
-
-@pytest.mark.parametrize(
-    ("line", "expected"),
-    [
-        ("a,b,c\r\n", ","),
-        ("a;b;c\n", ";"),
-        ("a\tb\tc\n", "\t"),
-        ('"Name, Inc";b;c\n', ";"),
-        ("single\n", ","),
-    ],
-)
-def test_the_delimiter_is_sniffed_from_the_header(line, expected):
-    assert sniff_delimiter(line) == expected
-
-
-def test_bom_blank_rows_and_multiline_cells_keep_true_line_numbers(tmp_path):
-    text = 'Domain;Note\r\nacme.com;"one\r\ntwo"\r\n\r\n;\r\nglobex.com;x\r\n'
-    path = write(tmp_path, text, encoding="utf-8-sig")
-    with open_csv(path) as table:
-        assert table.header.names == ["Domain", "Note"]
-        assert table.delimiter == ";"
-        rows = list(table.rows())
-        assert table.position() == path.stat().st_size
-    assert rows == [(2, ["acme.com", "one\r\ntwo"]), (6, ["globex.com", "x"])]
-
-
-def test_an_unreadable_file_stops_the_import(tmp_path):
-    missing = tmp_path / "missing.csv"
-    with pytest.raises(BadRequest, match=r"cannot read .*missing\.csv: No such file"):
-        with open_csv(missing):
-            pass
-    with pytest.raises(BadRequest, match="is empty: the first line must be the header"):
-        with open_csv(write(tmp_path, "\n")):
-            pass
-
-
-def test_a_row_the_csv_reader_cannot_read_names_its_line(tmp_path):
-    huge = "x" * 200_000
-    with open_csv(write(tmp_path, f"Domain,Note\nacme.com,a\nglobex.com,{huge}\n")) as table:
-        with pytest.raises(BadRequest, match=r"export\.csv line 3: field larger than field limit"):
-            list(table.rows())
-
-
-def test_a_file_that_is_not_utf8_names_the_line(tmp_path):
-    path = write(tmp_path, "Domain,Name\nacme.com,Acme\nmuller.de,M\xfcller\n", encoding="latin-1")
-    with open_csv(path) as table, pytest.raises(BadRequest) as caught:
-        list(table.rows())
-    assert caught.value.custom_message.endswith(
-        "line 3: the file is not UTF-8 text; export or save it as CSV UTF-8"
     )
 
 
@@ -127,3 +74,55 @@ def test_dates(text, expected):
 )
 def test_numbers(text, expected):
     assert parse_number(text) == expected
+
+
+SEP_1 = NOV_16 - 76 * 86_400_000  # 2026-09-01
+
+
+@pytest.mark.parametrize(
+    ("text", "day_first", "expected"),
+    [
+        ("01/09/2026", True, SEP_1),
+        ("1/9/2026", True, SEP_1),
+        ("01.09.2026", True, SEP_1),
+        ("09/01/2026", False, SEP_1),
+        ("01.09.2026", False, None),
+        ("16/11/2026", True, NOV_16),
+        ("11/16/2026", True, None),
+        # When the file does not say, only a value above 12 tells the day from the month.
+        ("16/11/2026", None, NOV_16),
+        ("11/16/2026", None, NOV_16),
+        ("01/09/2026", None, None),
+        ("01.09.2026", None, SEP_1),
+        ("2026-09-01", None, SEP_1),
+    ],
+)
+def test_day_order_follows_the_file(text, day_first, expected):
+    assert parse_date(text, day_first) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("72,5", 72.5),
+        ("10,00", 10.0),
+        ("1.234", 1234.0),
+        ("1.234,5", 1234.5),
+        ("1 234,5", 1234.5),
+        ("1\u00a0234", 1234.0),
+        ("1\u202f234,75", 1234.75),
+        ("72.5", 72.5),
+        ("1,234", 1.234),
+        ("1.23.4", None),
+        ("12%", None),
+        ("", None),
+    ],
+)
+def test_numbers_with_a_decimal_comma(text, expected):
+    assert parse_number(text, decimal_comma=True) == expected
+
+
+def test_conventions_of_a_delimiter():
+    assert Conventions.of_delimiter(";") == Conventions(decimal_comma=True, day_first=None)
+    assert Conventions.of_delimiter(",") == Conventions(decimal_comma=False, day_first=False)
+    assert Conventions.of_delimiter("\t") == Conventions(decimal_comma=False, day_first=False)

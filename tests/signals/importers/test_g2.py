@@ -40,9 +40,9 @@ def test_rows_become_signals_with_their_attributes(tmp_path):
         "g2",
         "Company Name;Company Domain;Day;Signal Type;Product Name;Category Name;"
         "Competitor Name;Total Activity;Location\n"
-        'Contoso;www.contoso.example;2026-11-17;Pricing Page;Intentsync;;;"1,200";Seattle\n'
+        'Contoso;www.contoso.example;2026-11-17;Pricing Page;Intentsync;;;"1.200";Seattle\n'
         ";contoso.example;11/17/2026;Comparison;Intentsync;;Demandbase;2;\n"
-        ";contoso.example;2026/11/17;Category;;ABM Platforms;;0.5;\n",
+        ";contoso.example;2026/11/17;Category;;ABM Platforms;;0,5;\n",
     )
     assert items == [
         RowSignals(

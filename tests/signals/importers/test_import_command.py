@@ -204,8 +204,10 @@ def test_refusals_exit_1_with_the_reason_and_store_nothing(database_url, ws, tmp
     assert "No team with id 999999" in no_team.stderr
     no_file = import_file(database_url, ws.team_id, "g2", tmp_path / "nope.csv", check=False)
     assert no_file.returncode == 1
-    assert "cannot read" in no_file.stderr
-    assert "No such file or directory" in no_file.stderr
+    assert no_file.stderr == f"error: cannot read {tmp_path / 'nope.csv'}: no such file\n"
+    directory = import_file(database_url, ws.team_id, "g2", tmp_path, check=False)
+    assert directory.returncode == 1
+    assert directory.stderr == f"error: cannot read {tmp_path}: it is a directory, not a file\n"
     source = import_file(database_url, ws.team_id, "hubspot", g2_file, check=False)
     assert source.returncode == 1
     assert "--source must be one of: bombora, g2, linkedin" in source.stderr

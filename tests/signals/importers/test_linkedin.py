@@ -3,10 +3,11 @@
 import pytest
 
 from intentsync.kit.errors import BadRequest
-from intentsync.signals.importers.csvfile import RowError, RowSignals
+from intentsync.signals.importers.csvfile import Conventions, Header, RowError, RowSignals
 from intentsync.signals.importers.linkedin import (
     CompanyActivity,
     KnownAccounts,
+    layout,
     linkedin_page,
     match,
 )
@@ -24,6 +25,8 @@ NOV_16 = 1_794_787_200_000
         ("linkedin.com/company/acme/about/", "linkedin.com/company/acme"),
         ("  WWW.LINKEDIN.COM/company/acme-corp  ", "linkedin.com/company/acme-corp"),
         ("https://uk.linkedin.com/company/acme", "linkedin.com/company/acme"),
+        ("https://www.linkedin.com/company/1035/", "linkedin.com/company/1035"),
+        ("https://br.linkedin.com/company/1035/posts/?feedView=all", "linkedin.com/company/1035"),
         ("https://www.linkedin.com/in/jane", None),
         ("https://www.linkedin.com/company/", None),
         ("https://notlinkedin.com/company/acme", None),
@@ -109,7 +112,8 @@ def test_bad_rows_are_reported_with_their_line(tmp_path):
     [
         ("Company,Date,Spend", "the header has none of the metric columns Impressions, Clicks, "),
         ("Company,Clicks", "the header has no Date column"),
-        ("Website,Date,Clicks", "the header has no Company Name column"),
+        ("Date,Clicks", "the header has no Company Name column"),
+        ("Campaign Name,Date,Clicks", "this is a LinkedIn campaign or ad performance report"),
     ],
 )
 def test_a_header_without_a_required_column_is_refused(tmp_path, header, message):
@@ -164,3 +168,52 @@ def test_a_page_shared_by_two_accounts_falls_back_to_the_next_rule():
         by_name={"acme": {"acme.de"}},
     )
     assert domains(match([activity(page="linkedin.com/company/acme")], known)) == [{"acme.de"}]
+
+
+@pytest.mark.parametrize(
+    ("names", "delimiter", "expected"),
+    [
+        (["Company Name", "Date", "Impressions"], ",", Conventions(False, False)),
+        (["Company Name", "Date", "Impressions"], ";", Conventions(False, False)),
+        (["Empresa", "Data", "Impressões"], "\t", Conventions(True, True)),
+        (["Empresa", "Fecha", "Impresiones"], "\t", Conventions(True, True)),
+        (["Entreprise", "Date de début (en UTC)", "Impressions"], "\t", Conventions(True, True)),
+        (["Unternehmen", "Datum", "Klicks"], "\t", Conventions(True, True)),
+        # As English as French: the order is not guessed, the decimal mark follows the delimiter.
+        (["Domain", "Entreprise", "Date", "Impressions"], "\t", Conventions(False, None)),
+        (["Domain", "Entreprise", "Date", "Impressions"], ";", Conventions(True, None)),
+    ],
+)
+def test_the_header_language_sets_day_order_and_decimal_mark(names, delimiter, expected):
+    assert layout(Header(names), (), delimiter).conventions == expected
+
+
+@pytest.mark.parametrize(
+    ("report", "names", "expected"),
+    [
+        (["Report Start: 9/1/2023, 12:00 AM"], ["Company", "Clicks"], "2023-09-01"),
+        (['"Início do relatório: 01/09/2023 00:00"'], ["Empresa", "Cliques"], "2023-09-01"),
+        (["Inicio del informe: 01/09/2023"], ["Empresa", "Clics"], "2023-09-01"),
+        (["Début du rapport : 01/09/2023"], ["Entreprise", "Clics"], "2023-09-01"),
+        (["Berichtsbeginn: 01.09.2023 00:00"], ["Unternehmen", "Klicks"], "2023-09-01"),
+    ],
+)
+def test_a_report_without_dates_is_dated_by_its_report_start(report, names, expected):
+    from datetime import UTC, datetime
+
+    start = layout(Header(names), report, "\t").report_start_ms
+    assert start is not None
+    assert datetime.fromtimestamp(start / 1000, UTC).date().isoformat() == expected
+
+
+def test_an_ambiguous_date_in_a_file_of_no_clear_language_fails_its_row(tmp_path):
+    text = "Domain\tEntreprise\tDate\tImpressions\nacme.com\tAcme\t01/09/2023\t5\n"
+    items = parse(tmp_path, "linkedin", text)
+    assert items == [
+        RowError(
+            2,
+            "Date '01/09/2023' is not a date (YYYY-MM-DD, YYYY/MM/DD, DD.MM.YYYY, or DD/MM/YYYY "
+            "and MM/DD/YYYY where the day is above 12, as the file does not say which "
+            "comes first)",
+        )
+    ]

@@ -1,6 +1,6 @@
 """Bombora Company Surge reports: one row per domain, topic and week becomes one surge signal."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -9,15 +9,15 @@ from typing import Any
 from intentsync.kit.domains import clean_domain
 from intentsync.kit.errors import BadRequest
 from intentsync.signals.importers.csvfile import (
-    DATE_FORMATS,
+    Conventions,
     Header,
+    ImportSpec,
     RowError,
     RowSignals,
     cell,
     day_ms,
     missing_column,
-    parse_date,
-    parse_number,
+    needed,
     plain,
 )
 from intentsync.signals.service import NewSignal
@@ -41,9 +41,10 @@ class Layout:
     week: int
     year: int | None
     company: int | None
+    conventions: Conventions
 
 
-def layout(header: Header) -> Layout:
+def layout(header: Header, conventions: Conventions = Conventions()) -> Layout:
     """Where each column is; a dated week column is preferred over a week number."""
     domain, topic, score = (header.require(*c) for c in (DOMAIN, TOPIC, SCORE))
     week = header.find(*WEEK[1:], WEEK[0])
@@ -58,11 +59,16 @@ def layout(header: Header) -> Layout:
         week=week,
         year=header.find(*YEAR),
         company=header.find(*COMPANY),
+        conventions=conventions,
     )
 
 
-def row_parser(header: Header) -> Callable[[int, Sequence[str]], RowSignals | RowError]:
-    return partial(parse_row, layout(header))
+def spec(
+    header: Header, _report: Sequence[str], delimiter: str
+) -> ImportSpec[RowSignals | RowError]:
+    found = layout(header, Conventions.of_delimiter(delimiter))
+    required = needed(found.domain, found.topic, found.score, found.week)
+    return ImportSpec(partial(parse_row, found), required)
 
 
 def _week_ms(layout: Layout, cells: Sequence[str]) -> int | str:
@@ -78,9 +84,10 @@ def _week_ms(layout: Layout, cells: Sequence[str]) -> int | str:
             return day_ms(date.fromisocalendar(int(year), int(text), 1))
         except ValueError:
             return f"Week {text} of Year '{year}' is not an ISO week"
-    ms = parse_date(text)
+    ms = layout.conventions.date(text)
     if ms is None:
-        return f"Week '{text}' is not a date ({DATE_FORMATS}) or an ISO week number"
+        formats = layout.conventions.date_formats
+        return f"Week '{text}' is not a date ({formats}) or an ISO week number"
     return week_start(day_of(ms)) * DAY_MS
 
 
@@ -94,7 +101,7 @@ def parse_row(layout: Layout, line: int, cells: Sequence[str]) -> RowSignals | R
     if not topic:
         return RowError(line, "Topic Name is empty")
     score_text = cell(cells, layout.score)
-    score = parse_number(score_text)
+    score = layout.conventions.number(score_text)
     if score is None:
         return RowError(line, f"Composite Score '{score_text}' is not a number")
     if not 0 <= score <= 100:

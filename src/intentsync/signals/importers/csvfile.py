@@ -1,30 +1,30 @@
-"""CSV exports read as a stream: UTF-8 with or without BOM, sniffed delimiter, forgiving header."""
+"""What every vendor importer shares: forgiving headers, dates and numbers as files hold them."""
 
-import codecs
-import csv
-import io
-import itertools
-import os
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
-from pathlib import Path
+from typing import Generic, TypeVar
 
 from intentsync.kit.clock import parse_iso8601, to_ms
 from intentsync.kit.errors import BadRequest
+from intentsync.kit.tabular import key
 from intentsync.signals.service import NewSignal
 
-DELIMITERS = (",", ";", "\t")
-DATE_FORMATS = "YYYY-MM-DD, YYYY/MM/DD or MM/DD/YYYY"
 MAX_QUANTITY = 1e9  # the API's limit on one signal's quantity
 
-_YMD_SLASHED = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})")
-_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+Item = TypeVar("Item", covariant=True)
+
+_YMD = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})")
+_SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+")
+_POINT_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+")
+# 1.234,5 / 1 234,5 / 1234,5 / 72,5; a plain 72.5 is still read as a decimal point.
+_COMMA_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:[. \u00a0\u202f]\d{3})+|\d+)(?:,\d+)?|[+-]?,\d+")
+_POINT_DECIMAL = re.compile(r"[+-]?\d*\.\d+")
+_GROUPING = str.maketrans("", "", ". \u00a0\u202f")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +43,50 @@ class RowSignals:
     signals: tuple[NewSignal, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Conventions:
+    """How a file writes numbers and dates: by its delimiter, or by the language of its header.
+
+    day_first None means the file does not say, so only unambiguous slashed dates are read.
+    """
+
+    decimal_comma: bool = False
+    day_first: bool | None = False
+
+    @classmethod
+    def of_delimiter(cls, delimiter: str) -> "Conventions":
+        """A semicolon file comes from a spreadsheet in a decimal-comma locale."""
+        return cls(decimal_comma=True, day_first=None) if delimiter == ";" else cls()
+
+    @property
+    def date_formats(self) -> str:
+        if self.day_first is None:
+            return (
+                "YYYY-MM-DD, YYYY/MM/DD, DD.MM.YYYY, or DD/MM/YYYY and MM/DD/YYYY where the "
+                "day is above 12, as the file does not say which comes first"
+            )
+        if self.day_first:
+            return "YYYY-MM-DD, YYYY/MM/DD, DD/MM/YYYY or DD.MM.YYYY"
+        return "YYYY-MM-DD, YYYY/MM/DD or MM/DD/YYYY"
+
+    def date(self, text: str) -> int | None:
+        return parse_date(text, self.day_first)
+
+    def number(self, text: str) -> float | None:
+        return parse_number(text, decimal_comma=self.decimal_comma)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSpec(Generic[Item]):
+    """What an importer made of a header: how to parse a row, and how many cells it needs."""
+
+    parse: Callable[[int, Sequence[str]], Item]
+    needed: int
+
+
 def header_key(name: str) -> str:
     """Case, spaces and punctuation never matter: 'Company Domain' = 'company_domain'."""
-    return "".join(ch for ch in name.casefold() if ch.isalnum())
+    return key(name)
 
 
 class Header:
@@ -80,74 +121,6 @@ def missing_column(spellings: Sequence[str], *, note: str = "") -> str:
     )
 
 
-class CsvTable:
-    """An open export: its header, then its data rows with the line each starts on."""
-
-    def __init__(self, raw: io.BufferedReader, name: str) -> None:
-        self._raw = raw
-        self._name = name
-        self.size = os.fstat(raw.fileno()).st_size
-        first = self._decode(raw.readline().removeprefix(codecs.BOM_UTF8), 1)
-        if not first.strip():
-            raise BadRequest(f"{name} is empty: the first line must be the header")
-        self.delimiter = sniff_delimiter(first)
-        lines = itertools.chain([first], self._decoded())
-        self._reader = csv.reader(lines, delimiter=self.delimiter, skipinitialspace=True)
-        self.header = Header([cell.strip() for cell in next(self._reader)])
-
-    def _decode(self, data: bytes, line: int) -> str:
-        """Decoded a line at a time, so a bad byte is reported on its own line."""
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise BadRequest(
-                f"{self._name} line {line}: the file is not UTF-8 text; "
-                "export or save it as CSV UTF-8"
-            ) from None
-
-    def _decoded(self) -> Iterator[str]:
-        for line, data in enumerate(self._raw, start=2):
-            yield self._decode(data, line)
-
-    def position(self) -> int:
-        """Bytes read so far, for progress."""
-        return self._raw.tell()
-
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
-        """Data rows with their first line number; blank rows are passed over."""
-        line = self._reader.line_num
-        try:
-            for cells in self._reader:
-                start, line = line + 1, self._reader.line_num
-                if any(cell.strip() for cell in cells):
-                    yield start, cells
-        except csv.Error as exc:
-            raise BadRequest(f"{self._name} line {line + 1}: {exc}") from None
-
-
-@contextmanager
-def open_csv(path: Path) -> Iterator[CsvTable]:
-    """Open an export for streaming; an unreadable file stops the import with the reason."""
-    try:
-        raw = path.open("rb")
-    except OSError as exc:
-        raise BadRequest(f"cannot read {path}: {exc.strerror or exc}") from None
-    with raw:
-        yield CsvTable(raw, str(path))
-
-
-def sniff_delimiter(header_line: str) -> str:
-    """The most frequent of comma, semicolon and tab outside quotes; comma on a tie."""
-    counts = dict.fromkeys(DELIMITERS, 0)
-    quoted = False
-    for ch in header_line:
-        if ch == '"':
-            quoted = not quoted
-        elif not quoted and ch in counts:
-            counts[ch] += 1
-    return max(DELIMITERS, key=lambda d: counts[d])
-
-
 def cell(cells: Sequence[str], index: int | None) -> str:
     """A trimmed value; a missing column or a short row reads as empty."""
     if index is None or index >= len(cells):
@@ -155,13 +128,26 @@ def cell(cells: Sequence[str], index: int | None) -> str:
     return cells[index].strip()
 
 
+def needed(*required: int) -> int:
+    """Cells a row must have: up to the last required column; later ones are optional."""
+    return max(required) + 1
+
+
 @lru_cache(maxsize=4096)  # an export repeats a few hundred dates across all its rows
-def parse_date(text: str) -> int | None:
-    """Epoch ms of YYYY-MM-DD (or an ISO date-time), YYYY/MM/DD or MM/DD/YYYY, taken as UTC."""
-    if match := _YMD_SLASHED.fullmatch(text):
+def parse_date(text: str, day_first: bool | None = False) -> int | None:
+    """Epoch ms of a UTC day: ISO, YYYY/MM/DD, or day and month in the order the file uses."""
+    if match := _YMD.fullmatch(text):
         year, month, day = match.groups()
-    elif match := _US_DATE.fullmatch(text):
-        month, day, year = match.groups()
+    elif match := _SLASHED.fullmatch(text):
+        first, second, year = match.groups()
+        order = day_first
+        if order is None:  # only a value above 12 says which is the day
+            order = True if int(first) > 12 else False if int(second) > 12 else None
+            if order is None and first != second:
+                return None
+        day, month = (first, second) if order else (second, first)
+    elif (match := _DOTTED.fullmatch(text)) and day_first is not False:
+        day, month, year = match.groups()
     elif _ISO_DATE.match(text):
         parsed = parse_iso8601(text)
         return None if parsed is None else to_ms(parsed)
@@ -178,11 +164,20 @@ def day_ms(value: date) -> int:
     return to_ms(datetime(value.year, value.month, value.day, tzinfo=UTC))
 
 
-def parse_number(text: str) -> float | None:
-    """Plain decimals and comma-grouped thousands ('1,234.5'); a decimal comma is refused."""
-    if not _NUMBER.fullmatch(text):
-        return None
-    return float(text.replace(",", ""))
+def parse_number(text: str, *, decimal_comma: bool = False) -> float | None:
+    """'1,234.5' in a decimal-point file; '1.234,5', '1 234,5' or '72,5' in a decimal-comma one.
+
+    A decimal-comma file still reads '72.5' as a decimal unless it is three-digit grouping.
+    """
+    if not decimal_comma:
+        if not _POINT_NUMBER.fullmatch(text):
+            return None
+        return float(text.replace(",", ""))
+    if _COMMA_NUMBER.fullmatch(text):
+        return float(text.translate(_GROUPING).replace(",", "."))
+    if _POINT_DECIMAL.fullmatch(text):
+        return float(text)
+    return None
 
 
 def plain(value: float) -> int | float:

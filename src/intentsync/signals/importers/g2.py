@@ -1,21 +1,21 @@
 """G2 Buyer Intent exports: one row per company, day and activity becomes one G2 signal."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Any
 
 from intentsync.kit.domains import clean_domain
 from intentsync.signals.importers.csvfile import (
-    DATE_FORMATS,
     MAX_QUANTITY,
+    Conventions,
     Header,
+    ImportSpec,
     RowError,
     RowSignals,
     cell,
     header_key,
-    parse_date,
-    parse_number,
+    needed,
     plain,
 )
 from intentsync.signals.service import NewSignal
@@ -58,9 +58,10 @@ class Layout:
     product: int | None
     category: int | None
     competitor: int | None
+    conventions: Conventions
 
 
-def layout(header: Header) -> Layout:
+def layout(header: Header, conventions: Conventions = Conventions()) -> Layout:
     return Layout(
         domain=header.require(*DOMAIN),
         day=header.require(*DAY),
@@ -70,11 +71,16 @@ def layout(header: Header) -> Layout:
         product=header.find(*PRODUCT),
         category=header.find(*CATEGORY),
         competitor=header.find(*COMPETITOR),
+        conventions=conventions,
     )
 
 
-def row_parser(header: Header) -> Callable[[int, Sequence[str]], RowSignals | RowError]:
-    return partial(parse_row, layout(header))
+def spec(
+    header: Header, _report: Sequence[str], delimiter: str
+) -> ImportSpec[RowSignals | RowError]:
+    found = layout(header, Conventions.of_delimiter(delimiter))
+    required = needed(found.domain, found.day, found.signal_type, found.activity)
+    return ImportSpec(partial(parse_row, found), required)
 
 
 @lru_cache(maxsize=256)
@@ -90,9 +96,10 @@ def parse_row(layout: Layout, line: int, cells: Sequence[str]) -> RowSignals | R
     if not domain:
         return RowError(line, f"company_domain '{raw_domain}' is not a valid domain")
     day_text = cell(cells, layout.day)
-    occurred_ms = parse_date(day_text)
+    occurred_ms = layout.conventions.date(day_text)
     if occurred_ms is None:
-        return RowError(line, f"day '{day_text}' is not a date ({DATE_FORMATS})")
+        formats = layout.conventions.date_formats
+        return RowError(line, f"day '{day_text}' is not a date ({formats})")
     type_text = cell(cells, layout.signal_type)
     type_ = signal_type(type_text)
     if type_ is None:
@@ -100,7 +107,7 @@ def parse_row(layout: Layout, line: int, cells: Sequence[str]) -> RowSignals | R
             line, f"signal_type '{type_text}' is not a G2 signal type; use one of: {ACCEPTED_TYPES}"
         )
     activity_text = cell(cells, layout.activity)
-    quantity = parse_number(activity_text)
+    quantity = layout.conventions.number(activity_text)
     if quantity is None:
         return RowError(line, f"total_activity '{activity_text}' is not a number")
     if not 0 < quantity <= MAX_QUANTITY:

@@ -6,7 +6,8 @@ ingest creates a discovered account named after the company.
 """
 
 import re
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -14,42 +15,143 @@ from typing import Any
 from intentsync.kit.domains import clean_domain
 from intentsync.kit.errors import BadRequest
 from intentsync.signals.importers.csvfile import (
-    DATE_FORMATS,
     MAX_QUANTITY,
+    Conventions,
     Header,
+    ImportSpec,
     RowError,
     RowSignals,
     cell,
-    parse_date,
-    parse_number,
+    header_key,
+    missing_column,
+    needed,
     plain,
 )
 from intentsync.signals.service import NewSignal
 
-COMPANY = ("Company Name", "Company")
-PAGE = ("Company Page URL", "Company Page", "LinkedIn URL", "Company LinkedIn URL")
-WEBSITE = ("Website", "Company Website", "Domain")
-DATE = ("Date", "Day")
-CAMPAIGN = ("Campaign", "Campaign Name")
-METRICS = (
-    ("impression", "Impressions"),
-    ("click", "Clicks"),
-    ("engagement", "Engagements"),
-    ("lead_form", "Leads"),
-    ("conversion", "Conversions"),
+LANGUAGES = ("en", "pt", "es", "fr", "de")
+DAY_FIRST = {"en": False, "pt": True, "es": True, "fr": True, "de": True}
+
+# Column names by language, as Campaign Manager and hand-made reports write them.
+Spellings = dict[str, tuple[str, ...]]
+COMPANY: Spellings = {
+    "en": ("Company Name", "Company"),
+    "pt": ("Nome da empresa", "Empresa"),
+    "es": ("Nombre de la empresa", "Empresa"),
+    "fr": ("Nom de l'entreprise", "Entreprise", "Société"),
+    "de": ("Unternehmensname", "Unternehmen", "Firmenname", "Firma"),
+}
+PAGE: Spellings = {
+    "en": ("Company Page URL", "Company Page", "LinkedIn URL", "Company LinkedIn URL"),
+    "pt": ("URL da página da empresa", "Página da empresa"),
+    "es": ("URL de la página de empresa", "Página de empresa"),
+    "fr": ("URL de la page entreprise", "Page entreprise"),
+    "de": ("URL der Unternehmensseite", "Unternehmensseite"),
+}
+WEBSITE: Spellings = {
+    "en": ("Website", "Company Website", "Domain"),
+    "pt": ("Site", "Site da empresa"),
+    "es": ("Sitio web", "Sitio web de la empresa"),
+    "fr": ("Site web", "Site web de l'entreprise"),
+    "de": ("Webseite", "Unternehmenswebsite"),
+}
+DATE: Spellings = {
+    "en": ("Date", "Day", "Start Date (in UTC)", "Start Date"),
+    "pt": ("Data de início (em UTC)", "Data", "Data de início"),
+    "es": ("Fecha de inicio (en UTC)", "Fecha", "Fecha de inicio"),
+    "fr": ("Date de début (en UTC)", "Date", "Date de début"),
+    "de": ("Startdatum (in UTC)", "Datum", "Startdatum"),
+}
+CAMPAIGN: Spellings = {
+    "en": ("Campaign Name", "Campaign"),
+    "pt": ("Nome da campanha", "Campanha"),
+    "es": ("Nombre de la campaña", "Campaña"),
+    "fr": ("Nom de la campagne", "Campagne"),
+    "de": ("Kampagnenname", "Kampagne"),
+}
+CREATIVE: Spellings = {
+    "en": ("Creative Name", "Ad Name", "Creative"),
+    "pt": ("Nome do criativo", "Nome do anúncio"),
+    "es": ("Nombre del contenido", "Nombre del anuncio"),
+    "fr": ("Nom de la publicité", "Nom du contenu"),
+    "de": ("Anzeigenname", "Name der Anzeige"),
+}
+METRICS: tuple[tuple[str, Spellings], ...] = (
+    (
+        "impression",
+        {
+            "en": ("Impressions",),
+            "pt": ("Impressões",),
+            "es": ("Impresiones",),
+            "fr": ("Impressions",),
+            "de": ("Impressionen",),
+        },
+    ),
+    (
+        "click",
+        {
+            "en": ("Clicks",),
+            "pt": ("Cliques",),
+            "es": ("Clics",),
+            "fr": ("Clics",),
+            "de": ("Klicks",),
+        },
+    ),
+    (
+        "engagement",
+        {
+            "en": ("Total Engagements", "Engagements"),
+            "pt": ("Total de engajamentos", "Engajamentos"),
+            "es": ("Interacciones totales", "Interacciones"),
+            "fr": ("Total des interactions", "Interactions"),
+            "de": ("Interaktionen gesamt", "Interaktionen"),
+        },
+    ),
+    (
+        "lead_form",
+        {
+            "en": ("Leads",),
+            "pt": ("Leads",),
+            "es": ("Clientes potenciales", "Leads"),
+            "fr": ("Prospects", "Leads"),
+            "de": ("Leads",),
+        },
+    ),
+    (
+        "conversion",
+        {
+            "en": ("Conversions",),
+            "pt": ("Conversões",),
+            "es": ("Conversiones",),
+            "fr": ("Conversions",),
+            "de": ("Konversionen", "Conversions"),
+        },
+    ),
 )
+# A report line 'Report Start: 9/1/2023, 12:00 AM' dates a report without a date column.
+REPORT_START: Spellings = {
+    "en": ("Report Start", "Report Start Date", "Start Date"),
+    "pt": ("Início do relatório", "Data de início"),
+    "es": ("Inicio del informe", "Fecha de inicio"),
+    "fr": ("Début du rapport", "Date de début"),
+    "de": ("Berichtsbeginn", "Berichtsstart", "Startdatum"),
+}
+_DATE_IN_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,4}[/.]\d{1,2}[/.]\d{2,4}")
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://")
 
 
 @dataclass(frozen=True, slots=True)
 class Layout:
-    company: int
+    company: int | None
     page: int | None
     website: int | None
-    date: int
+    date: int | None
+    date_label: str
+    report_start_ms: int | None  # the report's start day when rows carry no date
     campaign: int | None
     metrics: tuple[tuple[str, str, int], ...]  # (signal type, column label, position)
+    conventions: Conventions
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +160,7 @@ class CompanyActivity:
 
     line: int
     company: str
-    page: str | None  # normalised: linkedin.com/company/<slug>
+    page: str | None  # normalised: linkedin.com/company/<slug or numeric id>
     website: str  # a clean domain, or '' when the row has none
     raw_website: str
     occurred_ms: int
@@ -75,29 +177,105 @@ class KnownAccounts:
     by_name: dict[str, set[str]] = field(default_factory=dict)
 
 
-def layout(header: Header) -> Layout:
+def every(spellings: Spellings) -> tuple[str, ...]:
+    """All languages' names for a column, English first, each once."""
+    return tuple(dict.fromkeys(name for language in LANGUAGES for name in spellings[language]))
+
+
+class _Columns:
+    """Finds columns in any language and counts which languages the found names are in."""
+
+    def __init__(self, header: Header) -> None:
+        self.header = header
+        self.votes: Counter[str] = Counter()
+
+    def find(self, spellings: Spellings) -> int | None:
+        index = self.header.find(*every(spellings))
+        if index is not None:
+            found = header_key(self.header.names[index])
+            for language in LANGUAGES:
+                if any(header_key(name) == found for name in spellings[language]):
+                    self.votes[language] += 1
+        return index
+
+    def conventions(self, delimiter: str) -> Conventions:
+        """The header's language sets the day order and the decimal mark; a tie never guesses."""
+        if not self.votes:
+            return Conventions.of_delimiter(delimiter)
+        top = max(self.votes.values())
+        leaders = {language for language, votes in self.votes.items() if votes == top}
+        orders = {DAY_FIRST[language] for language in leaders}
+        if len(orders) > 1:
+            return Conventions(decimal_comma=delimiter == ";", day_first=None)
+        day_first = orders.pop()
+        return Conventions(decimal_comma=day_first, day_first=day_first)
+
+
+def report_start(report: Sequence[str], conventions: Conventions) -> int | None:
+    """The start day a report line states, read in the header's day order."""
+    labels = {header_key(name) for name in every(REPORT_START)}
+    for text in report:
+        label, _, value = text.strip(' \t,;"').partition(":")
+        if header_key(label) in labels and (found := _DATE_IN_TEXT.search(value)):
+            return conventions.date(found.group())
+    return None
+
+
+def spec(
+    header: Header, report: Sequence[str], delimiter: str
+) -> ImportSpec[CompanyActivity | RowSignals | RowError]:
+    """Rows need cells up to their date and first metric; company columns may be left empty."""
+    found = layout(header, report, delimiter)
+    required = [i for i in (found.date,) if i is not None] + [found.metrics[0][2]]
+    return ImportSpec(partial(parse_row, found), needed(*required))
+
+
+def layout(header: Header, report: Sequence[str] = (), delimiter: str = ",") -> Layout:
+    """Where each column is, and the conventions of the header's language."""
+    columns = _Columns(header)
     metrics = tuple(
-        (type_, label, index)
-        for type_, label in METRICS
-        if (index := header.find(label)) is not None
+        (type_, header.names[index], index)
+        for type_, spellings in METRICS
+        if (index := columns.find(spellings)) is not None
     )
     if not metrics:
-        labels = ", ".join(label for _, label in METRICS)
-        raise BadRequest(f"the header has none of the metric columns {labels}")
+        labels = ", ".join(spellings["en"][-1] for _, spellings in METRICS)
+        raise BadRequest(
+            f"the header has none of the metric columns {labels} (or their names in "
+            "Portuguese, Spanish, French or German)"
+        )
+    company, page, website = (columns.find(s) for s in (COMPANY, PAGE, WEBSITE))
+    campaign = columns.find(CAMPAIGN)
+    creative = columns.find(CREATIVE)
+    date = columns.find(DATE)
+    if company is None and page is None and website is None:
+        if campaign is not None or creative is not None:
+            raise BadRequest(
+                "this is a LinkedIn campaign or ad performance report: its rows name no company, "
+                "so they cannot be matched to accounts; export the company report instead "
+                "(Campaign Manager, Demographics, Company)"
+            )
+        note = " (a company page URL or website column would do as well)"
+        raise BadRequest(missing_column(every(COMPANY), note=note))
+    conventions = columns.conventions(delimiter)
+    start_ms = None
+    if date is None:
+        start_ms = report_start(report, conventions)
+        if start_ms is None:
+            raise BadRequest(
+                missing_column(every(DATE), note=" and no report line states 'Report Start'")
+            )
     return Layout(
-        company=header.require(*COMPANY),
-        page=header.find(*PAGE),
-        website=header.find(*WEBSITE),
-        date=header.require(*DATE),
-        campaign=header.find(*CAMPAIGN),
+        company=company,
+        page=page,
+        website=website,
+        date=date,
+        date_label="Date" if date is None else header.names[date],
+        report_start_ms=start_ms,
+        campaign=campaign,
         metrics=metrics,
+        conventions=conventions,
     )
-
-
-def row_parser(
-    header: Header,
-) -> Callable[[int, Sequence[str]], CompanyActivity | RowSignals | RowError]:
-    return partial(parse_row, layout(header))
 
 
 def linkedin_page(url: str) -> str | None:
@@ -121,14 +299,22 @@ def parse_row(
     layout: Layout, line: int, cells: Sequence[str]
 ) -> CompanyActivity | RowSignals | RowError:
     """The row's company and metrics; a row whose metrics are all zero yields nothing."""
-    date_text = cell(cells, layout.date)
-    occurred_ms = parse_date(date_text)
-    if occurred_ms is None:
-        return RowError(line, f"Date '{date_text}' is not a date ({DATE_FORMATS})")
+    conventions = layout.conventions
+    if layout.date is None:
+        occurred_ms = layout.report_start_ms or 0
+    else:
+        date_text = cell(cells, layout.date)
+        parsed = conventions.date(date_text)
+        if parsed is None:
+            return RowError(
+                line,
+                f"{layout.date_label} '{date_text}' is not a date ({conventions.date_formats})",
+            )
+        occurred_ms = parsed
     metrics: list[tuple[str, float]] = []
     for type_, label, index in layout.metrics:
         text = cell(cells, index)
-        value = parse_number(text) if text else 0.0
+        value = conventions.number(text) if text else 0.0
         if value is None:
             return RowError(line, f"{label} '{text}' is not a number")
         if not 0 <= value <= MAX_QUANTITY:

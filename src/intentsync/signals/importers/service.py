@@ -6,26 +6,29 @@ for long and what was imported stays imported if a later chunk fails.
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from intentsync.kit.tabular import Broken, FileTable, Table, open_table
 from intentsync.signals.importers import bombora, g2, linkedin, repository
-from intentsync.signals.importers.csvfile import CsvTable, Header, RowError, RowSignals
+from intentsync.signals.importers.csvfile import Header, ImportSpec, RowError, RowSignals
 from intentsync.signals.importers.linkedin import CompanyActivity, KnownAccounts
 from intentsync.signals.service import ingest_signals
 
 MAX_CHUNK = 1000  # signals (and rows) per transaction
 
 Item = RowSignals | CompanyActivity | RowError
-RowParser = Callable[[int, Sequence[str]], Item]
+Spec = ImportSpec[Item]
 
-PARSERS: dict[str, Callable[[Header], RowParser]] = {
-    "bombora": bombora.row_parser,
-    "g2": g2.row_parser,
-    "linkedin": linkedin.row_parser,
+SPECS: dict[str, Callable[[Header, Sequence[str], str], Spec]] = {
+    "bombora": bombora.spec,
+    "g2": g2.spec,
+    "linkedin": linkedin.spec,
 }
-SOURCES = tuple(PARSERS)
+SOURCES = tuple(SPECS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +43,27 @@ class ChunkResult:
         return len({e.line for e in self.errors})
 
 
-def read_items(table: CsvTable, *, source: str) -> Iterator[Item]:
-    """Parsed rows in file order; a header missing a required column raises before any row."""
-    parse = PARSERS[source](table.header)
-    return (parse(line, cells) for line, cells in table.rows())
+def accept(source: str) -> Callable[[list[str], list[str], str], Spec]:
+    """The vendor's reading of a header line; it raises when the line is not its header."""
+    spec = SPECS[source]
+    return lambda names, report, delimiter: spec(Header(names), report, delimiter)
+
+
+@contextmanager
+def open_export(path: Path, *, source: str) -> Iterator[FileTable[Spec]]:
+    """An export opened at its header; a file without one stops before any row is read."""
+    with open_table(path, accept(source)) as table:
+        yield table
+
+
+def read_items(table: Table[Spec]) -> Iterator[Item]:
+    """Parsed rows in file order; a structurally broken row comes back as its error."""
+    parse = table.spec.parse
+    for row in table.rows(needed=table.spec.needed):
+        if isinstance(row, Broken):
+            yield RowError(row.line, row.reason)
+        else:
+            yield parse(row.line, row.cells)
 
 
 def _size(item: Item) -> int:
