@@ -22,7 +22,8 @@ class Block:
 
     @property
     def where(self) -> str:
-        return f"{self.path.relative_to(ROOT)}:{self.line}"
+        shown = self.path.relative_to(ROOT) if self.path.is_relative_to(ROOT) else self.path
+        return f"{shown}:{self.line}"
 
 
 def documents() -> list[Path]:
@@ -86,7 +87,7 @@ def stray_markers(path: Path) -> list[int]:
     return [
         index + 1
         for index, line in enumerate(lines)
-        if "not executed" in line and "<!--" in line and index + 1 not in sh_starts
+        if line.lstrip().startswith("<!-- not executed") and index + 1 not in sh_starts
     ]
 
 

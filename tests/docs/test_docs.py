@@ -156,43 +156,42 @@ def _report(block: Block, problem: str, state: Path, number: int) -> str:
     )
 
 
-@pytest.mark.parametrize("doc", documents(), ids=lambda p: str(p.relative_to(ROOT)))
-def test_every_shell_example_runs_and_prints_what_the_doc_says(
-    doc: Path, workspace: Workspace, tmp_path: Path
-) -> None:
+def run_document(doc: Path, ws: Workspace, workdir: Path) -> str | None:
+    """Run a document's blocks in one bash, in order; what went wrong first, or None."""
     blocks = [b for b in parse(doc) if b.skip_reason is None]
-    cwd, state = tmp_path / "repo", tmp_path / "state"
+    cwd, state = workdir / "repo", workdir / "state"
     state.mkdir()
     cwd.mkdir()
     shutil.copytree(ROOT / "examples", cwd / "examples")
-    setup = None if doc.name == "README.md" and doc.parent == ROOT else _setup_block(workspace)
-    script = _script(blocks, workspace, state, setup)
+    setup = None if doc == ROOT / "README.md" else _setup_block(ws)
+    script = _script(blocks, ws, state, setup)
     done = subprocess.run(
         ["bash", str(script)],
         cwd=cwd,
-        env=workspace.env,
+        env=ws.env,
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=DOC_TIMEOUT,
     )
-    reached = (state / "current").read_text().strip() if (state / "current").exists() else "0"
+    reached = (state / "current").read_text().strip() if (state / "current").exists() else ""
+    if not reached:
+        return f"{doc}: the README setup block failed\n{done.stdout}{done.stderr}"
     last = len(blocks) if reached == "done" else int(reached)
     for number, block in enumerate(blocks[:last]):
+        expected = None if block.expected is None else substitute(block.expected, ws)
         actual = (state / f"{number}.out").read_text()
-        if block.expected is not None and not output_matches(
-            substitute(block.expected, workspace), actual
-        ):
-            expected = substitute(block.expected, workspace)
-            pytest.fail(
-                _report(block, f"printed other than documented:\n{expected}", state, number),
-                pytrace=False,
-            )
-    if reached != "done" or done.returncode != 0:
-        if reached == "done" or not blocks:
-            pytest.fail(f"{doc}: setup failed\n{done.stdout}{done.stderr}", pytrace=False)
-        block = blocks[last]
-        pytest.fail(
-            _report(block, f"exited {done.returncode}", state, last) + done.stderr,
-            pytrace=False,
-        )
+        if expected is not None and not output_matches(expected, actual):
+            return _report(block, f"printed other than documented:\n{expected}", state, number)
+    if reached != "done":
+        return _report(blocks[last], f"exited {done.returncode}", state, last)
+    return None
+
+
+@pytest.mark.parametrize("doc", documents(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_shell_example_runs_and_prints_what_the_doc_says(
+    doc: Path, workspace: Workspace, tmp_path: Path
+) -> None:
+    problem = run_document(doc, workspace, tmp_path)
+    if problem is not None:
+        pytest.fail(problem, pytrace=False)
