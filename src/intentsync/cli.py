@@ -223,7 +223,11 @@ def segment_list(team: TeamOption) -> None:
             return summaries(session, team_id=team)
 
     rows = run_work(work)
-    table = Table("segmentId", "name", "type", "status", "members")
+    table = Table()
+    # Ids are copied into later commands, so they are never shortened to fit the terminal.
+    table.add_column("segmentId", no_wrap=True, min_width=24)
+    for heading in ("name", "type", "status", "members"):
+        table.add_column(heading)
     for segment_id, name, type_, status, members in rows:
         table.add_row(segment_id, name, type_, status, str(members))
     Console().print(table)

@@ -213,3 +213,10 @@ def test_members_of_dynamic_and_archived_segments_do_not_change_by_hand(database
     )
     assert no_team.returncode == 1
     assert "No team with id 999999" in said(no_team)
+
+
+def test_segment_list_never_shortens_an_id_on_a_narrow_terminal(database_url, ws, monkeypatch):
+    segment = ws.segment(name="A segment with a rather long name that has to wrap somewhere")
+    monkeypatch.setenv("COLUMNS", "50")
+    listed = segment_cli(database_url, ws, "list")
+    assert re.search(rf"\b{segment}\b", listed.stdout), listed.stdout
