@@ -1,7 +1,9 @@
 """How the CLI fails: one line a person can act on, the exit code scripts rely on, no traceback."""
 
+import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -74,6 +76,25 @@ def test_a_missing_sqlite_file_is_named_and_not_created(tmp_path):
         f"error: database sqlite:///{path} does not exist; create it with: intentsync db upgrade"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_relative_sqlite_path_says_which_directory_it_was_looked_for_in(tmp_path):
+    elsewhere = tmp_path / "docs"
+    elsewhere.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "intentsync", "segment", "list", "--team", "1"],
+        env={**os.environ, "INTENTSYNC_DATABASE_URL": "sqlite:///./intentsync.db"},
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert one_line(result) == (
+        "error: database sqlite:///./intentsync.db does not exist in this directory "
+        f"({elsewhere / 'intentsync.db'}); run intentsync where the database is, or set "
+        "INTENTSYNC_DATABASE_URL, or create it here with: intentsync db upgrade"
+    )
+    assert list(elsewhere.iterdir()) == []
 
 
 def test_a_sqlite_path_in_a_missing_directory_is_one_line_even_for_db_upgrade(tmp_path):
@@ -210,17 +231,29 @@ def test_unreadable_rules_and_patterns_files_are_one_line_with_exit_1(database_u
 
 def test_rules_can_come_from_stdin(database_url):
     team = team_of(database_url)
-    rules = '{"all": [{"field": "domain", "op": "contains", "value": "acme"}]}'
-    result = cli(
-        database_url,
-        *("segment", "create", "--team", team, "--name", "D", "--type", "dynamic"),
-        *("--rules", "-"),
-        stdin=rules,
+    create = ("segment", "create", "--team", team, "--name", "D", "--type", "dynamic")
+    rules = '{"field": "domain", "operator": "contains", "value": "acme"}'
+    result = cli(database_url, *create, "--rules", "-", stdin=rules)
+    assert result.returncode == 0, result.stderr
+    segment = result.stdout.strip().splitlines()[-1]
+    shown = cli(database_url, "segment", "show", "--team", team, "--segment", segment)
+    assert json.loads(shown.stdout.strip().splitlines()[-1]) == json.loads(rules)
+
+
+def test_a_bad_byte_on_stdin_is_one_line_like_in_a_file(database_url):
+    team = team_of(database_url)
+    create = ("segment", "create", "--team", team, "--name", "D", "--type", "dynamic")
+    result = subprocess.run(
+        [sys.executable, "-m", "intentsync", *create, "--rules", "-"],
+        env={**os.environ, "INTENTSYNC_DATABASE_URL": database_url, "LC_ALL": "C"},
+        input=b'{"field": "name", "operator": "eq", "value": "caf' + b'\xe9"}',
+        capture_output=True,
+        timeout=60,
     )
-    assert result.returncode in (0, 1), result.stderr
-    assert "Traceback" not in result.stderr
-    if result.returncode == 1:  # the rule vocabulary is the segments' business, not the CLI's
-        one_line(result)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.decode().strip().splitlines() == [
+        "error: rules file '-' is not UTF-8 text (byte 0xe9 at offset 49); save it as UTF-8"
+    ]
 
 
 # The command line itself.
@@ -275,11 +308,37 @@ def test_every_command_and_parameter_says_what_it_is_for():
 # Bugs: an incident id on the terminal, the traceback in a file.
 
 
-def test_a_corrupt_sqlite_file_is_an_incident_with_the_traceback_in_a_file(tmp_path):
+def test_a_file_that_is_not_a_database_is_one_line(tmp_path):
     path = tmp_path / "corrupt.db"
     path.write_bytes(b"this is not a database, whatever its name says" * 100)
+    line = one_line(cli(f"sqlite:///{path}", "segment", "list", "--team", "1"))
+    assert line == f"error: cannot use database sqlite:///{path}: file is not a database"
+
+
+def test_corrupt_data_is_an_incident_with_the_traceback_in_a_file(tmp_path):
+    url = f"sqlite:///{tmp_path / 'intentsync.db'}"
+    assert cli(url, "db", "upgrade").returncode == 0
+    team = team_of(url)
+    rules = tmp_path / "rules.json"
+    rules.write_text('{"field": "domain", "operator": "contains", "value": "acme"}')
+    created = cli(
+        url,
+        "segment",
+        "create",
+        "--team",
+        team,
+        "--name",
+        "S",
+        "--type",
+        "dynamic",
+        "--rules",
+        str(rules),
+    )
+    segment = created.stdout.strip().splitlines()[-1]
+    with sqlite3.connect(tmp_path / "intentsync.db") as connection:
+        connection.execute("UPDATE segments SET rules = '{broken'")  # what a bad disk leaves
     state = tmp_path / "state"
-    result = cli(f"sqlite:///{path}", "segment", "list", "--team", "1", state=state)
+    result = cli(url, "segment", "show", "--team", team, "--segment", segment, state=state)
     line = one_line(result, code=EXIT_BUG)
     found = INCIDENT.search(line)
     assert found, line
@@ -287,8 +346,8 @@ def test_a_corrupt_sqlite_file_is_an_incident_with_the_traceback_in_a_file(tmp_p
     assert log == state / "intentsync" / "incidents" / f"{found.group(1)}.log"
     written = log.read_text(encoding="utf-8")
     assert "Traceback (most recent call last)" in written
-    assert "file is not a database" in written
-    assert "command: intentsync segment list --team 1" in written
+    assert "JSONDecodeError" in written
+    assert f"command: intentsync segment show --team {team} --segment {segment}" in written
 
 
 def test_an_unexpected_exception_in_a_command_is_an_incident(

@@ -74,11 +74,10 @@ def run_work(work: Callable[[Database], T]) -> T:
 
 def read_text(path: Path | str, what: str) -> str:
     """A UTF-8 text file ('-' is stdin), or a one-line reason naming it and what it was for."""
-    if str(path) == "-":
-        return sys.stdin.read()
     where = f"{what} '{path}'"
     try:
-        data = Path(path).read_bytes()
+        # stdin as bytes too, so a bad byte gets the same line as in a file, whatever the locale
+        data = sys.stdin.buffer.read() if str(path) == "-" else Path(path).read_bytes()
     except FileNotFoundError:
         raise BadRequest(f"cannot read {where}: no such file") from None
     except IsADirectoryError:

@@ -1,6 +1,7 @@
 """`intentsync ip-ranges import` and resolve_ip on both databases."""
 
 import codecs
+import re
 
 from sqlalchemy import select
 
@@ -190,3 +191,23 @@ def test_utf16_and_semicolon_files_with_report_lines_import(ws, database_url, tm
         ("192.0.2.0/24", "acme.com", "isp"),
         ("2001:db8::/32", "hooli.com", "company"),
     ]
+
+
+def test_a_bad_byte_after_written_batches_says_what_was_written(ws, database_url, tmp_path):
+    path = tmp_path / "ranges.csv"
+    good = "".join(f"10.{n // 256}.{n % 256}.0/24,acme.com\n" for n in range(3000))
+    path.write_bytes(f"cidr,domain\n{good}".encode() + "192.0.2.0/24,müller.de\n".encode("latin-1"))
+    result = import_ranges_file(database_url, ws, path)
+    assert result.returncode == 1
+    summary, error = result.stderr.splitlines()
+    written = re.fullmatch(
+        r"(\d+) ranges imported \(\1 new, 0 updated\); 0 already present; 0 bad lines skipped "
+        r"before the error; fix the file and import it again \(ranges already written are not "
+        r"written twice\)",
+        summary,
+    )
+    assert written, summary
+    assert int(written[1]) == len(stored(ws)) > 0
+    assert error == (
+        f"error: {path} line 3002: the file is not UTF-8 text; export or save it as CSV UTF-8"
+    )

@@ -1,6 +1,7 @@
 """Reading delimited exports as they come: encodings, report lines, footers, broken rows."""
 
 import codecs
+import gc
 
 import pytest
 
@@ -127,6 +128,34 @@ def test_totals_and_notes_below_the_data_are_not_rows():
     )
     _, found = rows(text)
     assert found == [Row(2, ["acme.com", "1", "a"]), Row(4, ["globex.com", "2", "b"])]
+
+
+def test_a_company_called_total_is_data_when_the_row_names_anything_else():
+    text = (
+        "company,domain,score\n"
+        "Total,totalenergies.example,3\n"
+        "Gesamt,,2\n"
+        "Summe,gesamt.example,4\n"
+        "Total,,9\n"
+    )
+    _, found = rows(text, "company", "domain", "score")
+    assert found == [
+        Row(2, ["Total", "totalenergies.example", "3"]),
+        Row(4, ["Summe", "gesamt.example", "4"]),
+    ]
+
+
+def test_an_import_stopped_early_closes_its_file_without_a_complaint(tmp_path, monkeypatch):
+    path = tmp_path / "export.csv"
+    path.write_bytes("domain,score\n".encode() + b"acme.com,1\n" * 50_000)
+    complaints = []
+    monkeypatch.setattr("sys.unraisablehook", complaints.append)
+    with open_table(path, needs("domain", "score")) as table:
+        reading = table.rows(needed=2)
+        assert next(reading) == Row(2, ["acme.com", "1"])
+    del reading, table
+    gc.collect()
+    assert complaints == []
 
 
 def test_an_unterminated_quote_is_reported_where_it_opens_and_reading_goes_on():

@@ -71,7 +71,16 @@ def require_location(url: str, *, must_exist: bool = True) -> None:
             f"cannot open database {redacted(url)}: directory '{path.parent}' does not exist"
         )
     if must_exist and not path.exists():
-        raise ServiceUnavailable(f"database {redacted(url)} does not exist; create it with: {FIX}")
+        if path.is_absolute():
+            raise ServiceUnavailable(
+                f"database {redacted(url)} does not exist; create it with: {FIX}"
+            )
+        # The default URL is relative: run from another folder, the database seems to vanish.
+        raise ServiceUnavailable(
+            f"database {redacted(url)} does not exist in this directory ({path.absolute()}); "
+            "run intentsync where the database is, or set INTENTSYNC_DATABASE_URL, "
+            f"or create it here with: {FIX}"
+        )
 
 
 def unreachable(url: str, exc: Exception) -> ServiceUnavailable:
@@ -79,6 +88,13 @@ def unreachable(url: str, exc: Exception) -> ServiceUnavailable:
     text = str(exc.orig if isinstance(exc, DBAPIError) else exc).strip()
     reason = text.splitlines()[0] if text else type(exc).__name__
     return ServiceUnavailable(f"cannot reach database {redacted(url)}: {reason}")
+
+
+def unusable(url: str, exc: DBAPIError) -> ServiceUnavailable:
+    """One line for a database we reach but cannot read: permissions, or not a database."""
+    text = str(exc.orig).strip()
+    reason = text.splitlines()[0] if text else type(exc.orig).__name__
+    return ServiceUnavailable(f"cannot use database {redacted(url)}: {reason}")
 
 
 def current_revisions(connection: Connection) -> tuple[str, ...]:
@@ -123,5 +139,7 @@ def require_current(engine: Engine, url: str) -> None:
             problem = schema_problem(connection, url)
     except OperationalError as exc:
         raise unreachable(url, exc) from None
+    except DBAPIError as exc:  # no rights on its tables, or a file that is not a database
+        raise unusable(url, exc) from None
     if problem is not None:
         raise ServiceUnavailable(problem)

@@ -9,6 +9,7 @@ import codecs
 import csv
 import io
 import os
+import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -50,6 +51,7 @@ _TOTAL_WORDS = frozenset(
 )
 
 _TOTAL_INITIALS = frozenset(word[0] for word in _TOTAL_WORDS)
+_WORDLIKE = re.compile(r"[^\W\d_]{3}")
 _TOTAL_LONGEST = 16  # 'Total général :' with its spaces and colon
 
 Accept = Callable[[list[str], list[str], str], T]
@@ -116,7 +118,8 @@ class _PhysicalLines:
         except UnicodeDecodeError:
             raise BadRequest(f"{self._name} {self._bad_line()}; {UTF8_HINT}") from None
         finally:
-            text.detach()
+            if not self._raw.closed:  # an import stopped early closes the file before this
+                text.detach()
 
     def _bad_line(self) -> str:
         if self.encoding != "utf-8":
@@ -192,12 +195,24 @@ def _delimiters_by_use(line: str) -> list[str]:
     return sorted(DELIMITERS, key=lambda d: -counts[d])
 
 
+def _names_something(cell: str) -> bool:
+    """A word, domain or URL (three letters in a row): totals rows hold only numbers besides."""
+    return _WORDLIKE.search(cell) is not None
+
+
 def is_footer(cells: Sequence[str], *, after_blank: bool, needed: int) -> bool:
-    """A totals row, or a short note after a blank line: not data, and not a failed row."""
-    head = cells[0].strip() or next((c.strip() for c in cells if c.strip()), "")
+    """A totals row, or a short note after a blank line: not data, and not a failed row.
+
+    A row is a total only when its label is the sole text in it, so a company that is called
+    'Total' and has a website, a page or a date written in words stays a data row.
+    """
+    first = next((i for i, c in enumerate(cells) if c.strip()), None)
+    head = "" if first is None else cells[first].strip()
     # Most rows fail the cheap length and initial tests, so the key is rarely computed.
     if len(head) <= _TOTAL_LONGEST and head[:1].lower() in _TOTAL_INITIALS:
-        if key(head) in _TOTAL_WORDS:
+        if key(head) in _TOTAL_WORDS and not any(
+            _names_something(c) for i, c in enumerate(cells) if i != first
+        ):
             return True
     if not after_blank:
         return False
