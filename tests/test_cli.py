@@ -186,3 +186,14 @@ def test_db_analyze_takes_chosen_tables_and_refuses_unknown_ones(database_url):
     unknown = run_cli(database_url, "db", "analyze", "--table", "acounts", check=False)
     assert unknown.returncode == 1
     assert "no table named acounts" in unknown.stderr
+
+
+def test_team_list_shows_ids_names_and_users(database_url):
+    team = last_line(run_cli(database_url, "team", "create", "Listed Team"))
+    run_cli(database_url, "user", "create", "--team", team, "--email", f"a-{team}@listed.example")
+    run_cli(database_url, "user", "create", "--team", team, "--email", f"b-{team}@listed.example")
+    listed = run_cli(database_url, "team", "list")
+    row = next(line for line in listed.stdout.splitlines() if "Listed Team" in line)
+    assert re.search(rf"\b{team}\b", row)
+    assert f"a-{team}@listed.example, b-{team}@listed.example" in row
+    assert re.fullmatch(r"\d+ team\(s\)", last_line(listed))

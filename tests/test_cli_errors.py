@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -379,3 +380,15 @@ def test_an_unexpected_exception_in_a_command_is_an_incident(
     written = Path(found.group(2)).read_text(encoding="utf-8")
     assert "ZeroDivisionError: a bug the user cannot fix" in written
     assert "Traceback" not in err
+
+
+def test_serve_on_a_port_in_use_is_one_line_before_any_process_starts(database_url):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        line = one_line(cli(database_url, "serve", "--port", str(port)))
+    assert line == (
+        f"error: cannot listen on 127.0.0.1:{port}: address already in use; stop the other "
+        "server or choose another port with --port or INTENTSYNC_PORT"
+    )

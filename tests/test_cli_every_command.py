@@ -26,6 +26,7 @@ NOT_APPLICABLE = None
 # unknown team, user or id (NOT_APPLICABLE where the command takes none).
 ARGS: dict[str, tuple[list[str], list[str] | None]] = {
     "team create": (["Acme"], NOT_APPLICABLE),
+    "team list": ([], NOT_APPLICABLE),
     "user create": (
         ["--team", "1", "--email", "a@b.co"],
         ["--team", UNKNOWN_TEAM, "--email", "a@b.co"],

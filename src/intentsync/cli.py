@@ -11,7 +11,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from intentsync.commands import err, fail, open_database, read_text, run, run_work
+from intentsync.commands import (
+    err,
+    fail,
+    open_database,
+    read_text,
+    require_free_address,
+    run,
+    run_work,
+)
 from intentsync.config import get_settings
 from intentsync.db.engine import Database
 from intentsync.demo.cli import demo
@@ -51,6 +59,23 @@ def team_create(name: Annotated[str, typer.Argument(help="Team name")]) -> None:
             return create_team(session, name=name).id
 
     typer.echo(run_work(work))
+
+
+@team_app.command("list")
+def team_list() -> None:
+    """Show every team with its id and users' emails; the last line counts them."""
+    from intentsync.teams.service import teams_with_users
+
+    def work(db: Database) -> list[tuple[int, str, list[str]]]:
+        with db.transaction(write=False) as session:
+            return teams_with_users(session)
+
+    teams = run_work(work)
+    table = Table("id", "name", "users")
+    for team_id, name, emails in teams:
+        table.add_row(str(team_id), name, ", ".join(emails), end_section=False)
+    Console().print(table)
+    typer.echo(f"{len(teams)} team(s)")
 
 
 @user_app.command("create")
@@ -332,9 +357,12 @@ def db_analyze(
 
 @app.command("serve")
 def serve(
-    host: Annotated[str | None, typer.Option("--host", help="Bind address")] = None,
+    host: Annotated[
+        str | None, typer.Option("--host", help="Bind address (default: INTENTSYNC_HOST)")
+    ] = None,
     port: Annotated[
-        int | None, typer.Option("--port", min=1, max=65535, help="Port (default: setting)")
+        int | None,
+        typer.Option("--port", min=1, max=65535, help="Port (default: INTENTSYNC_PORT)"),
     ] = None,
     workers: Annotated[
         int | None,
@@ -350,11 +378,13 @@ def serve(
 
     settings = get_settings()
     open_database().dispose()  # one line and exit 1 before any process starts
+    host, port = host or settings.host, port or settings.port
+    require_free_address(host, port)
     uvicorn.run(
         "intentsync.app:create_app",
         factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
+        host=host,
+        port=port,
         workers=workers or settings.server_processes(),
         log_level=settings.log_level.lower(),
         log_config=log_config(settings.log_level),

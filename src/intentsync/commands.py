@@ -8,6 +8,7 @@ and the traceback written to a file, never to the terminal).
 
 import os
 import secrets
+import socket
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -53,6 +54,25 @@ def open_database(*, migrated: bool = True) -> Database:
         db.dispose()
         raise
     return db
+
+
+def require_free_address(host: str, port: int) -> None:
+    """One line, before any server process starts, when the address cannot be listened on."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise BadRequest(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            reason = (exc.strerror or str(exc)).lower()
+            raise BadRequest(
+                f"cannot listen on {host}:{port}: {reason}; stop the other server or choose "
+                "another port with --port or INTENTSYNC_PORT"
+            ) from None
 
 
 def fail(message: str) -> typer.Exit:

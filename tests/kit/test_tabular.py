@@ -147,7 +147,7 @@ def test_a_company_called_total_is_data_when_the_row_names_anything_else():
 
 def test_an_import_stopped_early_closes_its_file_without_a_complaint(tmp_path, monkeypatch):
     path = tmp_path / "export.csv"
-    path.write_bytes("domain,score\n".encode() + b"acme.com,1\n" * 50_000)
+    path.write_bytes(b"domain,score\n" + b"acme.com,1\n" * 50_000)
     complaints = []
     monkeypatch.setattr("sys.unraisablehook", complaints.append)
     with open_table(path, needs("domain", "score")) as table:

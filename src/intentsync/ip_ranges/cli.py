@@ -28,7 +28,12 @@ def _plural(n: int, word: str) -> str:
 @ip_ranges_app.command("import")
 def import_file(
     file: Annotated[
-        Path, typer.Argument(help="CSV with a header: cidr (or network), domain, kind")
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="CSV with a header: cidr (or network), domain, kind",
+            show_default=False,
+        ),
     ],
     team: Annotated[int, typer.Option("--team", help="Team id")],
 ) -> None:

@@ -283,7 +283,7 @@ def run_team(
                 )
             repository.drop_lease(session, team_id=team_id, holder=holder)
     log.info(
-        "scoring team %s: %s %s run, %s accounts, %s scored, %s changed in %.1fs (%s processes)",
+        "scoring team %s: %s %s run, %s accounts, %s scored, %s changed in %.1fs (%s)",
         team_id,
         report.status,
         report.kind,
@@ -291,7 +291,7 @@ def run_team(
         report.accounts_scored,
         report.accounts_changed,
         report.seconds,
-        report.processes,
+        "1 process" if report.processes == 1 else f"{report.processes} processes",
     )
     return report
 

@@ -76,11 +76,17 @@ def _import(db: Database, totals: Totals, *, team_id: int, source: str, path: Pa
 def import_signals(
     team: Annotated[int, typer.Option("--team", help="Team id")],
     source: Annotated[str, typer.Option("--source", help="bombora, g2 or linkedin")],
-    file: Annotated[Path, typer.Argument(help="CSV export: UTF-8/16, comma, semicolon or tab")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE", help="CSV export: UTF-8/16, comma, semicolon or tab", show_default=False
+        ),
+    ],
 ) -> None:
     """Import a CSV export; bad rows are reported and skipped, repeats are stored once."""
     from intentsync.signals.importers.service import SOURCES
 
+    source = source.strip().lower()  # 'Bombora' is the vendor's own spelling
     if source not in SOURCES:
         raise fail(f"--source must be one of: {', '.join(SOURCES)}")
     totals = Totals()

@@ -61,3 +61,18 @@ def read_clock(session: Session, *, team_id: int) -> int:
 
 def team_ids(session: Session) -> list[int]:
     return list(session.scalars(select(Team.id).order_by(Team.id)))
+
+
+def teams_with_users(session: Session) -> list[tuple[int, str, list[str]]]:
+    """Every team with its users' emails, for a person looking for an id they lost."""
+    rows = session.execute(
+        select(Team.id, Team.name, User.email)
+        .outerjoin(User, User.team_id == Team.id)
+        .order_by(Team.id, User.email)
+    )
+    found: dict[int, tuple[int, str, list[str]]] = {}
+    for team_id, name, email in rows:
+        entry = found.setdefault(team_id, (team_id, name, []))
+        if email is not None:
+            entry[2].append(email)
+    return list(found.values())

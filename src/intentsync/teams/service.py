@@ -47,6 +47,10 @@ def team_ids(session: Session) -> list[int]:
     return repository.team_ids(session)
 
 
+def teams_with_users(session: Session) -> list[tuple[int, str, list[str]]]:
+    return repository.teams_with_users(session)
+
+
 def has_teams(session: Session) -> bool:
     return repository.count_teams(session) > 0
 
