@@ -1,8 +1,9 @@
 import pytest
 
+from intentsync.kit.clock import DAY_MS
 from intentsync.scoring.compute import DailySignal, score_account
 from intentsync.scoring.config import ScoringConfig, default_config, parse_config, set_value
-from intentsync.scoring.stages import candidate_stage, iso_day, next_stage
+from intentsync.scoring.stages import candidate_stage, entered_ms, iso_day, next_stage
 
 AS_OF = 20_777  # 2026-11-20
 DEFAULT = parse_config(default_config(), version=1)
@@ -240,3 +241,13 @@ def test_an_unknown_current_stage_counts_as_unaware(current):
 def test_an_unknown_candidate_is_a_bug():
     with pytest.raises(ValueError, match="unknown journey stage"):
         decide("Aware", "Lead")
+
+
+# --- entered_ms ---------------------------------------------------------------------------------
+
+
+def test_a_run_as_of_a_past_day_enters_the_stage_at_the_start_of_that_day():
+    stamp = AS_OF * DAY_MS + 5 * 3_600_000
+    assert entered_ms(as_of=AS_OF - 7, stamp=stamp) == (AS_OF - 7) * DAY_MS
+    assert entered_ms(as_of=AS_OF, stamp=stamp) == stamp
+    assert entered_ms(as_of=AS_OF + 1, stamp=stamp) == stamp

@@ -25,6 +25,7 @@ from intentsync.scoring import repository
 from intentsync.scoring.chunks import ChunkResult, ChunkTask, compute, compute_in_worker
 from intentsync.scoring.config import ScoringConfig, parse_config
 from intentsync.scoring.service import current_document
+from intentsync.scoring.stages import entered_ms
 from intentsync.segments.dynamic import refreshed_accounts
 from intentsync.signals.types import day_of
 from intentsync.teams.service import change_stamp, sync_watermark, team_ids
@@ -140,15 +141,16 @@ def _results(
                 pending.append((following, pool.submit(compute_in_worker, following)))
 
 
-def _write_chunk(session: Session, *, team_id: int, chunk: ChunkResult) -> list[int]:
+def _write_chunk(session: Session, *, team_id: int, as_of: int, chunk: ChunkResult) -> list[int]:
     """Write one chunk under the team lock; only accounts whose fields changed get a stamp."""
     stamp = change_stamp(session, team_id=team_id)
+    entered = entered_ms(as_of=as_of, stamp=stamp)
     repository.write_account_scores(
         session,
         [
             {
                 **{k: v for k, v in u.items() if k != "changed_stage"},
-                "stage_entered_ms": stamp if u["changed_stage"] else u["stage_entered_ms"],
+                "stage_entered_ms": entered if u["changed_stage"] else u["stage_entered_ms"],
                 "changed_ms": stamp,
             }
             for u in chunk.updates
@@ -164,7 +166,7 @@ def _write_chunk(session: Session, *, team_id: int, chunk: ChunkResult) -> list[
                 "from_stage": before,
                 "to_stage": after,
                 "reason": reason,
-                "at_ms": stamp,
+                "at_ms": entered,
             }
             for account_id, before, after, reason in chunk.transitions
         ],
@@ -230,7 +232,9 @@ def run_team(
                 if isinstance(outcome, BaseException):
                     raise outcome
                 with db.transaction() as session:
-                    written = _write_chunk(session, team_id=team_id, chunk=outcome)
+                    written = _write_chunk(
+                        session, team_id=team_id, as_of=plan.as_of, chunk=outcome
+                    )
                     repository.take_lease(
                         session, team_id=team_id, holder=holder, now=now_ms(), ttl_ms=LEASE_TTL_MS
                     )

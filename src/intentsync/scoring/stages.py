@@ -8,7 +8,7 @@ from functools import lru_cache
 from intentsync.journey.stages import JOURNEY_STAGES
 from intentsync.scoring.compute import AccountScore, DailySignal
 from intentsync.scoring.config import SOURCES, ScoringConfig
-from intentsync.signals.types import SIGNAL_TYPES
+from intentsync.signals.types import DAY_MS, SIGNAL_TYPES, day_of
 
 UNAWARE, AWARE, CONSIDERATION, OPPORTUNITY, CUSTOMER = JOURNEY_STAGES
 DEAL_DRIVEN = frozenset({OPPORTUNITY, CUSTOMER})
@@ -61,6 +61,11 @@ class StageDecision:
 def iso_day(day: int) -> str:
     """Reasons are read by people, so days are shown as dates."""
     return (_EPOCH + timedelta(days=day)).isoformat()
+
+
+def entered_ms(*, as_of: int, stamp: int) -> int:
+    """A run as of a past day moved the stage on that day, though it writes with today's stamp."""
+    return as_of * DAY_MS if as_of < day_of(stamp) else stamp
 
 
 def describe_signal(signal: DailySignal) -> str:
