@@ -101,7 +101,7 @@ def _touches(rng: random.Random, account: DemoAccount) -> tuple[int, int]:
     return 0, 0
 
 
-def _activity(
+def activity(
     rng: random.Random, account: DemoAccount, number: int, today: int, within: int
 ) -> Wire:
     seller, seller_email = rng.choice(SELLERS)
@@ -153,5 +153,22 @@ def activities(rng: random.Random, accounts: list[DemoAccount], today: int) -> l
     for account in accounts:
         count, within = _touches(rng, account)
         for _ in range(count):
-            found.append(_activity(rng, account, len(found) + 1, today, within))
+            found.append(activity(rng, account, len(found) + 1, today, within))
     return found
+
+
+def deals_on(found: list[Wire], day: str) -> list[Wire]:
+    """The deals as the CRM held them on `day` (YYYY-MM-DD): started by then, closed only after.
+
+    Replaying them before each backfill run lets accounts enter Opportunity and Customer on
+    the day their deal opened or closed, since scoring counts the deals it finds.
+    """
+    held: list[Wire] = []
+    for deal in found:
+        if deal["startDate"] > day:
+            continue
+        closed = deal.get("closedDate")
+        if closed is not None and closed > day:
+            deal = {k: v for k, v in deal.items() if k != "closedDate"} | {"stageId": "negotiation"}
+        held.append(deal)
+    return held

@@ -39,7 +39,7 @@ _COMPARING = ("pricing", "compare", "competitor", "profile")
 COMPETITORS = ("Signalhub", "Leadbeam")
 
 
-def _at(rng: random.Random, today: int, days_ago: int) -> int:
+def moment(rng: random.Random, today: int, days_ago: int) -> int:
     """A moment in working hours (UTC) on the day `days_ago` before today."""
     return (today - days_ago) * DAY_MS + rng.randrange(7 * 3600, 19 * 3600) * 1000
 
@@ -49,11 +49,11 @@ def _page(rng: random.Random, weights: tuple[tuple[str, int], ...]) -> str:
     return WEBSITE + rng.choice(PAGES[category])
 
 
-class _Visits:
+class PageViews:
     """Page views with unique ids, and the visitors of each company."""
 
-    def __init__(self, rng: random.Random, today: int) -> None:
-        self.rng, self.today, self.found = rng, today, list[Visit]()
+    def __init__(self, rng: random.Random, today: int, numbered: int = 0) -> None:
+        self.rng, self.today, self.found, self.numbered = rng, today, list[Visit](), numbered
 
     def add(
         self, domain: str, visitors: int, days_ago: int, weights: tuple[tuple[str, int], ...]
@@ -63,8 +63,8 @@ class _Visits:
             Visit(
                 url=_page(rng, weights),
                 visitor_id=f"{domain.split('.')[0]}-{rng.randrange(visitors)}",
-                page_view_id=f"demo-pv-{len(self.found) + 1:06d}",
-                occurred_ms=_at(rng, self.today, days_ago),
+                page_view_id=f"demo-pv-{self.numbered + len(self.found) + 1:06d}",
+                occurred_ms=moment(rng, self.today, days_ago),
                 domain=domain,
             )
         )
@@ -74,7 +74,7 @@ def visits(
     rng: random.Random, accounts: list[DemoAccount], discovered: list[Company], today: int
 ) -> list[Visit]:
     """Tracked page views over the last 90 days, rising toward today for surging accounts."""
-    views = _Visits(rng, today)
+    views = PageViews(rng, today)
     for account in accounts:
         domain = account.company.domain
         if account.profile == "surging":
@@ -120,7 +120,7 @@ def _g2(rng: random.Random, account: DemoAccount, today: int) -> list[NewSignal]
         found[(days_ago, kind)] = NewSignal(
             source="g2",
             domain=account.company.domain,
-            occurred_ms=_at(rng, today, days_ago),
+            occurred_ms=moment(rng, today, days_ago),
             type=kind,
             quantity=float(rng.randrange(1, 5)),
             attributes={"product": product, "companyName": account.company.name},
@@ -147,7 +147,7 @@ def _bombora(rng: random.Random, account: DemoAccount, today: int) -> list[NewSi
                 NewSignal(
                     source="bombora",
                     domain=account.company.domain,
-                    occurred_ms=_at(rng, today, 7 * week),
+                    occurred_ms=moment(rng, today, 7 * week),
                     type="surge",
                     attributes={"topic": topic, "compositeScore": rng.randrange(low, high + 1)},
                 )
@@ -158,7 +158,8 @@ def _bombora(rng: random.Random, account: DemoAccount, today: int) -> list[NewSi
 def _linkedin(rng: random.Random, account: DemoAccount, today: int) -> list[NewSignal]:
     """Weekly impressions from the always-on campaign; clicks and forms from keen accounts."""
     campaign = "Always-on ABM" if account.tier != "tier3" else "Brand awareness"
-    ended = account.profile == "quiet" and rng.random() < 0.5  # saw only an old flight
+    # Warming accounts were quiet until lately, and saw the campaign as quiet ones did.
+    ended = account.profile in ("quiet", "warming") and rng.random() < 0.5
     found: list[NewSignal] = []
 
     def add(kind: str, days_ago: int, quantity: float) -> None:
@@ -166,7 +167,7 @@ def _linkedin(rng: random.Random, account: DemoAccount, today: int) -> list[NewS
             NewSignal(
                 source="linkedin",
                 domain=account.company.domain,
-                occurred_ms=_at(rng, today, days_ago),
+                occurred_ms=moment(rng, today, days_ago),
                 type=kind,
                 quantity=quantity,
                 attributes={"campaign": campaign, "companyName": account.company.name},
@@ -193,3 +194,26 @@ def signals(rng: random.Random, accounts: list[DemoAccount], today: int) -> list
         found += _g2(rng, account, today) + _bombora(rng, account, today)
         found += _linkedin(rng, account, today)
     return found
+
+
+def brand_audience(
+    rng: random.Random, accounts: list[DemoAccount], found: list[NewSignal], today: int
+) -> list[NewSignal]:
+    """The brand campaign reached tier-3 accounts in waves: no impressions before one's wave.
+
+    Without this every quiet account would have become Aware on the demo's first day.
+    """
+    joined = {
+        a.company.domain: rng.choice((WINDOW, WINDOW, 70, 56, 42, 28, 14))
+        for a in accounts
+        if a.tier == "tier3"
+    }
+    return [
+        s
+        for s in found
+        if not (
+            s.source == "linkedin"
+            and s.type == "impression"
+            and today - s.occurred_ms // DAY_MS >= joined.get(s.domain, WINDOW + 1)
+        )
+    ]

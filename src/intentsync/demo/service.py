@@ -19,7 +19,9 @@ from intentsync.custom_fields.schemas import CustomFieldCreate
 from intentsync.custom_fields.service import create_field
 from intentsync.deals.schemas import DealsCreate
 from intentsync.deals.service import upsert_deals
+from intentsync.demo.crm import deals_on
 from intentsync.demo.plan import DEMO_EMAIL, DEMO_TEAM, DemoPlan
+from intentsync.demo.profiles import Wire, iso_date
 from intentsync.kit.errors import Conflict
 from intentsync.kit.pagination import page_request
 from intentsync.pipelines.schemas import PipelinesCreate
@@ -110,11 +112,7 @@ def _crm(session: Session, built: Built, plan: DemoPlan) -> None:
         session, team_id=team_id, body=PipelinesCreate.model_validate({"pipelines": plan.pipelines})
     )
     categories = category_lookup(session, team_id=team_id)
-    for batch in _batches(plan.deals, 100):
-        deals = upsert_deals(
-            session, team_id=team_id, body=DealsCreate.model_validate({"deals": batch})
-        )
-        _refused("deals", [r for r in deals.results if r.status != "upserted"])
+    push_deals(session, team_id=team_id, deals=deals_on(plan.deals, iso_date(0, -plan.history[0])))
     built.deals.update(categories[(d["pipelineId"], d["stageId"])] for d in plan.deals)
     for batch in _batches(plan.activities, 50):
         activities = create_activities(
@@ -122,6 +120,14 @@ def _crm(session: Session, built: Built, plan: DemoPlan) -> None:
         )
         _refused("activities", [r for r in activities.results if r.status != "created"])
         built.activities += activities.summary.created
+
+
+def push_deals(session: Session, *, team_id: int, deals: Sequence[Wire]) -> None:
+    for batch in _batches(deals, 100):
+        result = upsert_deals(
+            session, team_id=team_id, body=DealsCreate.model_validate({"deals": batch})
+        )
+        _refused("deals", [r for r in result.results if r.status != "upserted"])
 
 
 def _count(built: Built, source: str, outcomes: list[Outcome]) -> None:
