@@ -71,6 +71,7 @@ def _rows(db: Database, team_id: int | None = None) -> dict[str, int]:
 def test_demo_prints_links_key_and_next_steps_for_a_scored_workspace(fresh_url, fresh_db):
     team, key, stderr = _built(fresh_url)
     assert f"intentsync score runs --team {team}" in stderr
+    assert "scored weekly as of the past 12 weeks, then today" in stderr
     assert f"intentsync segment list --team {team}" in stderr
     curl = re.search(r"curl -s -H 'X-Api-Key: (\S+)' (\S+)/accounts/(\S+)/score", stderr)
     assert curl

@@ -50,6 +50,7 @@ def _describe(demo: "Demo") -> None:
         f"deals: {deals}; {built.activities} sales activities"
     )
     _say(f"  90 days of intent signals: {signals}; {built.segments} segments")
+    _say(f"  scored weekly as of the past {demo.past_runs} weeks, then today")
     _say("  journey stages: " + ", ".join(f"{n} {s}" for s, n in stages.most_common()))
     _say("  top accounts:")
     for r in ranked[:TOP]:

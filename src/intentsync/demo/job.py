@@ -21,8 +21,9 @@ from intentsync.scoring.job import RunReport, run_team
 @dataclass
 class Demo:
     built: Built
-    scoring: RunReport
+    scoring: RunReport  # today's run, or the first that failed
     ranked: list[Ranked]
+    past_runs: int = 0  # the weekly runs as of earlier days that succeeded before today's
 
 
 def existing_team(db: Database) -> int | None:
@@ -30,7 +31,7 @@ def existing_team(db: Database) -> int | None:
         return find_demo_team(session)
 
 
-def _score_history(db: Database, *, team_id: int, plan: DemoPlan) -> RunReport:
+def _score_history(db: Database, *, team_id: int, plan: DemoPlan) -> tuple[RunReport, int]:
     """Score weekly as of past days, then today, replaying each deal's opening and closing.
 
     Stages then carry the days they were entered and the transitions between them, as a
@@ -40,7 +41,7 @@ def _score_history(db: Database, *, team_id: int, plan: DemoPlan) -> RunReport:
         d["externalDealId"]: d for d in deals_on(plan.deals, iso_date(0, -plan.history[0]))
     }
     report: RunReport | None = None
-    for day in [*plan.history, plan.today]:
+    for past, day in enumerate([*plan.history, plan.today]):
         changed = [
             d for d in deals_on(plan.deals, iso_date(0, -day)) if held.get(d["externalDealId"]) != d
         ]
@@ -50,9 +51,9 @@ def _score_history(db: Database, *, team_id: int, plan: DemoPlan) -> RunReport:
             held |= {d["externalDealId"]: d for d in changed}
         report = run_team(db, team_id=team_id, full=True, as_of=day, processes=1)
         if report.status != "succeeded":
-            return report
+            return report, past
     assert report is not None
-    return report
+    return report, len(plan.history)
 
 
 def build(db: Database, *, today: int, replace: int | None = None) -> Demo:
@@ -66,7 +67,7 @@ def build(db: Database, *, today: int, replace: int | None = None) -> Demo:
         if replace is not None:
             delete_workspace(session, team_id=replace)
         built = build_workspace(session, plan=plan)
-    report = _score_history(db, team_id=built.team_id, plan=plan)
+    report, past = _score_history(db, team_id=built.team_id, plan=plan)
     with db.transaction(write=False) as session:
         ranked = ranked_accounts(session, team_id=built.team_id)
-    return Demo(built=built, scoring=report, ranked=ranked)
+    return Demo(built=built, scoring=report, ranked=ranked, past_runs=past)
