@@ -1,5 +1,6 @@
 """Build (or rebuild) the demo workspace and score it, each step in its own transaction."""
 
+import time
 from dataclasses import dataclass
 
 from intentsync.db.engine import Database
@@ -24,6 +25,7 @@ class Demo:
     scoring: RunReport  # today's run, or the first that failed
     ranked: list[Ranked]
     past_runs: int = 0  # the weekly runs as of earlier days that succeeded before today's
+    past_seconds: float = 0.0  # what those runs took, deals replayed between them included
 
 
 def existing_team(db: Database) -> int | None:
@@ -67,7 +69,9 @@ def build(db: Database, *, today: int, replace: int | None = None) -> Demo:
         if replace is not None:
             delete_workspace(session, team_id=replace)
         built = build_workspace(session, plan=plan)
+    started = time.perf_counter()
     report, past = _score_history(db, team_id=built.team_id, plan=plan)
+    past_seconds = time.perf_counter() - started - report.seconds
     with db.transaction(write=False) as session:
         ranked = ranked_accounts(session, team_id=built.team_id)
-    return Demo(built=built, scoring=report, ranked=ranked, past_runs=past)
+    return Demo(built, report, ranked, past_runs=past, past_seconds=past_seconds)
