@@ -112,6 +112,7 @@ def score_chunk(
     for account_id, rows in activities.items():
         signals[account_id].extend(sales_signals(rows, long_call_minutes=config.long_call.minutes))
     earlier = {r[0]: r for r in repository.score_rows(session, lo=lo, hi=hi, ids=ids)}
+    # Deals keep no history of their stages, so even a run as of a past day counts today's.
     deals = account_deal_facts(session, team_id=team_id, account_ids=[a.id for a in accounts])
     result = ChunkResult()
     downgrade_days = config.stages.downgrade_days
