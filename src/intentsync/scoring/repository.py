@@ -11,6 +11,7 @@ from intentsync.db.models import (
     Account,
     AccountScore,
     SalesActivity,
+    ScoreHistory,
     ScoringConfig,
     ScoringLease,
     ScoringRun,
@@ -35,6 +36,8 @@ ACCOUNT_COLUMNS = (
     Account.journey_stage,
     Account.intent_signals,
     Account.stage_entered_ms,
+    Account.score_change_7d,
+    Account.score_change_30d,
 )
 
 
@@ -212,6 +215,8 @@ SCORE_UPDATE_COLUMNS = (
     "stage_entered_ms",
     "intent_signals",
     "changed_ms",
+    "score_change_7d",
+    "score_change_30d",
 )
 
 
@@ -248,6 +253,74 @@ def write_explanations(session: Session, rows: Sequence[dict[str, Any]]) -> None
 def add_transitions(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         session.connection().execute(_TRANSITIONS.insert(), list(rows))
+
+
+def history_rows(
+    session: Session, *, team_id: int, lo: int, hi: int, ids: Collection[int], max_day: int
+) -> Sequence[AnyRow]:
+    """(account_id, day, overall, website, g2, bombora, advertising) up to max_day, in order."""
+    query = select(
+        ScoreHistory.account_id,
+        ScoreHistory.day,
+        ScoreHistory.account_score,
+        ScoreHistory.website_score,
+        ScoreHistory.g2_score,
+        ScoreHistory.bombora_score,
+        ScoreHistory.advertising_score,
+    ).where(
+        ScoreHistory.team_id == team_id,
+        ScoreHistory.account_id >= lo,
+        ScoreHistory.account_id <= hi,
+        ScoreHistory.day <= max_day,
+    )
+    if ids:
+        query = query.where(ScoreHistory.account_id.in_(list(ids)))
+    return session.execute(query.order_by(ScoreHistory.account_id, ScoreHistory.day)).all()
+
+
+def write_history(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """One row per changed account for the run's day; a second run that day replaces it."""
+    if rows:
+        upsert_replace(
+            session,
+            ScoreHistory,
+            rows,
+            ["account_id", "day"],
+            update=[
+                "account_score",
+                "website_score",
+                "g2_score",
+                "bombora_score",
+                "advertising_score",
+            ],
+        )
+
+
+def drop_old_history(session: Session, *, team_id: int, lo: int, hi: int, before_day: int) -> int:
+    """Delete rows before before_day that a later row at or before it supersedes.
+
+    The newest row at or before the cutoff stays: it is the value carried into the kept days.
+    """
+    later = cast(Table, ScoreHistory.__table__).alias("later")
+    superseded = (
+        select(later.c.day)
+        .where(
+            later.c.account_id == ScoreHistory.account_id,
+            later.c.day > ScoreHistory.day,
+            later.c.day <= before_day,
+        )
+        .exists()
+    )
+    result = session.execute(
+        delete(ScoreHistory).where(
+            ScoreHistory.team_id == team_id,
+            ScoreHistory.account_id >= lo,
+            ScoreHistory.account_id <= hi,
+            ScoreHistory.day < before_day,
+            superseded,
+        )
+    )
+    return cast(int, getattr(result, "rowcount", 0))
 
 
 def explanation(session: Session, *, account_id: int) -> AccountScore | None:
