@@ -17,6 +17,7 @@ from intentsync.db.models import (
     ScoringRun,
     ScoringState,
     SignalDaily,
+    SignalEvent,
     StageTransition,
 )
 from intentsync.scoring.compute import DailySignal
@@ -342,6 +343,8 @@ def account_for_explanation(
             Account.journey_stage,
             Account.stage_entered_ms,
             Account.created_ms,
+            Account.score_change_7d,
+            Account.score_change_30d,
         ).where(Account.team_id == team_id, key)
     ).first()
 
@@ -364,3 +367,49 @@ def accounts_between(session: Session, *, team_id: int, lo: int, hi: int) -> Seq
         .where(Account.team_id == team_id, Account.id >= lo, Account.id <= hi)
         .order_by(Account.id)
     ).all()
+
+
+def history_for_account(session: Session, *, account_id: int, to_day: int) -> Sequence[AnyRow]:
+    """An account's stored score rows up to to_day, oldest first (few: one per change)."""
+    return session.execute(
+        select(
+            ScoreHistory.day,
+            ScoreHistory.account_score,
+            ScoreHistory.website_score,
+            ScoreHistory.g2_score,
+            ScoreHistory.bombora_score,
+            ScoreHistory.advertising_score,
+        )
+        .where(ScoreHistory.account_id == account_id, ScoreHistory.day <= to_day)
+        .order_by(ScoreHistory.day)
+    ).all()
+
+
+def transitions_for_account(session: Session, *, account_id: int) -> Sequence[StageTransition]:
+    return session.scalars(
+        select(StageTransition)
+        .where(StageTransition.account_id == account_id)
+        .order_by(StageTransition.at_ms.desc(), StageTransition.id.desc())
+    ).all()
+
+
+def signals_for_account(
+    session: Session,
+    *,
+    account_id: int,
+    source: str | None,
+    before: tuple[int, int] | None,
+    limit: int,
+) -> Sequence[SignalEvent]:
+    """Newest first by (occurred_ms, id); `before` is the last row of the previous page."""
+    query = select(SignalEvent).where(SignalEvent.account_id == account_id)
+    if source is not None:
+        query = query.where(SignalEvent.source == source)
+    if before is not None:
+        occurred_ms, row_id = before
+        query = query.where(
+            (SignalEvent.occurred_ms < occurred_ms)
+            | ((SignalEvent.occurred_ms == occurred_ms) & (SignalEvent.id < row_id))
+        )
+    query = query.order_by(SignalEvent.occurred_ms.desc(), SignalEvent.id.desc()).limit(limit)
+    return session.scalars(query).all()
