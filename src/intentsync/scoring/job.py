@@ -181,6 +181,8 @@ def _write_chunk(session: Session, *, team_id: int, chunk: ChunkResult) -> list[
 def _trim_history(db: Database, *, team_id: int, before_day: int) -> None:
     """Drop superseded history older than the retention, a batch of accounts at a time."""
     with db.transaction(write=False) as session:
+        if not repository.has_old_history(session, team_id=team_id, before_day=before_day):
+            return  # the usual case: nothing to drop, so no write transaction at all
         ids = repository.all_account_ids(session, team_id=team_id)
     for start in range(0, len(ids), RETENTION_BATCH):
         batch = ids[start : start + RETENTION_BATCH]

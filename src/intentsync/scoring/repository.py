@@ -297,13 +297,10 @@ def write_history(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         )
 
 
-def drop_old_history(session: Session, *, team_id: int, lo: int, hi: int, before_day: int) -> int:
-    """Delete rows before before_day that a later row at or before it supersedes.
-
-    The newest row at or before the cutoff stays: it is the value carried into the kept days.
-    """
+def _superseded(before_day: int) -> Any:
+    """A history row before the cutoff that a later row at or before the cutoff replaces."""
     later = cast(Table, ScoreHistory.__table__).alias("later")
-    superseded = (
+    newer = (
         select(later.c.day)
         .where(
             later.c.account_id == ScoreHistory.account_id,
@@ -312,13 +309,27 @@ def drop_old_history(session: Session, *, team_id: int, lo: int, hi: int, before
         )
         .exists()
     )
+    return (ScoreHistory.day < before_day) & newer
+
+
+def has_old_history(session: Session, *, team_id: int, before_day: int) -> bool:
+    query = select(ScoreHistory.account_id).where(
+        ScoreHistory.team_id == team_id, _superseded(before_day)
+    )
+    return session.execute(query.limit(1)).first() is not None
+
+
+def drop_old_history(session: Session, *, team_id: int, lo: int, hi: int, before_day: int) -> int:
+    """Delete rows before before_day that a later row at or before it supersedes.
+
+    The newest row at or before the cutoff stays: it is the value carried into the kept days.
+    """
     result = session.execute(
         delete(ScoreHistory).where(
             ScoreHistory.team_id == team_id,
             ScoreHistory.account_id >= lo,
             ScoreHistory.account_id <= hi,
-            ScoreHistory.day < before_day,
-            superseded,
+            _superseded(before_day),
         )
     )
     return cast(int, getattr(result, "rowcount", 0))
