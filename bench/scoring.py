@@ -177,10 +177,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--history-pairs",
         type=int,
-        default=2,
+        default=3,
         help=(
             "pairs of full runs on the following days, one without score history writes and "
-            "one with, to time what history costs (default 2; 0 skips)"
+            "one with, to time what history costs (default 3; 0 skips)"
         ),
     )
     parser.add_argument(
@@ -1024,7 +1024,9 @@ def run(args: argparse.Namespace) -> bool:
             history_seconds: dict[bool, list[float]] = {False: [], True: []}
             for pair in range(args.history_pairs):
                 # Each run is a day later, so scores decay and most accounts change, as daily.
-                for offset, history in ((1, False), (2, True)):
+                # The order alternates so a drift in machine load favours neither side.
+                order = ((1, False), (2, True)) if pair % 2 == 0 else ((1, True), (2, False))
+                for offset, history in order:
                     day = as_of + 2 * pair + offset
                     what = "with" if history else "without"
                     print(f"full run {what} score history, day +{day - as_of} ...", flush=True)
@@ -1110,22 +1112,21 @@ def run(args: argparse.Namespace) -> bool:
     ]
     history_ratio = None
     if history_seconds[True]:
-        plain = sum(history_seconds[False]) / len(history_seconds[False])
-        kept = sum(history_seconds[True]) / len(history_seconds[True])
+        # The fastest of each kind: on a shared machine the slower runs measure the neighbours.
+        plain, kept = min(history_seconds[False]), min(history_seconds[True])
         history_ratio = kept / plain
-        limit = f"target <= {TARGET_HISTORY_RATIO:.2f}"
         figures += [
             (
-                "full run without history writes",
-                ", ".join(f"{t:.2f} s" for t in history_seconds[False]) + f" (mean {plain:.2f})",
+                "full runs without history writes",
+                ", ".join(f"{t:.2f} s" for t in history_seconds[False]) + f" (best {plain:.2f})",
             ),
             (
-                "full run with history writes",
-                ", ".join(f"{t:.2f} s" for t in history_seconds[True]) + f" (mean {kept:.2f})",
+                "full runs with history writes",
+                ", ".join(f"{t:.2f} s" for t in history_seconds[True]) + f" (best {kept:.2f})",
             ),
             (
-                "  ratio with / without",
-                f"{history_ratio:.3f}, {limit} "
+                "  ratio with / without (best)",
+                f"{history_ratio:.3f}, target <= {TARGET_HISTORY_RATIO:.2f} "
                 f"{'met' if history_ratio <= TARGET_HISTORY_RATIO else 'NOT met'}",
             ),
         ]
