@@ -4,7 +4,9 @@ The team gets --accounts accounts and --events signals spread over the last 90 d
 a minority of accounts gets most of them. The first --http-events go through POST /signals on a
 live server (compared with a Core insert of the same rows); the rest are loaded in-process through
 the same service, or in bulk with Core when that would take too long. Then a full scoring run, an
-incremental run after 1% of accounts got new signals, and a no-op incremental run are timed.
+incremental run after 1% of accounts got new signals, and a no-op incremental run are timed;
+then pairs of full runs on the following days, without and with score history writes, show
+what keeping history costs.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ DAILY = cast(Table, SignalDaily.__table__)
 
 TARGET_FULL_SECONDS = 60.0
 TARGET_INCREMENTAL_SECONDS = 5.0
+TARGET_HISTORY_RATIO = 1.15  # a full run writing score history vs the same run without
 HTTP_BATCH = MAX_SIGNALS  # 1,000 signals per request, the endpoint's maximum
 SERVICE_BATCH = 1_000  # signals per transaction on the in-process path, as one request
 BULK_BATCH = 100_000  # events per transaction on the Core bulk path
@@ -170,6 +173,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--profile",
         action="store_true",
         help="run the full scoring run under cProfile and print its top 15 cumulative entries",
+    )
+    parser.add_argument(
+        "--history-pairs",
+        type=int,
+        default=3,
+        help=(
+            "pairs of full runs on the following days, one without score history writes and "
+            "one with, to time what history costs (default 3; 0 skips)"
+        ),
     )
     parser.add_argument(
         "--check-targets", action="store_true", help="exit 1 when a SQLite target is missed"
@@ -571,9 +583,7 @@ def read_scores(db: Database, team_id: int) -> Scores:
     return Scores({r[0]: int(r[1]) for r in rows}, Counter(r[2] for r in rows))
 
 
-def check_full(
-    report: RunReport, scores: Scores, work: Workload, ids: Sequence[int]
-) -> None:
+def check_full(report: RunReport, scores: Scores, work: Workload, ids: Sequence[int]) -> None:
     if report.status != "succeeded" or report.kind != "full":
         raise BenchError(f"full run: {report.status} {report.kind} {report.errors[:3]}")
     if report.accounts_scored != len(ids) or report.accounts_total != len(ids):
@@ -836,12 +846,15 @@ def timed_run(
     as_of: int,
     profile: bool = False,
     processes: int | None = None,
+    history: bool = True,
 ) -> tuple[RunReport, float, str]:
     profiler = cProfile.Profile() if profile else None
     started = time.perf_counter()
     if profiler is not None:
         profiler.enable()
-    report = run_team(db, team_id=team_id, full=full, as_of=as_of, processes=processes)
+    report = run_team(
+        db, team_id=team_id, full=full, as_of=as_of, processes=processes, history=history
+    )
     if profiler is not None:
         profiler.disable()
     elapsed = time.perf_counter() - started
@@ -1008,6 +1021,27 @@ def run(args: argparse.Namespace) -> bool:
                 raise BenchError(
                     f"no-op run: {noop.status} {noop.kind!r}, scored {noop.accounts_scored}"
                 )
+            history_seconds: dict[bool, list[float]] = {False: [], True: []}
+            for pair in range(args.history_pairs):
+                # Each run is a day later, so scores decay and most accounts change, as daily.
+                # The order alternates so a drift in machine load favours neither side.
+                order = ((1, False), (2, True)) if pair % 2 == 0 else ((1, True), (2, False))
+                for offset, history in order:
+                    day = as_of + 2 * pair + offset
+                    what = "with" if history else "without"
+                    print(f"full run {what} score history, day +{day - as_of} ...", flush=True)
+                    bench.deadline.check("history runs")
+                    report, seconds, _ = timed_run(
+                        db,
+                        ws.team_id,
+                        full=True,
+                        as_of=day,
+                        processes=args.processes,
+                        history=history,
+                    )
+                    if report.status != "succeeded":
+                        raise BenchError(f"history run: {report.status} {report.errors[:3]}")
+                    history_seconds[history].append(seconds)
         finally:
             db.dispose()
 
@@ -1076,6 +1110,26 @@ def run(args: argparse.Namespace) -> bool:
         ),
         ("no-op incremental run", f"{noop_seconds:.2f} s ({noop.accounts_scored} scored)"),
     ]
+    history_ratio = None
+    if history_seconds[True]:
+        # The fastest of each kind: on a shared machine the slower runs measure the neighbours.
+        plain, kept = min(history_seconds[False]), min(history_seconds[True])
+        history_ratio = kept / plain
+        figures += [
+            (
+                "full runs without history writes",
+                ", ".join(f"{t:.2f} s" for t in history_seconds[False]) + f" (best {plain:.2f})",
+            ),
+            (
+                "full runs with history writes",
+                ", ".join(f"{t:.2f} s" for t in history_seconds[True]) + f" (best {kept:.2f})",
+            ),
+            (
+                "  ratio with / without (best)",
+                f"{history_ratio:.3f}, target <= {TARGET_HISTORY_RATIO:.2f} "
+                f"{'met' if history_ratio <= TARGET_HISTORY_RATIO else 'NOT met'}",
+            ),
+        ]
     print_table("scoring results", figures)
     if load.core_events:
         print(
@@ -1086,6 +1140,8 @@ def run(args: argparse.Namespace) -> bool:
     if top:
         print("\ncProfile of the full run, top 15 by cumulative time:\n" + top)
     met = full_seconds <= TARGET_FULL_SECONDS and inc_seconds <= TARGET_INCREMENTAL_SECONDS
+    if history_ratio is not None:
+        met = met and history_ratio <= TARGET_HISTORY_RATIO
     return met or kind != "sqlite"
 
 

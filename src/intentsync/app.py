@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 interval_seconds=settings.scoring_interval,
                 first_delay=settings.scoring_first_delay,
                 processes=settings.scoring_processes or None,
+                retention_days=settings.history_retention_days,
             )
             scheduler.start()
         try:

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     scoring_first_delay: int = Field(default=30, ge=0)
     # Worker processes computing a scoring run; 0 means one per core (up to 8).
     scoring_processes: int = Field(default=0, ge=0, le=64)
+    # Days of score history a scoring run keeps; older values that a newer one replaced go.
+    history_retention_days: int = Field(default=400, ge=30, le=36500)
     # Beacons one client address may send to POST /track, counted per server process; "off".
     track_rate_limit: str = "120/minute"
     # Browser origins allowed to call /api/ with an API key; none by default (CORS off).

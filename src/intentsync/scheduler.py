@@ -4,7 +4,7 @@ import logging
 import threading
 
 from intentsync.db.engine import Database
-from intentsync.scoring.job import run_all
+from intentsync.scoring.job import RETENTION_DAYS, run_all
 
 log = logging.getLogger("intentsync.scheduler")
 
@@ -19,9 +19,11 @@ class ScoringScheduler:
         interval_seconds: float,
         first_delay: float,
         processes: int | None = None,
+        retention_days: int = RETENTION_DAYS,
     ) -> None:
         self.db = db
         self.processes = processes
+        self.retention_days = retention_days
         self.interval = interval_seconds
         self.first_delay = first_delay
         self.runs = 0
@@ -44,7 +46,9 @@ class ScoringScheduler:
     def tick(self) -> None:
         """One round over all teams; a failure is logged and the schedule goes on."""
         try:
-            for report in run_all(self.db, processes=self.processes):
+            for report in run_all(
+                self.db, processes=self.processes, retention_days=self.retention_days
+            ):
                 if report.status == "failed":
                     log.warning("scoring team %s failed: %s", report.team_id, report.errors)
         except Exception:

@@ -124,6 +124,8 @@ ACCOUNT_DEFAULTS = {
     "stage_entered_ms": None,
     "inputs_ms": 0,
     "intent_signals": [],
+    "score_change_7d": 0,
+    "score_change_30d": 0,
 }
 
 

@@ -311,7 +311,8 @@ def test_at_most_100_conditions():
 FIELD_LIST = (
     "account_score, website_intent_score, g2_intent_score, bombora_intent_score, "
     "advertising_activity_score, open_deal_count, open_deal_amount, won_deal_count, "
-    "days_in_stage, journey_stage, domain, name, tags, customFields.<KEY> "
+    "days_in_stage, score_change_7d, score_change_30d, journey_stage, domain, name, tags, "
+    "customFields.<KEY> "
     "(rtp_ wire names work too)"
 )
 

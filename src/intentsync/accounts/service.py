@@ -40,7 +40,7 @@ DEFAULT_STAGE = JOURNEY_STAGES[0]
 # GET /accounts/{externalId} would answer with another route for these ids, so no account takes
 # them: every stored externalId stays addressable. A test holds these to the routes.
 RESERVED_EXTERNAL_IDS = frozenset({"custom-fields", "missing-external-ids"})
-RESERVED_SUFFIXES = ("/score",)
+RESERVED_SUFFIXES = ("/score", "/score/history", "/stages", "/signals")
 
 
 def reserved_external_id(external_id: str) -> str | None:

@@ -103,6 +103,9 @@ class Account(Base):
     intent_signals: Mapped[list[dict[str, Any]]] = mapped_column(
         JsonDoc, default=list, server_default="[]"
     )
+    # Overall score now minus 7 and 30 days ago, from score_history; 0 when not known.
+    score_change_7d: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    score_change_30d: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class CustomField(Base):
@@ -451,6 +454,23 @@ class StageTransition(Base):
     to_stage: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)
     at_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class ScoreHistory(Base):
+    """An account's scores from a day on, until its next row: written only when one changes."""
+
+    __tablename__ = "score_history"
+
+    account_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)  # UTC days since 1970-01-01
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    account_score: Mapped[int] = mapped_column(Integer)
+    website_score: Mapped[int] = mapped_column(Integer)
+    g2_score: Mapped[int] = mapped_column(Integer)
+    bombora_score: Mapped[int] = mapped_column(Integer)
+    advertising_score: Mapped[int] = mapped_column(Integer)
 
 
 class TrackingSettings(Base):

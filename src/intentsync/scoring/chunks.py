@@ -29,6 +29,7 @@ class ChunkResult:
     updates: list[dict[str, Any]] = field(default_factory=list)
     explanations: list[dict[str, Any]] = field(default_factory=list)
     transitions: list[tuple[int, str, str, str]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class ChunkTask:
     config_doc: dict[str, Any]
     ids: list[int]
     only: bool
+    history: bool = True  # keep score history and trends; off only to measure what they cost
 
 
 def intent_signals(score: AccountScore) -> list[dict[str, Any]]:
@@ -82,6 +84,54 @@ def breakdown(
     }
 
 
+HISTORY_SCORES = (
+    "account_score",
+    "website_score",
+    "g2_score",
+    "bombora_score",
+    "advertising_score",
+)
+
+
+class _Past:
+    """An account's stored score history up to the run's day, oldest first."""
+
+    def __init__(self, rows: list[tuple[int, tuple[int, ...]]]) -> None:
+        self.rows = rows
+
+    def overall_on(self, day: int) -> int | None:
+        """The overall score carried forward to day; None before the first stored value."""
+        found = None
+        for row_day, scores in self.rows:
+            if row_day > day:
+                break
+            found = scores[0]
+        return found
+
+    def latest(self) -> tuple[int, ...] | None:
+        return self.rows[-1][1] if self.rows else None
+
+
+def trend(overall: int, past: _Past, *, as_of: int, days: int) -> int:
+    """Overall score today minus `days` ago; 0 when that day's score is not known."""
+    then = past.overall_on(as_of - days)
+    return 0 if then is None else overall - then
+
+
+def _history(
+    session: Session, *, team_id: int, lo: int, hi: int, ids: list[int], as_of: int
+) -> dict[int, _Past]:
+    pasts: dict[int, list[tuple[int, tuple[int, ...]]]] = defaultdict(list)
+    for row in repository.history_rows(
+        session, team_id=team_id, lo=lo, hi=hi, ids=ids, max_day=as_of
+    ):
+        pasts[row[0]].append((row[1], tuple(row[2:])))
+    return {account_id: _Past(rows) for account_id, rows in pasts.items()}
+
+
+_NO_PAST = _Past([])
+
+
 def score_chunk(
     session: Session,
     *,
@@ -90,6 +140,7 @@ def score_chunk(
     config: ScoringConfig,
     accounts: Sequence[repository.AnyRow],
     only: bool,
+    history: bool = True,
 ) -> ChunkResult:
     """Compute one chunk of accounts against a read snapshot; nothing is written here."""
     lo, hi = accounts[0].id, accounts[-1].id
@@ -114,6 +165,9 @@ def score_chunk(
     earlier = {r[0]: r for r in repository.score_rows(session, lo=lo, hi=hi, ids=ids)}
     # Deals keep no history of their stages, so even a run as of a past day counts today's.
     deals = account_deal_facts(session, team_id=team_id, account_ids=[a.id for a in accounts])
+    pasts = (
+        _history(session, team_id=team_id, lo=lo, hi=hi, ids=ids, as_of=as_of) if history else {}
+    )
     result = ChunkResult()
     downgrade_days = config.stages.downgrade_days
     for account in accounts:
@@ -156,7 +210,23 @@ def score_chunk(
             "advertising_score": score.sources["linkedin"].score,
             "journey_stage": decision.stage,
             "intent_signals": shown,
+            "score_change_7d": account.score_change_7d,
+            "score_change_30d": account.score_change_30d,
         }
+        if history:
+            past = pasts.get(account.id, _NO_PAST)
+            values["score_change_7d"] = trend(score.overall, past, as_of=as_of, days=7)
+            values["score_change_30d"] = trend(score.overall, past, as_of=as_of, days=30)
+            scores = tuple(values[name] for name in HISTORY_SCORES)
+            if past.latest() != scores:
+                result.history.append(
+                    {
+                        "account_id": account.id,
+                        "day": as_of,
+                        "team_id": team_id,
+                        **dict(zip(HISTORY_SCORES, scores, strict=True)),
+                    }
+                )
         current = {
             "account_score": account.account_score,
             "website_score": account.website_score,
@@ -165,6 +235,8 @@ def score_chunk(
             "advertising_score": account.advertising_score,
             "journey_stage": account.journey_stage,
             "intent_signals": account.intent_signals or [],
+            "score_change_7d": account.score_change_7d,
+            "score_change_30d": account.score_change_30d,
         }
         if values != current:
             result.updates.append(
@@ -208,6 +280,7 @@ def compute(task: ChunkTask, db: Database, config: ScoringConfig) -> ChunkResult
             config=config,
             accounts=accounts,
             only=task.only,
+            history=task.history,
         )
 
 

@@ -38,13 +38,14 @@ def score_run(
     from intentsync.teams.service import require_team
 
     workers = processes or get_settings().scoring_processes or None
+    keep = get_settings().history_retention_days
 
     def work(db: Database) -> list[RunReport]:
         if team is None:
-            return run_all(db, full=full, processes=workers)
+            return run_all(db, full=full, processes=workers, retention_days=keep)
         with db.transaction(write=False) as session:
             require_team(session, team_id=team)
-        return [run_team(db, team_id=team, full=full, processes=workers)]
+        return [run_team(db, team_id=team, full=full, processes=workers, retention_days=keep)]
 
     reports = run_work(work)
     for r in reports:

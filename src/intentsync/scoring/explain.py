@@ -26,9 +26,10 @@ WIRE_FIELDS = {
 FORMULA = "(2·Σ weight·score + Σ weight) // (2·Σ weight) over enabled sources"
 
 
-def explain(
+def require_account(
     session: Session, *, team_id: int, external_id: str | None = None, rtp_aid: str | None = None
-) -> dict[str, Any]:
+) -> repository.AnyRow:
+    """The team's account by either key, or the one-line 400/404 a caller can act on."""
     if rtp_aid is not None:
         require_rtp_aid(rtp_aid)
     account = repository.account_for_explanation(
@@ -37,6 +38,13 @@ def explain(
     if account is None:
         key = f"externalId '{external_id}'" if rtp_aid is None else f"rtp_aid '{rtp_aid}'"
         raise NotFound(f"Account with {key} not found")
+    return account
+
+
+def explain(
+    session: Session, *, team_id: int, external_id: str | None = None, rtp_aid: str | None = None
+) -> dict[str, Any]:
+    account = require_account(session, team_id=team_id, external_id=external_id, rtp_aid=rtp_aid)
     stored = repository.explanation(session, account_id=account.id)
     entered_ms = account.stage_entered_ms or account.created_ms
     if stored is None:
@@ -91,4 +99,6 @@ def explain(
             ),
             "pendingDowngrade": pending,
         },
+        "scoreChange7d": account.score_change_7d,
+        "scoreChange30d": account.score_change_30d,
     }

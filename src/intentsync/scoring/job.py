@@ -33,6 +33,8 @@ from intentsync.teams.service import change_stamp, sync_watermark, team_ids
 log = logging.getLogger("intentsync.scoring")
 
 CHUNK = 2000
+RETENTION_DAYS = 400  # score history kept by default; INTENTSYNC_HISTORY_RETENTION_DAYS
+RETENTION_BATCH = 2000  # accounts whose old history one short transaction trims
 LEASE_TTL_MS = 10 * 60 * 1000
 MAX_PROCESSES = 8
 
@@ -95,7 +97,9 @@ def _plan(db: Database, *, team_id: int, full: bool, as_of: int | None) -> _Plan
         return _Plan("incremental", day, config, doc, watermark, ids, total)
 
 
-def _tasks(db: Database, *, team_id: int, plan: _Plan, chunk_size: int) -> list[ChunkTask]:
+def _tasks(
+    db: Database, *, team_id: int, plan: _Plan, chunk_size: int, history: bool
+) -> list[ChunkTask]:
     ids = plan.account_ids
     return [
         ChunkTask(
@@ -106,6 +110,7 @@ def _tasks(db: Database, *, team_id: int, plan: _Plan, chunk_size: int) -> list[
             config_doc=plan.config_doc,
             ids=ids[start : start + chunk_size],
             only=plan.kind == "incremental",
+            history=history,
         )
         for start in range(0, len(ids), chunk_size)
     ]
@@ -171,7 +176,22 @@ def _write_chunk(session: Session, *, team_id: int, as_of: int, chunk: ChunkResu
             for account_id, before, after, reason in chunk.transitions
         ],
     )
+    repository.write_history(session, chunk.history)
     return [u["pk"] for u in chunk.updates]
+
+
+def _trim_history(db: Database, *, team_id: int, before_day: int) -> None:
+    """Drop superseded history older than the retention, a batch of accounts at a time."""
+    with db.transaction(write=False) as session:
+        if not repository.has_old_history(session, team_id=team_id, before_day=before_day):
+            return  # the usual case: nothing to drop, so no write transaction at all
+        ids = repository.all_account_ids(session, team_id=team_id)
+    for start in range(0, len(ids), RETENTION_BATCH):
+        batch = ids[start : start + RETENTION_BATCH]
+        with db.transaction() as session:
+            repository.drop_old_history(
+                session, team_id=team_id, lo=batch[0], hi=batch[-1], before_day=before_day
+            )
 
 
 def _refresh_segments(session: Session, *, team_id: int, plan: _Plan) -> set[int]:
@@ -191,6 +211,8 @@ def run_team(
     processes: int | None = None,
     chunk_size: int = CHUNK,
     on_progress: Callable[[int], None] | None = None,
+    history: bool = True,
+    retention_days: int = RETENTION_DAYS,
 ) -> RunReport:
     """One scoring run for one team, or a skipped report when another process holds the lease."""
     holder = holder or new_holder()
@@ -224,7 +246,7 @@ def run_team(
                     "errors": [],
                 },
             )
-        tasks = _tasks(db, team_id=team_id, plan=plan, chunk_size=chunk_size)
+        tasks = _tasks(db, team_id=team_id, plan=plan, chunk_size=chunk_size, history=history)
         wanted = default_processes() if processes is None else max(1, processes)
         report.processes = min(wanted, len(tasks)) if len(tasks) > 1 else 1
         for task, outcome in _results(db, plan, tasks, report.processes):
@@ -256,6 +278,12 @@ def run_team(
         except Exception as exc:
             log.exception("dynamic segment refresh failed for team %s", team_id)
             report.errors.append(f"dynamic segments: {type(exc).__name__}: {exc}")
+        if history:
+            try:
+                _trim_history(db, team_id=team_id, before_day=plan.as_of - retention_days)
+            except Exception as exc:
+                log.exception("trimming score history failed for team %s", team_id)
+                report.errors.append(f"score history retention: {type(exc).__name__}: {exc}")
         if not report.errors:
             with db.transaction() as session:
                 repository.save_state(
@@ -301,11 +329,23 @@ def run_team(
 
 
 def run_all(
-    db: Database, *, full: bool = False, as_of: int | None = None, processes: int | None = None
+    db: Database,
+    *,
+    full: bool = False,
+    as_of: int | None = None,
+    processes: int | None = None,
+    retention_days: int = RETENTION_DAYS,
 ) -> list[RunReport]:
     with db.transaction(write=False) as session:
         teams = team_ids(session)
     return [
-        run_team(db, team_id=team_id, full=full, as_of=as_of, processes=processes)
+        run_team(
+            db,
+            team_id=team_id,
+            full=full,
+            as_of=as_of,
+            processes=processes,
+            retention_days=retention_days,
+        )
         for team_id in teams
     ]

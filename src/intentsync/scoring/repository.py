@@ -11,11 +11,13 @@ from intentsync.db.models import (
     Account,
     AccountScore,
     SalesActivity,
+    ScoreHistory,
     ScoringConfig,
     ScoringLease,
     ScoringRun,
     ScoringState,
     SignalDaily,
+    SignalEvent,
     StageTransition,
 )
 from intentsync.scoring.compute import DailySignal
@@ -35,6 +37,8 @@ ACCOUNT_COLUMNS = (
     Account.journey_stage,
     Account.intent_signals,
     Account.stage_entered_ms,
+    Account.score_change_7d,
+    Account.score_change_30d,
 )
 
 
@@ -212,6 +216,8 @@ SCORE_UPDATE_COLUMNS = (
     "stage_entered_ms",
     "intent_signals",
     "changed_ms",
+    "score_change_7d",
+    "score_change_30d",
 )
 
 
@@ -250,6 +256,85 @@ def add_transitions(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         session.connection().execute(_TRANSITIONS.insert(), list(rows))
 
 
+def history_rows(
+    session: Session, *, team_id: int, lo: int, hi: int, ids: Collection[int], max_day: int
+) -> Sequence[AnyRow]:
+    """(account_id, day, overall, website, g2, bombora, advertising) up to max_day, in order."""
+    query = select(
+        ScoreHistory.account_id,
+        ScoreHistory.day,
+        ScoreHistory.account_score,
+        ScoreHistory.website_score,
+        ScoreHistory.g2_score,
+        ScoreHistory.bombora_score,
+        ScoreHistory.advertising_score,
+    ).where(
+        ScoreHistory.team_id == team_id,
+        ScoreHistory.account_id >= lo,
+        ScoreHistory.account_id <= hi,
+        ScoreHistory.day <= max_day,
+    )
+    if ids:
+        query = query.where(ScoreHistory.account_id.in_(list(ids)))
+    return session.execute(query.order_by(ScoreHistory.account_id, ScoreHistory.day)).all()
+
+
+def write_history(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """One row per changed account for the run's day; a second run that day replaces it."""
+    if rows:
+        upsert_replace(
+            session,
+            ScoreHistory,
+            rows,
+            ["account_id", "day"],
+            update=[
+                "account_score",
+                "website_score",
+                "g2_score",
+                "bombora_score",
+                "advertising_score",
+            ],
+        )
+
+
+def _superseded(before_day: int) -> Any:
+    """A history row before the cutoff that a later row at or before the cutoff replaces."""
+    later = cast(Table, ScoreHistory.__table__).alias("later")
+    newer = (
+        select(later.c.day)
+        .where(
+            later.c.account_id == ScoreHistory.account_id,
+            later.c.day > ScoreHistory.day,
+            later.c.day <= before_day,
+        )
+        .exists()
+    )
+    return (ScoreHistory.day < before_day) & newer
+
+
+def has_old_history(session: Session, *, team_id: int, before_day: int) -> bool:
+    query = select(ScoreHistory.account_id).where(
+        ScoreHistory.team_id == team_id, _superseded(before_day)
+    )
+    return session.execute(query.limit(1)).first() is not None
+
+
+def drop_old_history(session: Session, *, team_id: int, lo: int, hi: int, before_day: int) -> int:
+    """Delete rows before before_day that a later row at or before it supersedes.
+
+    The newest row at or before the cutoff stays: it is the value carried into the kept days.
+    """
+    result = session.execute(
+        delete(ScoreHistory).where(
+            ScoreHistory.team_id == team_id,
+            ScoreHistory.account_id >= lo,
+            ScoreHistory.account_id <= hi,
+            _superseded(before_day),
+        )
+    )
+    return cast(int, getattr(result, "rowcount", 0))
+
+
 def explanation(session: Session, *, account_id: int) -> AccountScore | None:
     return session.get(AccountScore, account_id)
 
@@ -269,6 +354,8 @@ def account_for_explanation(
             Account.journey_stage,
             Account.stage_entered_ms,
             Account.created_ms,
+            Account.score_change_7d,
+            Account.score_change_30d,
         ).where(Account.team_id == team_id, key)
     ).first()
 
@@ -291,3 +378,49 @@ def accounts_between(session: Session, *, team_id: int, lo: int, hi: int) -> Seq
         .where(Account.team_id == team_id, Account.id >= lo, Account.id <= hi)
         .order_by(Account.id)
     ).all()
+
+
+def history_for_account(session: Session, *, account_id: int, to_day: int) -> Sequence[AnyRow]:
+    """An account's stored score rows up to to_day, oldest first (few: one per change)."""
+    return session.execute(
+        select(
+            ScoreHistory.day,
+            ScoreHistory.account_score,
+            ScoreHistory.website_score,
+            ScoreHistory.g2_score,
+            ScoreHistory.bombora_score,
+            ScoreHistory.advertising_score,
+        )
+        .where(ScoreHistory.account_id == account_id, ScoreHistory.day <= to_day)
+        .order_by(ScoreHistory.day)
+    ).all()
+
+
+def transitions_for_account(session: Session, *, account_id: int) -> Sequence[StageTransition]:
+    return session.scalars(
+        select(StageTransition)
+        .where(StageTransition.account_id == account_id)
+        .order_by(StageTransition.at_ms.desc(), StageTransition.id.desc())
+    ).all()
+
+
+def signals_for_account(
+    session: Session,
+    *,
+    account_id: int,
+    source: str | None,
+    before: tuple[int, int] | None,
+    limit: int,
+) -> Sequence[SignalEvent]:
+    """Newest first by (occurred_ms, id); `before` is the last row of the previous page."""
+    query = select(SignalEvent).where(SignalEvent.account_id == account_id)
+    if source is not None:
+        query = query.where(SignalEvent.source == source)
+    if before is not None:
+        occurred_ms, row_id = before
+        query = query.where(
+            (SignalEvent.occurred_ms < occurred_ms)
+            | ((SignalEvent.occurred_ms == occurred_ms) & (SignalEvent.id < row_id))
+        )
+    query = query.order_by(SignalEvent.occurred_ms.desc(), SignalEvent.id.desc()).limit(limit)
+    return session.scalars(query).all()

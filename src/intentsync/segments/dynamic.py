@@ -38,6 +38,8 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "name": ("name",),
     "tags": ("tags",),
     "days_in_stage": ("stage_entered_ms", "created_ms"),
+    "score_change_7d": ("score_change_7d",),
+    "score_change_30d": ("score_change_30d",),
 }
 # AccountFacts fields filled straight from one column.
 _DIRECT = {
@@ -49,6 +51,8 @@ _DIRECT = {
     "journey_stage": "journey_stage",
     "domain": "domain",
     "name": "name",
+    "score_change_7d": "score_change_7d",
+    "score_change_30d": "score_change_30d",
 }
 
 

@@ -62,6 +62,8 @@ BUILTIN_FIELDS: dict[str, Kind] = {
     "open_deal_amount": "number",
     "won_deal_count": "number",
     "days_in_stage": "number",
+    "score_change_7d": "number",
+    "score_change_30d": "number",
     "journey_stage": "stage",
     "domain": "text",
     "name": "text",
@@ -101,6 +103,8 @@ class AccountFacts(NamedTuple):
     open_deal_amount: float = 0.0
     won_deal_count: int = 0
     days_in_stage: int = 0
+    score_change_7d: int = 0
+    score_change_30d: int = 0
     journey_stage: str = JOURNEY_STAGES[0]
     domain: str = ""
     name: str = ""
