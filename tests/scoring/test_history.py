@@ -267,3 +267,32 @@ def test_history_rows_count_stays_small(ws, scored):
             select(func.count()).select_from(ScoreHistory).where(ScoreHistory.team_id == ws.team_id)
         )
     assert rows == 4  # three changes for crm-1, one first value for crm-2
+
+
+def test_a_change_of_trend_alone_moves_no_account_into_the_delta(ws):
+    ws.push(account(1, domain="acme.com"), account(2, domain="quiet.com"))
+    run(ws, DAY - 10)  # both score 0
+    rtp_aid = ws.get("/accounts/crm-2").json()["data"]["rtp_aid"]
+    with ws.db.transaction() as session:
+        pk = session.scalar(select(Account.id).where(Account.rtp_aid == rtp_aid))
+        # What an earlier run left: crm-2 scored 12 eight days ago, then fell back to 0.
+        for day, points in ((DAY - 8, 12), (DAY - 6, 0)):
+            session.add(
+                ScoreHistory(
+                    account_id=pk,
+                    day=day,
+                    team_id=ws.team_id,
+                    account_score=points,
+                    website_score=0,
+                    g2_score=0,
+                    bombora_score=0,
+                    advertising_score=0,
+                )
+            )
+    before = ws.get("/accounts/crm-2").json()["data"]
+    sync = ws.get("/accounts").json()["data"]["syncTimestamp"]
+    report = run(ws, DAY, full=True)
+    assert ws.get("/accounts/crm-2/score").json()["data"]["scoreChange7d"] == -12
+    assert ws.get("/accounts/crm-2").json()["data"] == before
+    assert ws.get("/accounts", params={"lastSync": sync}).json()["data"]["data"] == []
+    assert report.accounts_changed == 0

@@ -21,6 +21,7 @@ from intentsync.scoring.stages import candidate_stage, iso_day, next_stage
 from intentsync.signals.types import DAY_MS
 
 _NO_DEALS = DealFacts()
+TRENDS = frozenset({"score_change_7d", "score_change_30d"})
 
 
 @dataclass
@@ -244,6 +245,8 @@ def score_chunk(
                     "pk": account.id,
                     "changed_stage": decision.changed,
                     "stage_entered_ms": account.stage_entered_ms,
+                    # Trends are not on the wire: a change of them alone moves no delta.
+                    "visible": any(values[k] != current[k] for k in values if k not in TRENDS),
                     **values,
                 }
             )

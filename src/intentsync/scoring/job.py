@@ -150,17 +150,19 @@ def _write_chunk(session: Session, *, team_id: int, as_of: int, chunk: ChunkResu
     """Write one chunk under the team lock; only accounts whose fields changed get a stamp."""
     stamp = change_stamp(session, team_id=team_id)
     entered = entered_ms(as_of=as_of, stamp=stamp)
+    visible = [u for u in chunk.updates if u["visible"]]
     repository.write_account_scores(
         session,
         [
             {
-                **{k: v for k, v in u.items() if k != "changed_stage"},
+                **{k: v for k, v in u.items() if k not in ("changed_stage", "visible")},
                 "stage_entered_ms": entered if u["changed_stage"] else u["stage_entered_ms"],
                 "changed_ms": stamp,
             }
-            for u in chunk.updates
+            for u in visible
         ],
     )
+    repository.write_trends(session, [u for u in chunk.updates if not u["visible"]])
     repository.write_explanations(session, [{**e, "scored_ms": stamp} for e in chunk.explanations])
     repository.add_transitions(
         session,
@@ -177,7 +179,7 @@ def _write_chunk(session: Session, *, team_id: int, as_of: int, chunk: ChunkResu
         ],
     )
     repository.write_history(session, chunk.history)
-    return [u["pk"] for u in chunk.updates]
+    return [u["pk"] for u in visible]
 
 
 def _trim_history(db: Database, *, team_id: int, before_day: int) -> None:

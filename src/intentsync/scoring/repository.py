@@ -221,6 +221,9 @@ SCORE_UPDATE_COLUMNS = (
 )
 
 
+TREND_COLUMNS = ("score_change_7d", "score_change_30d")
+
+
 def write_account_scores(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Per-row rtp_ fields for changed accounts in one executemany; rows carry 'pk'."""
     if not rows:
@@ -231,6 +234,18 @@ def write_account_scores(session: Session, rows: Sequence[dict[str, Any]]) -> No
         .values({c: bindparam(c) for c in SCORE_UPDATE_COLUMNS})
     )
     session.connection().execute(stmt, list(rows))
+
+
+def write_trends(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Only the trend columns: no field a client reads changed, so the delta stamp stays."""
+    if not rows:
+        return
+    stmt = (
+        update(_ACCOUNTS)
+        .where(_ACCOUNTS.c.id == bindparam("pk"))
+        .values({c: bindparam(c) for c in TREND_COLUMNS})
+    )
+    session.connection().execute(stmt, [{c: r[c] for c in ("pk", *TREND_COLUMNS)} for r in rows])
 
 
 def write_explanations(session: Session, rows: Sequence[dict[str, Any]]) -> None:
