@@ -131,10 +131,5 @@ def set_accounts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 # Activities name accounts and flag them for re-scoring through the shared table: the accounts
 # feature sits above activities (an account push links waiting activities).
-def account_ids_by_domain(
-    session: Session, *, team_id: int, domains: Collection[str]
-) -> dict[str, int]:
-    return account_keys.account_ids(session, column="domain", team_id=team_id, keys=domains)
-
-
+account_ids_by_domain = account_keys.ids_by_domain
 mark_accounts_for_rescoring = account_keys.mark_for_rescoring

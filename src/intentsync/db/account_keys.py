@@ -49,6 +49,16 @@ def account_ids(
     return {row[0]: row[1] for row in rows}
 
 
+def ids_by_external_id(
+    session: Session, *, team_id: int, external_ids: Collection[str]
+) -> dict[str, int]:
+    return account_ids(session, column="external_id", team_id=team_id, keys=external_ids)
+
+
+def ids_by_domain(session: Session, *, team_id: int, domains: Collection[str]) -> dict[str, int]:
+    return account_ids(session, column="domain", team_id=team_id, keys=domains)
+
+
 def mark_for_rescoring(session: Session, account_ids: Collection[int], *, at_ms: int) -> None:
     """Flag accounts whose score inputs changed so the next incremental run re-scores them."""
     if account_ids:

@@ -189,18 +189,6 @@ def linked_account_ids(session: Session, deal_pks: Collection[int]) -> set[int]:
 
 # Deals name accounts and flag them for re-scoring through the shared table: the accounts
 # feature sits above deals (an account push links waiting deals).
-def account_ids_by_external_id(
-    session: Session, *, team_id: int, external_ids: Collection[str]
-) -> dict[str, int]:
-    return account_keys.account_ids(
-        session, column="external_id", team_id=team_id, keys=external_ids
-    )
-
-
-def account_ids_by_domain(
-    session: Session, *, team_id: int, domains: Collection[str]
-) -> dict[str, int]:
-    return account_keys.account_ids(session, column="domain", team_id=team_id, keys=domains)
-
-
+account_ids_by_external_id = account_keys.ids_by_external_id
+account_ids_by_domain = account_keys.ids_by_domain
 mark_accounts_for_rescoring = account_keys.mark_for_rescoring

@@ -153,18 +153,8 @@ def summaries(session: Session, *, team_id: int) -> list[tuple[str, str, str, st
 
 # Segments read and flag accounts through the shared table rather than the accounts feature,
 # which sits above segments (an account push joins a segment).
-def account_ids_by_external_id(
-    session: Session, *, team_id: int, external_ids: Collection[str]
-) -> dict[str, int]:
-    return account_keys.account_ids(
-        session, column="external_id", team_id=team_id, keys=external_ids
-    )
-
-
-def account_ids_by_domain(
-    session: Session, *, team_id: int, domains: Collection[str]
-) -> dict[str, int]:
-    return account_keys.account_ids(session, column="domain", team_id=team_id, keys=domains)
+account_ids_by_external_id = account_keys.ids_by_external_id
+account_ids_by_domain = account_keys.ids_by_domain
 
 
 def mark_accounts_changed(session: Session, account_ids: Collection[int], *, at_ms: int) -> None:
