@@ -296,3 +296,34 @@ def test_a_change_of_trend_alone_moves_no_account_into_the_delta(ws):
     assert ws.get("/accounts/crm-2").json()["data"] == before
     assert ws.get("/accounts", params={"lastSync": sync}).json()["data"]["data"] == []
     assert report.accounts_changed == 0
+
+
+def test_every_stored_score_comes_back_under_its_own_name(ws):
+    ws.push(account(1, domain="acme.com"))
+    run(ws, DAY - 3)
+    rtp_aid = ws.get("/accounts/crm-1").json()["data"]["rtp_aid"]
+    with ws.db.transaction() as session:
+        pk = session.scalar(select(Account.id).where(Account.rtp_aid == rtp_aid))
+        session.add(
+            ScoreHistory(
+                account_id=pk,
+                day=DAY - 1,
+                team_id=ws.team_id,
+                account_score=11,
+                website_score=22,
+                g2_score=33,
+                bombora_score=44,
+                advertising_score=55,
+            )
+        )
+    crm = ws.get("/accounts/crm-1/score/history", params={"days": 2})
+    v1 = ws.v1.get(f"/accounts/{rtp_aid}/score/history", params={"days": 2})
+    for answer in (crm, v1):
+        assert answer.json()["data"]["points"][0] == {
+            "asOf": iso(DAY - 1),
+            "rtp_account_score": 11,
+            "rtp_website_intent_score": 22,
+            "rtp_g2_intent_score": 33,
+            "rtp_bombora_intent_score": 44,
+            "rtp_advertising_activity_score": 55,
+        }

@@ -85,15 +85,6 @@ def breakdown(
     }
 
 
-HISTORY_SCORES = (
-    "account_score",
-    "website_score",
-    "g2_score",
-    "bombora_score",
-    "advertising_score",
-)
-
-
 class _Past:
     """An account's stored score history up to the run's day, oldest first."""
 
@@ -218,14 +209,14 @@ def score_chunk(
             past = pasts.get(account.id, _NO_PAST)
             values["score_change_7d"] = trend(score.overall, past, as_of=as_of, days=7)
             values["score_change_30d"] = trend(score.overall, past, as_of=as_of, days=30)
-            scores = tuple(values[name] for name in HISTORY_SCORES)
+            scores = tuple(values[name] for name in repository.HISTORY_SCORES)
             if past.latest() != scores:
                 result.history.append(
                     {
                         "account_id": account.id,
                         "day": as_of,
                         "team_id": team_id,
-                        **dict(zip(HISTORY_SCORES, scores, strict=True)),
+                        **dict(zip(repository.HISTORY_SCORES, scores, strict=True)),
                     }
                 )
         current = {

@@ -11,13 +11,15 @@ from intentsync.scoring.explain import require_account
 from intentsync.scoring.stages import iso_day
 from intentsync.signals.types import day_of
 
-POINT_FIELDS = (
-    "rtp_account_score",
-    "rtp_website_intent_score",
-    "rtp_g2_intent_score",
-    "rtp_bombora_intent_score",
-    "rtp_advertising_activity_score",
-)
+# The wire name of each stored score, keyed by column so the order of a select cannot matter.
+WIRE_NAMES = {
+    "account_score": "rtp_account_score",
+    "website_score": "rtp_website_intent_score",
+    "g2_score": "rtp_g2_intent_score",
+    "bombora_score": "rtp_bombora_intent_score",
+    "advertising_score": "rtp_advertising_activity_score",
+}
+POINT_FIELDS = tuple(WIRE_NAMES[name] for name in repository.HISTORY_SCORES)
 
 
 def _identity(account: repository.AnyRow) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from collections.abc import Collection, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Row, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from intentsync.db.dialect import insert_ignore, upsert_replace
@@ -146,6 +146,26 @@ def accounts_with_new_inputs(session: Session, *, team_id: int, since_ms: int) -
 
 
 DAILY_SIGNAL_COLUMNS = tuple(getattr(SignalDaily, field) for field in DailySignal._fields)
+# The score columns history keeps, by name: both reads select them in this order, and scoring
+# and the history endpoint label them from this same tuple, so no two can be swapped.
+HISTORY_SCORES = (
+    "account_score",
+    "website_score",
+    "g2_score",
+    "bombora_score",
+    "advertising_score",
+)
+HISTORY_COLUMNS = tuple(getattr(ScoreHistory, name) for name in HISTORY_SCORES)
+
+
+def _in_chunk(
+    model: Any, *, team_id: int, lo: int, hi: int, ids: Collection[int]
+) -> list[ColumnElement[bool]]:
+    """A chunk's rows of a per-account table: accounts lo..hi of the team, only ids when given."""
+    conditions = [model.team_id == team_id, model.account_id >= lo, model.account_id <= hi]
+    if ids:
+        conditions.append(model.account_id.in_(list(ids)))
+    return conditions
 
 
 def daily_rows(
@@ -157,13 +177,9 @@ def daily_rows(
     by those fields, so the tuple scoring builds by position cannot swap two of them.
     """
     query = select(SignalDaily.account_id, *DAILY_SIGNAL_COLUMNS).where(
-        SignalDaily.team_id == team_id,
-        SignalDaily.account_id >= lo,
-        SignalDaily.account_id <= hi,
+        *_in_chunk(SignalDaily, team_id=team_id, lo=lo, hi=hi, ids=ids),
         SignalDaily.day >= min_day,
     )
-    if ids:
-        query = query.where(SignalDaily.account_id.in_(list(ids)))
     result = session.connection().execute(query)
     try:
         # Plain driver tuples: a run reads millions of these and every column is a native type.
@@ -183,13 +199,9 @@ def sales_rows(
         SalesActivity.duration_minutes,
         SalesActivity.occurred_ms,
     ).where(
-        SalesActivity.team_id == team_id,
-        SalesActivity.account_id >= lo,
-        SalesActivity.account_id <= hi,
+        *_in_chunk(SalesActivity, team_id=team_id, lo=lo, hi=hi, ids=ids),
         SalesActivity.occurred_ms >= min_ms,
     )
-    if ids:
-        query = query.where(SalesActivity.account_id.in_(list(ids)))
     return session.execute(query).all()
 
 
@@ -274,23 +286,11 @@ def add_transitions(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 def history_rows(
     session: Session, *, team_id: int, lo: int, hi: int, ids: Collection[int], max_day: int
 ) -> Sequence[AnyRow]:
-    """(account_id, day, overall, website, g2, bombora, advertising) up to max_day, in order."""
-    query = select(
-        ScoreHistory.account_id,
-        ScoreHistory.day,
-        ScoreHistory.account_score,
-        ScoreHistory.website_score,
-        ScoreHistory.g2_score,
-        ScoreHistory.bombora_score,
-        ScoreHistory.advertising_score,
-    ).where(
-        ScoreHistory.team_id == team_id,
-        ScoreHistory.account_id >= lo,
-        ScoreHistory.account_id <= hi,
+    """(account_id, day, *HISTORY_SCORES) up to max_day, by account then day."""
+    query = select(ScoreHistory.account_id, ScoreHistory.day, *HISTORY_COLUMNS).where(
+        *_in_chunk(ScoreHistory, team_id=team_id, lo=lo, hi=hi, ids=ids),
         ScoreHistory.day <= max_day,
     )
-    if ids:
-        query = query.where(ScoreHistory.account_id.in_(list(ids)))
     return session.execute(query.order_by(ScoreHistory.account_id, ScoreHistory.day)).all()
 
 
@@ -396,16 +396,9 @@ def accounts_between(session: Session, *, team_id: int, lo: int, hi: int) -> Seq
 
 
 def history_for_account(session: Session, *, account_id: int, to_day: int) -> Sequence[AnyRow]:
-    """An account's stored score rows up to to_day, oldest first (few: one per change)."""
+    """(day, *HISTORY_SCORES) up to to_day, oldest first (few rows: one per change)."""
     return session.execute(
-        select(
-            ScoreHistory.day,
-            ScoreHistory.account_score,
-            ScoreHistory.website_score,
-            ScoreHistory.g2_score,
-            ScoreHistory.bombora_score,
-            ScoreHistory.advertising_score,
-        )
+        select(ScoreHistory.day, *HISTORY_COLUMNS)
         .where(ScoreHistory.account_id == account_id, ScoreHistory.day <= to_day)
         .order_by(ScoreHistory.day)
     ).all()
