@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run test pytest lint bench clean
+.PHONY: help run test pytest lint bench clean browser screenshots
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -20,7 +20,17 @@ run: $(STAMP) ## Set up, migrate SQLite, create a demo workspace and key, serve 
 	$(BIN)/intentsync demo
 	$(BIN)/intentsync serve
 
-test: $(STAMP) ## Lint, type-check, check import layers, then run the whole suite on SQLite and PostgreSQL
+browser: ## Install Debian's chromium for the browser tests when it is missing (needs root)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    (apt-get install -y -q chromium >/dev/null 2>&1 || \
+	     (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)); \
+	  else \
+	    echo "the browser tests need Chromium: run 'sudo apt-get install chromium'" >&2; exit 1; \
+	  fi; }
+
+test: $(STAMP) browser ## Lint, type-check, check import layers, then run the whole suite (browser tests included) on SQLite and PostgreSQL
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports

@@ -31,6 +31,14 @@ ARGS: dict[str, tuple[list[str], list[str] | None]] = {
         ["--team", "1", "--email", "a@b.co"],
         ["--team", UNKNOWN_TEAM, "--email", "a@b.co"],
     ),
+    "user set-password": (
+        ["--email", "a@b.co", "--password-stdin"],
+        ["--email", "nobody@nowhere.example", "--password-stdin"],
+    ),
+    "user set-role": (
+        ["--email", "a@b.co", "--role", "member"],
+        ["--email", "nobody@nowhere.example", "--role", "member"],
+    ),
     "key generate": (["--email", "a@b.co"], ["--email", "nobody@nowhere.example"]),
     "segment create": (["--team", "1", "--name", "S"], ["--team", UNKNOWN_TEAM, "--name", "S"]),
     "segment update": (

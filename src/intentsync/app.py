@@ -15,6 +15,7 @@ from intentsync.activities.endpoints import router as activities_router
 from intentsync.api import openapi
 from intentsync.api.routing import ApiAuthentication, require_api_routes
 from intentsync.config import Settings, get_settings
+from intentsync.console import install as console
 from intentsync.custom_fields.endpoints import router as custom_fields_router
 from intentsync.db.engine import Database
 from intentsync.db.migrate import require_current
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     ):
         app.include_router(router, prefix=EXT_PREFIX)
     app.include_router(tracking_router)  # /track and /track.js at the root, once
+    console.install(app)  # the browser console at /, after every API route
     require_api_routes(app)
     logging.getLogger("intentsync").setLevel(settings.log_level.upper())
     return app

@@ -82,13 +82,92 @@ def team_list() -> None:
 def user_create(
     team: Annotated[int, typer.Option("--team", help="Team id")],
     email: Annotated[str, typer.Option("--email", help="User email")],
+    role: Annotated[
+        str | None,
+        typer.Option(
+            "--role",
+            help="admin or member (default: admin for the team's first user, member after)",
+        ),
+    ] = None,
 ) -> None:
-    """Create a user in a team and print the user id."""
+    """Create a user in a team and print the user id (no password: API keys only)."""
     from intentsync.teams.service import create_user
 
-    def work(db: Database) -> int:
+    def work(db: Database) -> tuple[int, str]:
         with db.transaction() as session:
-            return create_user(session, team_id=team, email=email).id
+            user = create_user(session, team_id=team, email=email, role=role)
+            return user.id, user.role
+
+    user_id, given = run_work(work)
+    err.print(
+        f"{email.strip().lower()} is a team {given}; it signs in to the console once "
+        f"a password is set: intentsync user set-password --email {email.strip().lower()}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    typer.echo(user_id)
+
+
+def _read_password(from_stdin: bool) -> str:
+    import sys
+
+    if from_stdin:
+        data = sys.stdin.buffer.read()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            fail("the password on stdin is not UTF-8 text")
+        return text.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        fail("no terminal to ask for a password on; pipe it in with --password-stdin")
+    first: str = typer.prompt("New password", hide_input=True)
+    second: str = typer.prompt("Repeat it", hide_input=True)
+    if first != second:
+        fail("the two passwords differ; nothing was changed")
+    return first
+
+
+@user_app.command("set-password")
+def user_set_password(
+    email: Annotated[str, typer.Option("--email", help="User email")],
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="Read the password from stdin (for scripts)"),
+    ] = False,
+) -> None:
+    """Set the password a user signs in to the console with (asked twice on a terminal)."""
+    from intentsync.auth.service import set_password
+    from intentsync.teams.service import require_user
+
+    def check(db: Database) -> None:
+        with db.transaction(write=False) as session:
+            require_user(session, email=email)
+
+    run_work(check)  # an unknown email fails before the prompt
+    password = _read_password(password_stdin)
+
+    def work(db: Database) -> None:
+        with db.transaction() as session:
+            set_password(session, email=email, password=password)
+
+    run_work(work)
+    err.print("Password set; the user's other console sessions were signed out.")
+    typer.echo(email.strip().lower())
+
+
+@user_app.command("set-role")
+def user_set_role(
+    email: Annotated[str, typer.Option("--email", help="User email")],
+    role: Annotated[str, typer.Option("--role", help="admin or member")],
+) -> None:
+    """Make a user a team admin (keys, users, settings, imports) or a member (read, segments)."""
+    from intentsync.teams.service import change_role, require_user
+
+    def work(db: Database) -> str:
+        with db.transaction() as session:
+            user = require_user(session, email=email)
+            return change_role(session, team_id=user.team_id, user_id=user.id, role=role).role
 
     typer.echo(run_work(work))
 

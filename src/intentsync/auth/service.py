@@ -1,14 +1,15 @@
-"""API key rules: one active key per user, shown once, stored only as a hash."""
+"""Who may call: API keys (one active per user, shown once, stored hashed) and console sign-in."""
 
+import secrets
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from intentsync.auth import keys, repository
-from intentsync.db.models import ApiKey
+from intentsync.auth import keys, passwords, repository
+from intentsync.db.models import ApiKey, ConsoleSession
 from intentsync.kit.clock import now_ms
-from intentsync.kit.errors import NotFound, Unauthorized
-from intentsync.teams.service import find_user
+from intentsync.kit.errors import NotFound, TooManyRequests, Unauthorized
+from intentsync.teams.service import ADMIN, find_user, require_user, store_password_hash
 
 MISSING_KEY = "X-Api-Key header is required"
 INVALID_KEY = "Invalid API key"
@@ -53,3 +54,95 @@ def generate_key(session: Session, *, email: str) -> str:
         ),
     )
     return key
+
+
+# --- console sign-in -------------------------------------------------------------------------
+
+SESSION_LIFETIME_MS = 7 * 24 * 3600 * 1000
+THROTTLE_WINDOW_MS = 15 * 60 * 1000
+MAX_FAILURES_PER_EMAIL = 5
+MAX_FAILURES_PER_ADDRESS = 20
+WRONG_CREDENTIALS = "Wrong email or password"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who a console request acts for: checked on every request, never trusted from the form."""
+
+    user_id: int
+    team_id: int
+    email: str
+    role: str
+    csrf_token: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ADMIN
+
+
+def set_password(session: Session, *, email: str, password: str) -> None:
+    """Store an argon2id hash; every browser signed in as the user is signed out."""
+    user = require_user(session, email=email)
+    store_password_hash(session, user_id=user.id, password_hash=passwords.hash_password(password))
+    repository.delete_user_sessions(session, user_id=user.id)
+
+
+def _throttle(session: Session, *, email: str, address: str, at: int) -> None:
+    by_email, by_address, oldest = repository.count_sign_in_failures(
+        session, email=email, address=address, since_ms=at - THROTTLE_WINDOW_MS
+    )
+    if by_email >= MAX_FAILURES_PER_EMAIL or by_address >= MAX_FAILURES_PER_ADDRESS:
+        wait_ms = (oldest or at) + THROTTLE_WINDOW_MS - at
+        minutes = max(1, -(-wait_ms // 60_000))
+        raise TooManyRequests(
+            f"Too many failed sign-ins; try again in {minutes} minute(s)",
+            headers={"Retry-After": str(max(1, wait_ms // 1000))},
+        )
+
+
+def sign_in(session: Session, *, email: str, password: str, address: str) -> tuple[str, Viewer]:
+    """Check the password and open a session: (the cookie's token, the viewer)."""
+    clean = email.strip().lower()[:320]
+    at = now_ms()
+    _throttle(session, email=clean, address=address, at=at)
+    user = find_user(session, email=clean)
+    # verify does the same work for an unknown email or a user without a password.
+    if not passwords.verify(None if user is None else user.password_hash, password) or not user:
+        repository.add_sign_in_failure(session, email=clean, address=address, at_ms=at)
+        raise Unauthorized(WRONG_CREDENTIALS)
+    repository.clear_sign_in_failures(session, email=clean, before_ms=at - THROTTLE_WINDOW_MS)
+    repository.delete_expired_sessions(session, now_ms=at)
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    repository.add_console_session(
+        session,
+        ConsoleSession(
+            token_hash=keys.hash_key(token),
+            user_id=user.id,
+            team_id=user.team_id,
+            csrf_token=csrf,
+            created_ms=at,
+            expires_ms=at + SESSION_LIFETIME_MS,
+        ),
+    )
+    return token, Viewer(user.id, user.team_id, user.email, user.role, csrf)
+
+
+def viewer_for(session: Session, token: str | None) -> Viewer | None:
+    """The signed-in user of a session cookie, or None for a missing, unknown or expired one."""
+    if not token or len(token) > 128:
+        return None
+    found = repository.find_console_session(
+        session, token_hash=keys.hash_key(token), now_ms=now_ms()
+    )
+    if found is None:
+        return None
+    row, user = found
+    if user.password_hash is None:  # the password was removed: no console access
+        return None
+    return Viewer(user.id, user.team_id, user.email, user.role, row.csrf_token)
+
+
+def sign_out(session: Session, token: str | None) -> None:
+    if token:
+        repository.delete_console_session(session, token_hash=keys.hash_key(token))

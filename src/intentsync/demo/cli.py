@@ -22,14 +22,19 @@ if TYPE_CHECKING:
 TOP = 5
 
 
-def _urls() -> tuple[str, str]:
+def _root() -> str:
     settings = get_settings()
-    root = f"http://{settings.host}:{settings.port}"
+    return f"http://{settings.host}:{settings.port}"
+
+
+def _urls() -> tuple[str, str]:
+    root = _root()
     return f"{root}/api/v1/crm", f"{root}/docs"
 
 
 def _links(team_id: int) -> None:
     base, docs = _urls()
+    typer.echo(f"Console:  {_root()}/")
     typer.echo(f"Base URL: {base}")
     typer.echo(f"Docs:     {docs}")
     typer.echo(f"Team id:  {team_id}")
@@ -66,7 +71,7 @@ def _next_steps(demo: "Demo") -> None:
     _say(f"  curl -s -H {shlex.quote('X-Api-Key: ' + key)} {url}")
     _say(f"  intentsync score runs --team {team}")
     _say(f"  intentsync segment list --team {team}")
-    err.print("Keep the key: it is shown only once.")
+    err.print("Keep the password and the key: they are shown only once.")
 
 
 def demo(
@@ -89,15 +94,18 @@ def demo(
     outcome = run_work(work)
     if isinstance(outcome, int):
         _say(
-            f"The demo workspace (team {outcome}) already exists; its key was shown when it was "
-            f"created. Issue a new one with: intentsync key generate --email {DEMO_EMAIL} "
-            "(or rebuild it with: intentsync demo --reset)"
+            f"The demo workspace (team {outcome}) already exists; its key and password were "
+            f"shown when it was created. Issue a new key with: intentsync key generate --email "
+            f"{DEMO_EMAIL}; set a new password with: intentsync user set-password --email "
+            f"{DEMO_EMAIL} (or rebuild it with: intentsync demo --reset)"
         )
         _links(outcome)
         return
     _describe(outcome)
     _next_steps(outcome)
     _links(outcome.built.team_id)
+    typer.echo(f"Email:    {DEMO_EMAIL}")
+    typer.echo(f"Password: {outcome.built.password}")
     typer.echo(f"API key:  {outcome.built.key}")
     if outcome.scoring.status != "succeeded":
         problem = "; ".join(outcome.scoring.errors) or outcome.scoring.status

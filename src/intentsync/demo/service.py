@@ -3,6 +3,7 @@
 Nothing here commits: the demo job owns the transactions.
 """
 
+import secrets
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from intentsync.accounts.schemas import AccountsCreate
 from intentsync.accounts.service import create_accounts, list_accounts
 from intentsync.activities.schemas import ActivitiesCreate
 from intentsync.activities.service import create_activities
-from intentsync.auth.service import generate_key
+from intentsync.auth.service import generate_key, set_password
 from intentsync.custom_fields.schemas import CustomFieldCreate
 from intentsync.custom_fields.service import create_field
 from intentsync.deals.schemas import DealsCreate
@@ -48,6 +49,7 @@ class Built:
 
     team_id: int
     key: str
+    password: str = ""
     accounts: int = 0
     deals: Counter[str] = field(default_factory=Counter)
     activities: int = 0
@@ -188,6 +190,8 @@ def build_workspace(session: Session, *, plan: DemoPlan) -> Built:
     _intent(session, built, plan)
     _segments(session, built, plan)
     built.key = generate_key(session, email=DEMO_EMAIL)
+    built.password = secrets.token_urlsafe(12)  # 16 characters, printed once like the key
+    set_password(session, email=DEMO_EMAIL, password=built.password)
     return built
 
 

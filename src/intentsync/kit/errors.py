@@ -22,12 +22,20 @@ class Unauthorized(AppError):
     status_code = 401
 
 
+class Forbidden(AppError):
+    status_code = 403
+
+
 class NotFound(AppError):
     status_code = 404
 
 
 class Conflict(AppError):
     status_code = 409
+
+
+class TooManyRequests(AppError):
+    status_code = 429
 
 
 class UnsupportedMediaType(AppError):

@@ -66,6 +66,11 @@ async def _request_validation(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    page = getattr(request.app.state, "html_error_page", None)
+    if page is not None:
+        rendered: Response | None = await page(request, exc)
+        if rendered is not None:
+            return rendered
     status = exc.status_code
     if status == 404:
         text = f"Cannot {request.method} {request.url.path}"

@@ -32,8 +32,8 @@ def find_user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == email))
 
 
-def add_user(session: Session, *, team_id: int, email: str, at_ms: int) -> User:
-    user = User(team_id=team_id, email=email, created_ms=at_ms)
+def add_user(session: Session, *, team_id: int, email: str, role: str, at_ms: int) -> User:
+    user = User(team_id=team_id, email=email, role=role, created_ms=at_ms)
     session.add(user)
     session.flush()
     return user
@@ -76,3 +76,28 @@ def teams_with_users(session: Session) -> list[tuple[int, str, list[str]]]:
         if email is not None:
             entry[2].append(email)
     return list(found.values())
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def count_users(session: Session, team_id: int) -> int:
+    return session.scalar(select(func.count()).where(User.team_id == team_id)) or 0
+
+
+def team_users(session: Session, team_id: int) -> list[User]:
+    return list(session.scalars(select(User).where(User.team_id == team_id).order_by(User.email)))
+
+
+def count_admins(session: Session, team_id: int) -> int:
+    query = select(func.count()).where(User.team_id == team_id, User.role == "admin")
+    return session.scalar(query) or 0
+
+
+def set_password_hash(session: Session, *, user_id: int, password_hash: str | None) -> None:
+    session.execute(update(User).where(User.id == user_id).values(password_hash=password_hash))
+
+
+def set_role(session: Session, *, user_id: int, role: str) -> None:
+    session.execute(update(User).where(User.id == user_id).values(role=role))

@@ -60,14 +60,63 @@ def find_user(session: Session, *, email: str) -> User | None:
     return repository.find_user_by_email(session, email.strip().lower())
 
 
-def create_user(session: Session, *, team_id: int, email: str) -> User:
+ADMIN = "admin"
+MEMBER = "member"
+ROLES = (ADMIN, MEMBER)
+
+
+def require_role(role: str) -> str:
+    clean = role.strip().lower()
+    if clean not in ROLES:
+        raise BadRequest(f"Unknown role '{role}'; use one of: {', '.join(ROLES)}")
+    return clean
+
+
+def create_user(session: Session, *, team_id: int, email: str, role: str | None = None) -> User:
+    """A new user; without a role the team's first user is its admin and later ones members."""
     clean = email.strip().lower()
     if "@" not in clean or clean.startswith("@") or clean.endswith("@"):
         raise BadRequest(f"'{email}' is not an email address")
     require_team(session, team_id=team_id)
     if repository.find_user_by_email(session, clean) is not None:
         raise Conflict(f"A user with email '{clean}' already exists")
-    return repository.add_user(session, team_id=team_id, email=clean, at_ms=now_ms())
+    if role is None:
+        role = MEMBER if repository.count_users(session, team_id) else ADMIN
+    return repository.add_user(
+        session, team_id=team_id, email=clean, role=require_role(role), at_ms=now_ms()
+    )
+
+
+def require_user(session: Session, *, email: str) -> User:
+    user = find_user(session, email=email)
+    if user is None:
+        raise NotFound(f"No user with email '{email.strip().lower()}'")
+    return user
+
+
+def get_user(session: Session, *, user_id: int) -> User | None:
+    return repository.get_user(session, user_id)
+
+
+def team_users(session: Session, *, team_id: int) -> list[User]:
+    return repository.team_users(session, team_id)
+
+
+def store_password_hash(session: Session, *, user_id: int, password_hash: str | None) -> None:
+    repository.set_password_hash(session, user_id=user_id, password_hash=password_hash)
+
+
+def change_role(session: Session, *, team_id: int, user_id: int, role: str) -> User:
+    """Set a user's role; a team always keeps at least one admin."""
+    user = repository.get_user(session, user_id)
+    if user is None or user.team_id != team_id:
+        raise NotFound(f"No user with id {user_id} in this team")
+    clean = require_role(role)
+    if user.role == ADMIN and clean != ADMIN and repository.count_admins(session, team_id) <= 1:
+        raise Conflict(f"{user.email} is the team's only admin; make another user admin first")
+    repository.set_role(session, user_id=user_id, role=clean)
+    user.role = clean
+    return user
 
 
 def change_stamp(session: Session, *, team_id: int) -> int:

@@ -1,0 +1,55 @@
+"""Jinja2 environment for the console: autoescaped, templates and assets read from the package."""
+
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from starlette.requests import Request
+
+from intentsync import __version__
+
+
+def when(ms: int | None) -> str:
+    """A millisecond timestamp as UTC minutes, the way every console table shows time."""
+    if ms is None:
+        return "—"
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def day(ms: int | None) -> str:
+    if ms is None:
+        return "—"
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d")
+
+
+def number(value: int | float | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}"
+    return f"{int(value):,}"
+
+
+def signed(value: int | None) -> str:
+    if value is None:
+        return "—"
+    return f"+{value}" if value > 0 else str(value)
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("intentsync.console", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,  # a misspelt variable is an error, not an empty cell
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(when=when, day=day, number=number, signed=signed)
+    env.globals.update(version=__version__)
+    return env
+
+
+def render(template: str, *, request: Request, **context: Any) -> str:
+    return environment().get_template(template).render(request=request, **context)
