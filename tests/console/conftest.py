@@ -120,3 +120,44 @@ def admin_page(
     browser_sign_in(page, live_url, ws.email, PASSWORD)
     yield page
     context.close()
+
+
+@dataclass(frozen=True)
+class DemoWorkspace:
+    team_id: int
+    email: str
+    password: str
+    key: str
+
+
+@pytest.fixture(scope="session")
+def demo(database: Database) -> DemoWorkspace:
+    """`intentsync demo`'s workspace, built once per database: 90 days of data, scored weekly.
+
+    Shared by every test of a run, so tests that change data use their own `ws` instead.
+    """
+    from intentsync.demo.job import build, existing_team
+    from intentsync.demo.plan import DEMO_EMAIL
+    from intentsync.kit.clock import day_of, now_ms
+
+    if existing_team(database) is not None:
+        raise RuntimeError("the demo workspace was already built in this database")
+    made = build(database, today=day_of(now_ms()))
+    return DemoWorkspace(made.built.team_id, DEMO_EMAIL, made.built.password, made.built.key)
+
+
+@pytest.fixture
+def demo_admin(app: FastAPI, demo: DemoWorkspace) -> Iterator[ConsoleClient]:
+    client = sign_in(app, demo.email, demo.password)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def demo_page(browser: Browser, live_url: str, demo: DemoWorkspace) -> Iterator[Page]:
+    """A 1280 px tab signed in to the demo workspace as its admin."""
+    context = browser.new_context(viewport=DESKTOP)  # type: ignore[arg-type]
+    page = context.new_page()
+    browser_sign_in(page, live_url, demo.email, demo.password)
+    yield page
+    context.close()

@@ -7,7 +7,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from intentsync.app import create_app
 from intentsync.auth.service import generate_key
+from intentsync.config import Settings
 from intentsync.db.base import Base
 from intentsync.db.engine import Database
 from intentsync.demo.plan import generate
@@ -16,9 +18,11 @@ from intentsync.teams.service import create_team, create_user
 from tests.demo.conftest import api, run_demo
 
 LINKS = [
+    "Console:  http://127.0.0.1:8000/",
     "Base URL: http://127.0.0.1:8000/api/v1/crm",
     "Docs:     http://127.0.0.1:8000/docs",
 ]
+PASSWORD_LINE = re.compile(r"Password: ([A-Za-z0-9_-]{16})")
 KEY_LINE = re.compile(r"API key:  (isk_[A-Za-z0-9_-]{43})")
 TEAM_LINE = re.compile(r"Team id:  ([0-9]+)")
 
@@ -29,13 +33,39 @@ def _built(url: str, *args: str) -> tuple[int, str, str]:
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     lines = result.stdout.splitlines()
-    assert lines[:2] == LINKS
-    team = TEAM_LINE.fullmatch(lines[2])
-    key = KEY_LINE.fullmatch(lines[3])
-    assert len(lines) == 4, result.stdout
-    assert team, lines[2]
-    assert key, lines[3]
+    assert lines[:3] == LINKS
+    team = TEAM_LINE.fullmatch(lines[3])
+    assert lines[4] == "Email:    demo@example.com"
+    assert PASSWORD_LINE.fullmatch(lines[5]), lines[5]
+    key = KEY_LINE.fullmatch(lines[6])
+    assert len(lines) == 7, result.stdout
+    assert team, lines[3]
+    assert key, lines[6]
     return int(team.group(1)), key.group(1), result.stderr
+
+
+def test_the_printed_demo_password_signs_in_to_the_console(fresh_url, fresh_db):
+    result = run_demo(fresh_url)
+    assert result.returncode == 0, result.stderr
+    password = PASSWORD_LINE.search(result.stdout)
+    assert password
+    app = create_app(Settings(database_url=fresh_db.url, scoring_interval=0), fresh_db)
+    with TestClient(app, follow_redirects=False) as client:
+        form = client.get("/sign-in")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert token
+        done = client.post(
+            "/sign-in",
+            data={
+                "csrf_token": token.group(1),
+                "email": "demo@example.com",
+                "password": password.group(1),
+            },
+        )
+        assert done.status_code == 303
+        overview = client.get("/")
+        assert overview.status_code == 200
+        assert "demo@example.com" in overview.text
 
 
 def _all(client: TestClient, path: str) -> list[dict[str, Any]]:
@@ -140,6 +170,7 @@ def test_demo_again_changes_nothing_and_says_how_to_get_a_key(fresh_url, fresh_d
     assert again.stdout.splitlines() == [*LINKS, f"Team id:  {team}"]
     assert "isk_" not in again.stdout + again.stderr
     assert "intentsync key generate --email demo@example.com" in again.stderr
+    assert "intentsync user set-password --email demo@example.com" in again.stderr
     with api(fresh_db, key) as client:
         assert _all(client, "/accounts") == before
 
