@@ -313,7 +313,9 @@ def test_csv_export_has_every_filtered_row_not_one_page(
     assert table[0][:6] == ["name", "domain", "externalId", "rtp_aid", "score", "stage"]
     wanted = [r for r in rows if r["tags"] == ["even"] and r["account_score"] >= 20]
     assert len(wanted) > 7
-    assert [line[0] for line in table[1:]] == listed(admin, tag="even", score_min=20)
+    # Every match, not one page of 25, oldest first; the page shows the same accounts.
+    assert [line[0] for line in table[1:]] == [r["name"] for r in wanted]
+    assert sorted(listed(admin, tag="even", score_min=20)) == [r["name"] for r in wanted]
     assert {line[2] for line in table[1:]} == {r["ext"] for r in wanted}
     assert all(line[-1] == "even" for line in table[1:])
 
@@ -327,8 +329,9 @@ def test_csv_export_streams_one_chunk_per_batch(
     chunks = list(_csv_lines(database, team_id=ws.team_id, query=query))
     assert len(chunks) == 1 + 3  # the header, then batches of 4, 4 and 1
     assert chunks[0].startswith("name,domain")
-    assert "Firm 010" in chunks[1]
-    assert "Firm 002" in chunks[3]
+    assert "Firm 002" in chunks[1]
+    assert "Firm 010" in chunks[3]
+    assert "Firm 001" not in "".join(chunks)
 
 
 def test_csv_cells_cannot_start_a_formula(

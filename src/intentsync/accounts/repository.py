@@ -1,6 +1,7 @@
 """SQL for accounts. Reads return plain rows; batch writes are single Core statements."""
 
 import functools
+import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
@@ -11,6 +12,8 @@ from sqlalchemy import (
     Row,
     Select,
     Table,
+    Text,
+    and_,
     bindparam,
     exists,
     func,
@@ -21,6 +24,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy import cast as cast_
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -297,6 +301,7 @@ _SORT_COLUMNS: dict[str, ColumnElement[Any]] = {
     "change_7d": _T.c.score_change_7d,
     "change_30d": _T.c.score_change_30d,
     "changed": _T.c.changed_ms,
+    "key": _T.c.id,  # the export's order: each keyset batch is a range of the primary key
 }
 _LISTED_COLUMNS = (
     Account.id,
@@ -317,11 +322,31 @@ _LISTED_COLUMNS = (
 )
 
 
+def _fragment(column: ColumnElement[Any], text: str, dialect: str) -> ColumnElement[bool]:
+    """Case-insensitive contains, without lowering every row (twice as slow at 100,000).
+
+    SQLite's LIKE ignores ASCII case, as its lower() does; PostgreSQL has ILIKE.
+    """
+    pattern = "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+    if dialect == "postgresql":
+        return column.ilike(pattern, escape="/")
+    return column.like(pattern, escape="/")
+
+
 def _has_tag(tag: str, dialect: str) -> ColumnElement[bool]:
-    """Whether the account's tags hold this one, compared lower-cased as segment rules do."""
+    """Whether the account's tags hold this one, compared lower-cased as segment rules do.
+
+    A match on the stored JSON text comes first: it rules out most rows for the price of a
+    LIKE, and only the rest are unpacked element by element.
+    """
+    stored: ColumnElement[Any] = cast_(_T.c.tags, Text) if dialect == "postgresql" else _T.c.tags
+    quoted = json.dumps(tag, ensure_ascii=False)
     function = func.jsonb_array_elements_text if dialect == "postgresql" else func.json_each
     tags = function(Account.tags).table_valued("value")
-    return exists(select(literal(1)).select_from(tags).where(func.lower(tags.c.value) == tag))
+    return and_(
+        _fragment(stored, quoted, dialect),
+        exists(select(literal(1)).select_from(tags).where(func.lower(tags.c.value) == tag)),
+    )
 
 
 def _conditions(
@@ -329,12 +354,11 @@ def _conditions(
 ) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = [Account.team_id == team_id]
     if f.search:
-        fragment = f.search.lower()
         where.append(
             or_(
-                func.lower(Account.name).contains(fragment, autoescape=True),
-                func.lower(Account.domain).contains(fragment, autoescape=True),
-                func.lower(Account.external_id).contains(fragment, autoescape=True),
+                _fragment(_T.c.name, f.search, dialect),
+                _fragment(_T.c.domain, f.search, dialect),
+                _fragment(_T.c.external_id, f.search, dialect),
             )
         )
     if f.stage is not None:
@@ -370,7 +394,7 @@ def list_page(
     """One page of the filtered, sorted list (one row past the size) and the capped count.
 
     One statement: the count is an uncorrelated subquery both databases run once, stopping
-    at count_up_to + 1 matches. Going back (query.before), rows come newest-first reversed.
+    at count_up_to + 1 matches when filtered. Going back (query.before), rows come reversed.
     """
     connection = session.connection()
     where = _conditions(
@@ -381,11 +405,17 @@ def list_page(
     descending = query.descending != backwards
     columns: list[Any] = [*_LISTED_COLUMNS, key.label("sort_value")]
     if count_up_to is not None:
-        matching = select(literal(1)).where(*where).limit(count_up_to + 1).subquery()
-        columns.append(select(func.count()).select_from(matching).scalar_subquery())
+        matching = select(literal(1)).where(*where)
+        if not query.filter.is_empty():  # a team's own count reads an index, so it is exact
+            matching = matching.limit(count_up_to + 1)
+        counted = select(func.count()).select_from(matching.subquery())
+        columns.append(counted.scalar_subquery())
     statement = select(*columns).where(*where)
     cursor = query.before or query.after
-    if cursor is not None:
+    if cursor is not None and query.sort == "key":
+        there_id = literal(cursor.account_id)
+        statement = statement.where(Account.id < there_id if descending else Account.id > there_id)
+    elif cursor is not None:
         here = tuple_(key, Account.id)
         there = tuple_(literal(cursor.value, type_=key.type), literal(cursor.account_id))
         statement = statement.where(here < there if descending else here > there)

@@ -616,7 +616,7 @@ def check_filter(f: AccountFilter) -> None:
 def _check_query(query: ListQuery) -> None:
     """Refuse a sort, cursor or filter that cannot be listed."""
     check_filter(query.filter)
-    if query.sort not in SORT_KEYS:
+    if query.sort not in SORT_KEYS and query.sort != "key":
         raise BadRequest(f"Sort by one of: {', '.join(SORT_KEYS)}")
     for cursor in (query.after, query.before):
         if cursor is not None and (cursor.sort, cursor.descending) != (
@@ -683,10 +683,11 @@ def account_list_page(session: Session, *, team_id: int, query: ListQuery) -> Ac
         following = _cursor(query, rows[-1]) if more else None
     if total is None and query.after is None and query.before is None:
         total = 0  # nothing matched at all
+    capped = total is not None and total > COUNT_CAP and not query.filter.is_empty()
     return AccountListPage(
         rows=[_listed(row) for row in rows],
-        total=min(total, COUNT_CAP) if total is not None else None,
-        total_capped=total is not None and total > COUNT_CAP,
+        total=COUNT_CAP if capped else total,
+        total_capped=capped,
         next_cursor=following,
         previous_cursor=previous,
     )
@@ -695,10 +696,14 @@ def account_list_page(session: Session, *, team_id: int, query: ListQuery) -> Ac
 def export_accounts(
     session: Session, *, team_id: int, query: ListQuery
 ) -> Iterator[list[ListedAccount]]:
-    """Every account the filter matches, in its sort order, a keyset batch at a time."""
+    """Every account the filter matches, oldest first, a keyset batch at a time.
+
+    Batches follow the primary key whatever the page's sort: a batch in score order would
+    scan and sort every matching account again (100 batches for 100,000 accounts).
+    """
     _check_query(query)
     segment_pk = _segment_pk(session, team_id=team_id, f=query.filter)
-    batch = replace(query, size=EXPORT_BATCH, after=None, before=None)
+    batch = ListQuery(query.filter, sort="key", descending=False, size=EXPORT_BATCH)
     while True:
         rows = repository.list_page(
             session, team_id=team_id, query=batch, segment_pk=segment_pk, count_up_to=None
