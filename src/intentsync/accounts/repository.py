@@ -21,6 +21,7 @@ from sqlalchemy import (
     or_,
     select,
     tuple_,
+    type_coerce,
     union_all,
     update,
 )
@@ -339,7 +340,10 @@ def _has_tag(tag: str, dialect: str) -> ColumnElement[bool]:
     A match on the stored JSON text comes first: it rules out most rows for the price of a
     LIKE, and only the rest are unpacked element by element.
     """
-    stored: ColumnElement[Any] = cast_(_T.c.tags, Text) if dialect == "postgresql" else _T.c.tags
+    # The stored JSON as text: a cast on PostgreSQL's jsonb, the column itself on SQLite.
+    stored: ColumnElement[Any] = (
+        cast_(_T.c.tags, Text) if dialect == "postgresql" else type_coerce(_T.c.tags, Text)
+    )
     quoted = json.dumps(tag, ensure_ascii=False)
     function = func.jsonb_array_elements_text if dialect == "postgresql" else func.json_each
     tags = function(Account.tags).table_valued("value")
