@@ -35,6 +35,9 @@ class KeyUseRecorder:
 
     def note(self, key_id: int, at_ms: int) -> None:
         """Remember that a key was used; cheap enough for every API request."""
+        last = self._noted.get(key_id)  # a lock-free look first: most calls stop here
+        if last is not None and at_ms - last < NOTE_EVERY_MS:
+            return
         with self._lock:
             if at_ms - self._noted.get(key_id, -NOTE_EVERY_MS) < NOTE_EVERY_MS:
                 return
