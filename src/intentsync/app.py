@@ -14,6 +14,7 @@ from intentsync.accounts.endpoints import router as accounts_router
 from intentsync.activities.endpoints import router as activities_router
 from intentsync.api import openapi
 from intentsync.api.routing import ApiAuthentication, require_api_routes
+from intentsync.auth.job import KeyUseRecorder
 from intentsync.config import Settings, get_settings
 from intentsync.console import install as console
 from intentsync.custom_fields.endpoints import router as custom_fields_router
@@ -87,11 +88,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or get_settings()
     db = database or Database(settings.database_url, pool_size=settings.db_pool_size)
     owns_db = database is None
+    key_uses = KeyUseRecorder(db)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         require_api_routes(_app)  # again, for routes added after create_app
         freeze_startup_objects()
+        key_uses.start()
         scheduler = None
         if settings.scoring_interval > 0:
             scheduler = ScoringScheduler(
@@ -107,6 +110,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         finally:
             if scheduler is not None:
                 scheduler.stop()
+            key_uses.stop()
             if owns_db:
                 db.dispose()
 
@@ -130,6 +134,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequireCurrentSchema, db=db)  # last added runs outermost
     app.state.db = db
+    app.state.key_uses = key_uses
     app.state.settings = settings
     app.state.track_limiter = track_limiter(settings.track_rate_limit)
     handlers.install(app)

@@ -20,8 +20,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from intentsync.auth.job import KeyUseRecorder
 from intentsync.auth.service import Principal, authenticate, presented_key
 from intentsync.db.engine import Database
+from intentsync.kit.clock import now_ms
 from intentsync.kit.handlers import render_error
 from intentsync.kit.json_body import read_json_body, refuse_nul_in_url
 from intentsync.kit.security_headers import API_PREFIX
@@ -121,14 +123,22 @@ class ApiAuthentication:
         token = _CURRENT.set(transaction)
         try:
             try:
-                await run_in_threadpool(transaction.authenticate)
+                principal = await run_in_threadpool(transaction.authenticate)
             except Exception as exc:
                 await (await render_error(request, exc))(scope, receive, send)
                 return
+            _note_use(scope, principal)
             await self.app(scope, receive, send)
         finally:
             _CURRENT.reset(token)
             await transaction.finish_async(commit=False)  # a no-op when the route finished it
+
+
+def _note_use(scope: Scope, principal: Principal) -> None:
+    """Hand the key's use to the app's recorder, which writes it later in a batch."""
+    recorder: KeyUseRecorder | None = getattr(scope["app"].state, "key_uses", None)
+    if recorder is not None and principal.key_id is not None:
+        recorder.note(principal.key_id, now_ms())
 
 
 def _principal_parameters(endpoint: Callable[..., Any]) -> tuple[inspect.Signature, list[str]]:

@@ -1,27 +1,78 @@
 """SQL for API keys, console sessions and failed sign-ins."""
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from intentsync.db.models import ApiKey, ConsoleSession, SignInFailure, User
 
-_OWNER = select(ApiKey.team_id, ApiKey.user_id).where(
+_OWNER = select(ApiKey.team_id, ApiKey.user_id, ApiKey.id).where(
     ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_ms.is_(None)
 )
 
 
-def find_active_owner(session: Session, key_hash: str) -> tuple[int, int] | None:
-    """(team_id, user_id) of an unrevoked key; built once, as it runs on every request."""
+def find_active_owner(session: Session, key_hash: str) -> tuple[int, int, int] | None:
+    """(team_id, user_id, key id) of an unrevoked key; built once, as it runs on every request."""
     row = session.connection().execute(_OWNER, {"key_hash": key_hash}).first()
-    return None if row is None else (row[0], row[1])
+    return None if row is None else (row[0], row[1], row[2])
 
 
-def revoke_for_user(session: Session, *, user_id: int, at_ms: int) -> None:
-    session.execute(
+_MARK_USED = (
+    update(ApiKey)
+    .where(
+        ApiKey.id == bindparam("b_id"),
+        or_(ApiKey.last_used_ms.is_(None), ApiKey.last_used_ms < bindparam("b_ms")),
+    )
+    .values(last_used_ms=bindparam("b_ms"))
+)
+
+
+def mark_used(session: Session, uses: Mapping[int, int]) -> None:
+    """Move last_used_ms forward for many keys in one statement; it never moves back."""
+    if uses:
+        rows = [{"b_id": key_id, "b_ms": at} for key_id, at in sorted(uses.items())]
+        session.connection().execute(_MARK_USED, rows)
+
+
+def team_keys(session: Session, *, team_id: int, limit: int) -> list[tuple[Any, ...]]:
+    """Every user of the team with their newest key (active or not), in email order."""
+    newest = (
+        select(func.max(ApiKey.id).label("key_id"), ApiKey.user_id)
+        .where(ApiKey.team_id == team_id)
+        .group_by(ApiKey.user_id)
+        .subquery()
+    )
+    query = (
+        select(
+            User.id,
+            User.email,
+            User.role,
+            ApiKey.id,
+            ApiKey.key_prefix,
+            ApiKey.created_ms,
+            ApiKey.last_used_ms,
+            ApiKey.revoked_ms,
+        )
+        .outerjoin(newest, newest.c.user_id == User.id)
+        .outerjoin(ApiKey, ApiKey.id == newest.c.key_id)
+        .where(User.team_id == team_id)
+        .order_by(User.email)
+        .limit(limit)
+    )
+    return [tuple(row) for row in session.execute(query)]
+
+
+def revoke_for_user(session: Session, *, user_id: int, at_ms: int) -> bool:
+    """Revoke the user's active key; False when there was none."""
+    done = session.execute(
         update(ApiKey)
         .where(ApiKey.user_id == user_id, ApiKey.revoked_ms.is_(None))
         .values(revoked_ms=at_ms)
+        .returning(ApiKey.id)
     )
+    return done.first() is not None
 
 
 def add(session: Session, key: ApiKey) -> None:

@@ -1,15 +1,22 @@
 """Who may call: API keys (one active per user, shown once, stored hashed) and console sign-in."""
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from intentsync.auth import keys, passwords, repository
-from intentsync.db.models import ApiKey, ConsoleSession
+from intentsync.db.models import ApiKey, ConsoleSession, User
 from intentsync.kit.clock import now_ms
-from intentsync.kit.errors import NotFound, TooManyRequests, Unauthorized
-from intentsync.teams.service import ADMIN, find_user, require_user, store_password_hash
+from intentsync.kit.errors import Conflict, NotFound, TooManyRequests, Unauthorized
+from intentsync.teams.service import (
+    ADMIN,
+    find_user,
+    get_user,
+    require_user,
+    store_password_hash,
+)
 
 MISSING_KEY = "X-Api-Key header is required"
 INVALID_KEY = "Invalid API key"
@@ -19,6 +26,7 @@ INVALID_KEY = "Invalid API key"
 class Principal:
     team_id: int
     user_id: int
+    key_id: int | None = None  # the key that was checked, for its last-use time
 
 
 def presented_key(raw_key: str | None) -> str:
@@ -32,7 +40,61 @@ def authenticate(session: Session, raw_key: str | None) -> Principal:
     found = repository.find_active_owner(session, keys.hash_key(presented_key(raw_key)))
     if found is None:
         raise Unauthorized(INVALID_KEY)
-    return Principal(team_id=found[0], user_id=found[1])
+    return Principal(team_id=found[0], user_id=found[1], key_id=found[2])
+
+
+def record_key_uses(session: Session, uses: Mapping[int, int]) -> None:
+    """Store when keys were last used ({key id: ms}); a later time never goes back."""
+    repository.mark_used(session, uses)
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    """A team user with their newest API key, as the console lists them."""
+
+    user_id: int
+    email: str
+    role: str
+    key_prefix: str | None
+    created_ms: int | None
+    last_used_ms: int | None
+    revoked_ms: int | None
+
+    @property
+    def active(self) -> bool:
+        return self.key_prefix is not None and self.revoked_ms is None
+
+
+MAX_LISTED_USERS = 1000
+
+
+def team_keys(session: Session, *, team_id: int) -> list[KeyRow]:
+    """Each user of the team (up to MAX_LISTED_USERS) with their newest key, if any."""
+    return [
+        KeyRow(row[0], row[1], row[2], row[4], row[5], row[6], row[7])
+        for row in repository.team_keys(session, team_id=team_id, limit=MAX_LISTED_USERS)
+    ]
+
+
+def _team_user(session: Session, *, team_id: int, user_id: int) -> User:
+    user = get_user(session, user_id=user_id)
+    if user is None or user.team_id != team_id:
+        raise NotFound(f"No user with id {user_id} in this team")
+    return user
+
+
+def issue_key(session: Session, *, team_id: int, user_id: int) -> tuple[str, str]:
+    """(email, new key) for a user of this team; their previous key stops working."""
+    user = _team_user(session, team_id=team_id, user_id=user_id)
+    return user.email, generate_key(session, email=user.email)
+
+
+def revoke_key(session: Session, *, team_id: int, user_id: int) -> str:
+    """Revoke a team user's active key at once; returns their email."""
+    user = _team_user(session, team_id=team_id, user_id=user_id)
+    if not repository.revoke_for_user(session, user_id=user.id, at_ms=now_ms()):
+        raise Conflict(f"{user.email} has no active API key to revoke")
+    return user.email
 
 
 def generate_key(session: Session, *, email: str) -> str:
@@ -85,6 +147,16 @@ def set_password(session: Session, *, email: str, password: str) -> None:
     user = require_user(session, email=email)
     store_password_hash(session, user_id=user.id, password_hash=passwords.hash_password(password))
     repository.delete_user_sessions(session, user_id=user.id)
+
+
+def remove_password(session: Session, *, team_id: int, user_id: int, by_user_id: int) -> str:
+    """Take a user's console access away (their API key still works); returns their email."""
+    user = _team_user(session, team_id=team_id, user_id=user_id)
+    if user.id == by_user_id:
+        raise Conflict("You cannot remove your own password; ask another admin to do it")
+    store_password_hash(session, user_id=user.id, password_hash=None)
+    repository.delete_user_sessions(session, user_id=user.id)
+    return user.email
 
 
 def _throttle(session: Session, *, email: str, address: str, at: int) -> None:

@@ -4,6 +4,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
@@ -38,6 +39,11 @@ def open_import(path: Path) -> Iterator[FileTable[Columns]]:
     """A ranges file opened at its header, read like every other import."""
     with open_table(path, columns) as table:
         yield table
+
+
+def read_upload(raw: BinaryIO, name: str) -> FileTable[Columns]:
+    """An uploaded ranges file read exactly like `open_import` reads one from disk."""
+    return FileTable(raw, Path(name), columns)
 
 
 def import_ranges(session: Session, *, team_id: int, ranges: Sequence[ParsedRange]) -> ImportCounts:

@@ -51,6 +51,25 @@ def latest_config(session: Session, *, team_id: int) -> ScoringConfig | None:
     )
 
 
+def config_versions(session: Session, *, team_id: int, limit: int) -> list[tuple[int, int]]:
+    """(version, created_ms) of a team's stored configs, newest first."""
+    rows = session.execute(
+        select(ScoringConfig.version, ScoringConfig.created_ms)
+        .where(ScoringConfig.team_id == team_id)
+        .order_by(ScoringConfig.version.desc())
+        .limit(limit)
+    )
+    return [(int(version), int(created)) for version, created in rows]
+
+
+def config_at(session: Session, *, team_id: int, version: int) -> ScoringConfig | None:
+    return session.scalar(
+        select(ScoringConfig).where(
+            ScoringConfig.team_id == team_id, ScoringConfig.version == version
+        )
+    )
+
+
 def add_config(
     session: Session, *, team_id: int, version: int, doc: dict[str, Any], at_ms: int
 ) -> None:

@@ -1,10 +1,13 @@
 """Scoring configuration per team: every change is a new version; the newest applies."""
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from intentsync.kit.clock import now_ms
+from intentsync.kit.errors import NotFound
 from intentsync.scoring import repository
 from intentsync.scoring.config import (
     ScoringConfig,
@@ -47,3 +50,74 @@ def change_setting(session: Session, *, team_id: int, path: str, raw: str) -> in
 def reset_settings(session: Session, *, team_id: int) -> int:
     version, _ = current_document(session, team_id=team_id)
     return _store(session, team_id=team_id, version=version, doc=default_config())
+
+
+def change_settings(session: Session, *, team_id: int, changes: Mapping[str, str]) -> int | None:
+    """Set several dotted settings as one new version; None when nothing actually changed."""
+    version, doc = current_document(session, team_id=team_id)
+    new = doc
+    for path, raw in changes.items():
+        new = set_value(new, path, raw)
+    if new == doc:
+        return None
+    return _store(session, team_id=team_id, version=version, doc=new)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigVersion:
+    version: int
+    created_ms: int | None  # None for the built-in defaults, which were never stored
+    current: bool
+
+
+MAX_LISTED_VERSIONS = 100
+
+
+def config_history(session: Session, *, team_id: int) -> list[ConfigVersion]:
+    """The newest versions first, ending with the built-in defaults when they are in reach."""
+    require_team(session, team_id=team_id)
+    stored = repository.config_versions(session, team_id=team_id, limit=MAX_LISTED_VERSIONS)
+    found = [ConfigVersion(v, at, i == 0) for i, (v, at) in enumerate(stored)]
+    if len(stored) < MAX_LISTED_VERSIONS and all(v != DEFAULT_VERSION for v, _ in stored):
+        found.append(ConfigVersion(DEFAULT_VERSION, None, not stored))
+    return found
+
+
+def config_document(session: Session, *, team_id: int, version: int) -> dict[str, Any]:
+    """The full document of one version; version 1 is the defaults unless it was stored."""
+    stored = repository.config_at(session, team_id=team_id, version=version)
+    if stored is not None:
+        return merged_with_defaults(stored.config)
+    if version == DEFAULT_VERSION:
+        return default_config()
+    raise NotFound(f"This team has no scoring config version {version}")
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigChange:
+    path: str
+    old: Any
+    new: Any
+
+
+def _flat(doc: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            out.update(_flat(value, path + "."))
+        else:
+            out[path] = value
+    return out
+
+
+def config_diff(session: Session, *, team_id: int, old: int, new: int) -> list[ConfigChange]:
+    """The settings that differ between two versions, by dotted path (None = not set)."""
+    require_team(session, team_id=team_id)
+    before = _flat(config_document(session, team_id=team_id, version=old))
+    after = _flat(config_document(session, team_id=team_id, version=new))
+    return [
+        ConfigChange(path, before.get(path), after.get(path))
+        for path in sorted(before.keys() | after.keys())
+        if before.get(path) != after.get(path)
+    ]

@@ -79,6 +79,12 @@ def ensure_write_key(session: Session, *, team_id: int) -> str:
     return _ensure_settings(session, team_id=team_id)[0]
 
 
+def find_write_key(session: Session, *, team_id: int) -> str | None:
+    """The team's write key without creating one, for pages that only read."""
+    found = repository.find(session, team_id=team_id)
+    return None if found is None else found[0]
+
+
 def rotate_write_key(session: Session, *, team_id: int) -> str:
     """Issue a new write key; pages still carrying the old one stop being recorded."""
     _ensure_settings(session, team_id=team_id)
@@ -90,6 +96,13 @@ def rotate_write_key(session: Session, *, team_id: int) -> str:
 def page_patterns(session: Session, *, team_id: int) -> tuple[Patterns, bool]:
     """The team's patterns and whether they are its own rather than the built-in defaults."""
     stored = _ensure_settings(session, team_id=team_id)[1]
+    return _stored(stored), stored is not None
+
+
+def find_page_patterns(session: Session, *, team_id: int) -> tuple[Patterns, bool]:
+    """page_patterns without creating the team's settings, for pages that only read."""
+    found = repository.find(session, team_id=team_id)
+    stored = None if found is None else found[1]
     return _stored(stored), stored is not None
 
 
