@@ -200,3 +200,12 @@ def test_a_signed_out_visitor_goes_to_sign_in(app: FastAPI, demo: DemoWorkspace)
         assert signed_in.get("/").status_code == 200
     finally:
         signed_in.close()
+
+
+def test_signal_volume_can_show_one_source(admin: ConsoleClient, scored: Workspace) -> None:
+    volume = _section(admin.get("/?source=g2").text, "volume-title")
+    assert re.findall(r'<th scope="col" class="num">(\w+)</th>', volume) == ["g2"]
+    assert '<option value="g2" selected>' in volume
+    assert volume.count('class="series series-') == 1
+    unknown = _section(admin.get("/?source=nonsense").text, "volume-title")
+    assert unknown.count('class="series series-') == 4  # an unknown source shows them all

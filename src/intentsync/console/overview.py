@@ -42,7 +42,10 @@ def overview(page: Page) -> Response:
     bands = [(band_label(i), n) for i, n in enumerate(counts.bands)]
     volume = daily_volume(page.session, team_id=team, days=VOLUME_DAYS)
     days = [volume.first_day + i for i in range(volume.days)]
-    sources = list(volume.by_source)
+    present = list(volume.by_source)
+    # LinkedIn impressions can dwarf page views: one source at a time shows its own scale.
+    only = page.text("source", max_length=32)
+    sources = [only] if only in present else present
     return page.render(
         "overview.html",
         title="Overview",
@@ -66,6 +69,8 @@ def overview(page: Page) -> Response:
         moves=recent_stage_moves(page.session, team_id=team, limit=STAGE_MOVES),
         volume_days=VOLUME_DAYS,
         volume_sources=sources,
+        volume_present=present,
+        volume_only=only if only in present else "",
         volume_rows=[
             (day * DAY_MS, [volume.by_source[s][i] for s in sources]) for i, day in enumerate(days)
         ],
