@@ -287,6 +287,38 @@ def missing_external_ids(session: Session, *, team_id: int, limit: int) -> Seque
 mark_inputs_changed = account_keys.mark_for_rescoring
 
 
+# --- overview: team-wide aggregates, each one scan of the team's accounts ---
+
+
+def stage_band_counts(session: Session, *, team_id: int) -> Sequence[AccountRow]:
+    """(journey_stage, score // 10, accounts): funnel and distribution from one grouped scan."""
+    band = Account.account_score // 10
+    query = (
+        select(Account.journey_stage, band, func.count())
+        .where(Account.team_id == team_id)
+        .group_by(Account.journey_stage, band)
+    )
+    return session.connection().execute(query).all()
+
+
+def top_gainers(session: Session, *, team_id: int, limit: int) -> Sequence[AccountRow]:
+    """The accounts whose overall score rose most over 7 days, largest gain first."""
+    query = (
+        select(
+            Account.rtp_aid,
+            Account.name,
+            Account.domain,
+            Account.account_score,
+            Account.score_change_7d,
+            Account.journey_stage,
+        )
+        .where(Account.team_id == team_id, Account.score_change_7d > 0)
+        .order_by(Account.score_change_7d.desc(), Account.account_score.desc(), Account.id)
+        .limit(limit)
+    )
+    return session.connection().execute(query).all()
+
+
 # ---------------------------------------------------------------- the console's account list
 
 _RANGE_COLUMNS: dict[str, ColumnElement[Any]] = {

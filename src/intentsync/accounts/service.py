@@ -574,6 +574,45 @@ def get_account(session: Session, *, team_id: int, external_id: str) -> dict[str
     return account_wire(row, members.get(row.id, []))
 
 
+SCORE_BANDS = 10  # 0-9, 10-19, ... 90-100: a score of 100 counts in the top band
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a team's accounts stand: per journey stage and per 10-point score band."""
+
+    total: int
+    stages: dict[str, int]
+    bands: list[int]
+
+
+def standing(session: Session, *, team_id: int) -> Standing:
+    stages = dict.fromkeys(JOURNEY_STAGES, 0)
+    bands = [0] * SCORE_BANDS
+    total = 0
+    for stage, band, count in repository.stage_band_counts(session, team_id=team_id):
+        stages[stage] = stages.get(stage, 0) + count
+        bands[max(0, min(SCORE_BANDS - 1, int(band)))] += count
+        total += count
+    return Standing(total=total, stages=stages, bands=bands)
+
+
+@dataclass(frozen=True)
+class Gainer:
+    rtp_aid: str
+    name: str
+    domain: str
+    score: int
+    gain_7d: int
+    stage: str
+
+
+def top_gainers(session: Session, *, team_id: int, limit: int = 10) -> list[Gainer]:
+    """The accounts surging most: largest positive 7-day change of the overall score."""
+    rows = repository.top_gainers(session, team_id=team_id, limit=limit)
+    return [Gainer(*row) for row in rows]
+
+
 # ---------------------------------------------------------------- the console's account list
 
 # Counting stops here: past it a list says "more than" rather than scan every match twice.

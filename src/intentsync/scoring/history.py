@@ -1,5 +1,6 @@
 """An account's past: its scores per day, its stage moves and its signals, newest last or first."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -73,6 +74,54 @@ def stage_history(
             for m in moves
         ],
     }
+
+
+@dataclass(frozen=True)
+class StageMove:
+    """One journey move of a team's account, as the overview lists them."""
+
+    rtp_aid: str
+    account: str
+    from_stage: str
+    to_stage: str
+    at_ms: int
+    reason: str
+
+
+def recent_stage_moves(session: Session, *, team_id: int, limit: int = 20) -> list[StageMove]:
+    """The team's newest journey moves across all accounts, with the rule that fired."""
+    rows = repository.recent_transitions(session, team_id=team_id, limit=limit)
+    return [StageMove(r.rtp_aid, r.name, r.from_stage, r.to_stage, r.at_ms, r.reason) for r in rows]
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """The last scoring run: when, how long, what it changed and what went wrong."""
+
+    kind: str
+    status: str
+    started_ms: int
+    seconds: float | None
+    accounts_scored: int
+    accounts_changed: int
+    errors: list[str]
+
+
+def last_run(session: Session, *, team_id: int) -> RunSummary | None:
+    runs = repository.recent_runs(session, team_id=team_id, limit=1)
+    if not runs:
+        return None
+    run = runs[0]
+    seconds = (run.finished_ms - run.started_ms) / 1000 if run.finished_ms is not None else None
+    return RunSummary(
+        run.kind,
+        run.status,
+        run.started_ms,
+        seconds,
+        run.accounts_scored,
+        run.accounts_changed,
+        list(run.errors or []),
+    )
 
 
 def _after(cursor: str | None) -> tuple[int, int] | None:

@@ -451,3 +451,21 @@ def signals_for_account(
         )
     query = query.order_by(SignalEvent.occurred_ms.desc(), SignalEvent.id.desc()).limit(limit)
     return session.scalars(query).all()
+
+
+def recent_transitions(session: Session, *, team_id: int, limit: int) -> Sequence[AnyRow]:
+    """The team's newest stage moves with their account; newest recorded first (by key)."""
+    return session.execute(
+        select(
+            StageTransition.from_stage,
+            StageTransition.to_stage,
+            StageTransition.at_ms,
+            StageTransition.reason,
+            Account.rtp_aid,
+            Account.name,
+        )
+        .join(Account, Account.id == StageTransition.account_id)
+        .where(StageTransition.team_id == team_id)
+        .order_by(StageTransition.id.desc())
+        .limit(limit)
+    ).all()

@@ -4,11 +4,12 @@ import functools
 from collections.abc import Collection, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, select
+from sqlalchemy import Select, Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from intentsync.db.dialect import in_bound_list, insert_rows, upsert_accumulate
 from intentsync.db.models import SignalDaily, SignalEvent
+from intentsync.signals.types import VISITOR_TYPE
 
 _EVENTS = cast(Table, SignalEvent.__table__)
 
@@ -49,3 +50,17 @@ def add_to_daily(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         add=["quantity"],
         keep_max=["value"],
     )
+
+
+def volume_by_day(session: Session, *, team_id: int, from_day: int) -> Sequence[Any]:
+    """(day, source, summed quantity) from from_day on; derived visitor rows are not signals."""
+    query = (
+        select(SignalDaily.day, SignalDaily.source, func.sum(SignalDaily.quantity))
+        .where(
+            SignalDaily.team_id == team_id,
+            SignalDaily.day >= from_day,
+            SignalDaily.type != VISITOR_TYPE,
+        )
+        .group_by(SignalDaily.day, SignalDaily.source)
+    )
+    return session.connection().execute(query).all()

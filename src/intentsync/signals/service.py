@@ -12,7 +12,14 @@ from intentsync.accounts.service import accounts_for_domains, mark_inputs_change
 from intentsync.kit.clock import now_ms
 from intentsync.kit.domains import clean_domain
 from intentsync.signals import repository
-from intentsync.signals.types import DAY_MS, INGESTED_SOURCES, SIGNAL_TYPES, day_of, week_start
+from intentsync.signals.types import (
+    DAY_MS,
+    INGESTED_SOURCES,
+    SIGNAL_TYPES,
+    VISITOR_TYPE,
+    day_of,
+    week_start,
+)
 from intentsync.teams.service import change_stamp
 
 MAX_FUTURE_MS = DAY_MS  # tolerate a day of clock skew between sender and server
@@ -153,7 +160,7 @@ def _daily_rows(team_id: int, stored: list[tuple[_Checked, int]]) -> list[dict[s
         counts_visitor = source == "website" and item.signal.type != "ignored"
         visitor = _text_attribute(item.signal, "visitorId") if counts_visitor else None
         if visitor:
-            totals[(account_id, source, "visitor", day, visitor)][0] += 1
+            totals[(account_id, source, VISITOR_TYPE, day, visitor)][0] += 1
     return roll_up_rows(team_id, totals)
 
 
@@ -249,3 +256,26 @@ def ingest_signals(
             error="already received: same source and key",
         )
     return [o for o in outcomes if o is not None]
+
+
+@dataclass(frozen=True)
+class Volume:
+    """Signals per source per day over a window, oldest day first; every day is present."""
+
+    first_day: int
+    days: int
+    by_source: dict[str, list[float]]
+
+
+def daily_volume(session: Session, *, team_id: int, days: int = 90) -> Volume:
+    """Summed quantities per source and day for the last `days` days up to today."""
+    today = day_of(now_ms())
+    first = today - days + 1
+    by_source: dict[str, list[float]] = {}
+    for day, source, quantity in repository.volume_by_day(session, team_id=team_id, from_day=first):
+        if day > today:
+            continue  # dated tomorrow (clock skew is tolerated): past the chart's last day
+        series = by_source.setdefault(source, [0.0] * days)
+        series[day - first] += float(quantity or 0)
+    ordered = {s: by_source[s] for s in (*INGESTED_SOURCES, *sorted(by_source)) if s in by_source}
+    return Volume(first_day=first, days=days, by_source=ordered)

@@ -18,3 +18,7 @@ INGESTED_SOURCES = ("website", "g2", "bombora", "linkedin")
 def week_start(day: int) -> int:
     """The Monday of a day's ISO week (1970-01-01 was a Thursday)."""
     return day - (day + 3) % 7
+
+
+# Website roll-up rows of this type count distinct visitors (detail = visitor id), not signals.
+VISITOR_TYPE = "visitor"
