@@ -152,7 +152,7 @@ def run(args: argparse.Namespace) -> bool:
         pages = {
             "overview": ("/", "Overview"),
             "accounts, 2 filters + sort": (
-                "/accounts?stage=Aware&min_score=10&sort=-score",
+                "/accounts?stage=Aware&score_min=10&sort=score&dir=desc",
                 "<table",
             ),
             "account page": (f"/accounts/{rtp_aid}", "Score history"),

@@ -50,11 +50,13 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
+from intentsync.db.dialect import upsert_accumulate
 from intentsync.db.engine import Database
-from intentsync.db.models import SegmentMember, SignalDaily, SignalEvent
+from intentsync.db.models import SegmentMember, SignalDaily, SignalEvent, SignalVolume
 from intentsync.kit.clock import now_ms
 from intentsync.scoring.job import RunReport, run_team
 from intentsync.segments.service import create_segment
+from intentsync.signals.repository import volume_rows
 from intentsync.signals.schemas import MAX_SIGNALS
 from intentsync.signals.service import NewSignal, RollUpKey, ingest_signals, roll_up_rows
 from intentsync.signals.types import day_of, week_start
@@ -702,9 +704,16 @@ def bulk_chunk(
                 for e in ordered
             ],
         )
-        connection.execute(
-            daily_upsert(connection.dialect.name),
-            roll_up_rows(team_id, dict(sorted(totals.items()))),
+        daily = roll_up_rows(team_id, dict(sorted(totals.items())))
+        connection.execute(daily_upsert(connection.dialect.name), daily)
+        # The team's daily volume, as signals.repository.add_to_daily keeps it beside the roll-up.
+        upsert_accumulate(
+            session,
+            SignalVolume,
+            volume_rows(daily),
+            ["team_id", "day", "source"],
+            add=["quantity"],
+            keep_max=[],
         )
         connection.execute(bump, [{"pk": pk, "stamp": stamp} for pk in sorted(touched)])
 

@@ -41,7 +41,7 @@ def _first(db: Database, team_id: int) -> tuple[str, str]:
 def pages(account: str, segment: str) -> dict[str, str]:
     return {
         "overview": "/",
-        "accounts": "/accounts?sort=-score",
+        "accounts": "/accounts?sort=score&dir=desc",
         "account": f"/accounts/{account}",
         "segments": "/segments",
         "segment": f"/segments/{segment}",

@@ -4,11 +4,11 @@ import functools
 from collections.abc import Collection, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, func, select
+from sqlalchemy import Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from intentsync.db.dialect import in_bound_list, insert_rows, upsert_accumulate
-from intentsync.db.models import SignalDaily, SignalEvent
+from intentsync.db.models import SignalDaily, SignalEvent, SignalVolume
 from intentsync.signals.types import VISITOR_TYPE
 
 _EVENTS = cast(Table, SignalEvent.__table__)
@@ -41,7 +41,11 @@ def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def add_to_daily(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Fold new events into the roll-up: quantities add, the Bombora score keeps its maximum."""
+    """Fold new events into the roll-up: quantities add, the Bombora score keeps its maximum.
+
+    The team's daily volume per source is kept in the same statement batch, so the two never
+    disagree: every roll-up write goes through here.
+    """
     upsert_accumulate(
         session,
         SignalDaily,
@@ -50,17 +54,32 @@ def add_to_daily(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         add=["quantity"],
         keep_max=["value"],
     )
+    upsert_accumulate(
+        session,
+        SignalVolume,
+        volume_rows(rows),
+        ["team_id", "day", "source"],
+        add=["quantity"],
+        keep_max=[],
+    )
+
+
+def volume_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Roll-up rows summed per team, day and source; derived visitor rows are not signals."""
+    totals: dict[tuple[int, int, str], float] = {}
+    for row in rows:
+        if row["type"] != VISITOR_TYPE:
+            key = (row["team_id"], row["day"], row["source"])
+            totals[key] = totals.get(key, 0.0) + row["quantity"]
+    return [
+        {"team_id": team, "day": day, "source": source, "quantity": quantity}
+        for (team, day, source), quantity in sorted(totals.items())
+    ]
 
 
 def volume_by_day(session: Session, *, team_id: int, from_day: int) -> Sequence[Any]:
-    """(day, source, summed quantity) from from_day on; derived visitor rows are not signals."""
-    query = (
-        select(SignalDaily.day, SignalDaily.source, func.sum(SignalDaily.quantity))
-        .where(
-            SignalDaily.team_id == team_id,
-            SignalDaily.day >= from_day,
-            SignalDaily.type != VISITOR_TYPE,
-        )
-        .group_by(SignalDaily.day, SignalDaily.source)
+    """(day, source, summed quantity) from from_day on."""
+    query = select(SignalVolume.day, SignalVolume.source, SignalVolume.quantity).where(
+        SignalVolume.team_id == team_id, SignalVolume.day >= from_day
     )
     return session.connection().execute(query).all()
