@@ -276,3 +276,27 @@ def missing_external_ids(session: Session, *, team_id: int, limit: int) -> Seque
 
 
 mark_inputs_changed = account_keys.mark_for_rescoring
+
+
+# What the console's account page shows of the account itself: identity, tags, custom fields.
+_PROFILE_COLUMNS = (
+    Account.id,
+    Account.rtp_aid,
+    Account.external_id,
+    Account.name,
+    Account.short_name,
+    Account.domain,
+    Account.linkedin_url,
+    Account.tags,
+    Account.custom_fields,
+    Account.created_ms,
+    Account.changed_ms,
+)
+
+
+def profile(
+    session: Session, *, team_id: int, external_id: str | None = None, rtp_aid: str | None = None
+) -> AccountRow | None:
+    """One account of the team by rtp_aid or externalId (both are unique per team)."""
+    key = Account.external_id == external_id if rtp_aid is None else Account.rtp_aid == rtp_aid
+    return session.execute(select(*_PROFILE_COLUMNS).where(Account.team_id == team_id, key)).first()
