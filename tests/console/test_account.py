@@ -140,7 +140,8 @@ def test_every_section_shows_the_accounts_data(
         "rep@example.com",
     ):
         assert shown in words, shown
-    assert "Other Inc" not in words and "Other deal" not in words
+    assert "Other Inc" not in words
+    assert "Other deal" not in words
     assert f'href="/segments/{seeded["segment"]}"' in body
     assert "Q3 Targets" in words
 
@@ -176,6 +177,11 @@ def test_the_history_table_equals_the_api(
     }
     assert rows == expected
     assert len(rows) == len(api["points"])
+    lines = re.findall(r'data-series="([^"]+)" data-points="(\d+)"', section(page, "history"))
+    count = str(len(api["points"]))
+    assert lines == [
+        (name, count) for name in ("Overall", "Website", "G2", "Bombora", "Advertising")
+    ]
 
 
 def test_stage_moves_show_newest_first_with_their_reasons(
@@ -218,7 +224,8 @@ def test_signals_page_by_cursor_and_filter_by_source(
         assert sources == [label] * len(api), source
         assert f'<option value="{source}" selected>' in shown
     bombora = section(admin.get(f"/accounts/{seeded['rtp_aid']}?source=bombora").text, "signals")
-    assert "CRM Software" in bombora and "compositeScore</span> 77" in bombora
+    assert "CRM Software" in bombora
+    assert "compositeScore</span> 77" in bombora
     bad = admin.get(f"/accounts/{seeded['rtp_aid']}?source=fax")
     assert bad.status_code == 400
     assert "source 'fax' is not one of" in html.unescape(bad.text)
@@ -236,7 +243,8 @@ def test_activities_show_twenty_with_a_link_to_older(
     assert older
     rest = section(admin.get(html.unescape(older.group(1))).text, "activities")
     assert re.findall(r"Discovery call (\d+)", rest) == [str(n) for n in range(21, 26)]
-    assert "Older activities" not in rest and "Newest activities" in rest
+    assert "Older activities" not in rest
+    assert "Newest activities" in rest
 
 
 def test_an_external_id_redirects_to_the_rtp_aid_address(
@@ -283,3 +291,27 @@ def test_a_signed_out_visitor_is_sent_to_sign_in(app: FastAPI, ws: Workspace) ->
         answer = client.get(f"/accounts/{rtp_aid(ws, 'crm-1')}")
     assert answer.status_code == 303
     assert answer.headers["location"].startswith("/sign-in?next=/accounts/")
+
+
+def test_deals_show_twenty_then_up_to_a_hundred(admin: ConsoleClient, ws: Workspace) -> None:
+    ws.push(account(1, domain="acme.com", name="Acme Corp"))
+    deals = [
+        {
+            "externalDealId": f"deal-{n}",
+            "name": f"Deal number {n}",
+            "associatedAccounts": [{"externalId": "crm-1"}],
+        }
+        for n in range(1, 23)
+    ]
+    assert ws.post("/deals", {"deals": deals}).status_code == 200
+    page = f"/accounts/{rtp_aid(ws, 'crm-1')}"
+    first = section(admin.get(page).text, "deals")
+    assert len(re.findall(r"Deal number \d+", first)) == 20
+    more = re.search(r'<a href="([^"]+)">Show up to 100 deals</a>', first)
+    assert more
+    every = section(admin.get(html.unescape(more.group(1))).text, "deals")
+    assert sorted(re.findall(r"Deal number (\d+)", every), key=int) == [
+        str(n) for n in range(1, 23)
+    ]
+    assert "Show up to" not in every
+    assert admin.get(f"{page}?deals=500").status_code == 400

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from markupsafe import Markup
 from starlette.responses import Response
 
 from intentsync.accounts.service import AccountProfile, find_profile
@@ -16,6 +17,7 @@ from intentsync.activities.service import account_activities
 from intentsync.console.routing import Access, ConsoleRouter, Page
 from intentsync.custom_fields.service import list_fields
 from intentsync.deals.service import account_deals
+from intentsync.kit import charts
 from intentsync.kit.errors import BadRequest
 from intentsync.scoring.explain import explain
 from intentsync.scoring.history import score_history, signal_timeline, stage_history
@@ -30,6 +32,7 @@ ACTIVITIES_SHOWN = 20
 DEALS_SHOWN = 20
 DEALS_MORE = 100  # "show more deals" raises the bound, never lifts it
 CURSOR_LENGTH = 64
+MAX_SCORE = 100  # every score is 0-100: the chart's axis stays put from account to account
 
 SOURCE_LABELS = {
     "website": "Website",
@@ -105,10 +108,6 @@ def _custom_fields(page: Page, profile: AccountProfile) -> list[tuple[str, str, 
     ]
 
 
-def _history_rows(history: dict[str, Any]) -> list[dict[str, Any]]:
-    return list(history["points"])
-
-
 @console.get("/accounts/{key}", access=Access.MEMBER)
 def account_page(page: Page) -> Response:
     key = page.path_param("key")
@@ -154,10 +153,11 @@ def account_page(page: Page) -> Response:
         explanation=explanation,
         source_labels=SOURCE_LABELS,
         history=history,
-        history_rows=_history_rows(history),
+        history_rows=history["points"],
         history_days=HISTORY_DAYS,
         series=HISTORY_SERIES,
-        chart=history_chart(history),
+        chart=history_chart(history) if history["points"] else None,
+        legend=charts.legend([s.label for s in HISTORY_SERIES]),
         stages=stages,
         signals=[
             {**s, "shown_at": shown_time(s["occurredAt"]), "detail": signal_detail(s)}
@@ -188,6 +188,14 @@ def account_page(page: Page) -> Response:
     )
 
 
-def history_chart(history: dict[str, Any]) -> str:
-    """The score history as an SVG line chart, one line per series; empty without points."""
-    return ""
+def history_chart(history: dict[str, Any]) -> Markup:
+    """The score history as an SVG line chart: one line per series, one point per day."""
+    points = history["points"]
+    return charts.line_chart(
+        title=f"Scores per day, {history['from']} to {history['to']}",
+        labels=[p["asOf"][5:] for p in points],  # MM-DD: the table names the year
+        series=[
+            charts.Series(s.label, [float(p[s.field]) for p in points]) for s in HISTORY_SERIES
+        ],
+        y_max=MAX_SCORE,
+    )
