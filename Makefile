@@ -44,6 +44,9 @@ lint: $(STAMP) ## ruff, mypy and the import layers only
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+screenshots: $(STAMP) browser ## Regenerate the console screenshots in docs/console/ from the demo workspace
+	$(BIN)/python -m tests.console.screenshots docs/console
+
 bench: $(STAMP) ## Run the benchmark scripts (long)
 	$(BIN)/python bench/ingest_accounts.py
 	$(BIN)/python bench/export_accounts.py

@@ -192,7 +192,7 @@ def unknown_results(
 @pytest.mark.parametrize("name", [c for c in COMMANDS if ARGS.get(c, ([], None))[1] is not None])
 def test_an_unknown_team_or_user_is_one_line(unknown_results, name):
     result = unknown_results[name]
-    if name == "key generate":
+    if name in ("key generate", "user set-password", "user set-role"):
         assert_one_line_failure(result, "No user with email 'nobody@nowhere.example'")
     else:
         assert_one_line_failure(result, f"No team with id {UNKNOWN_TEAM}")

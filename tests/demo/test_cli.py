@@ -106,7 +106,7 @@ def test_demo_prints_links_key_and_next_steps_for_a_scored_workspace(fresh_url, 
     curl = re.search(r"curl -s -H 'X-Api-Key: (\S+)' (\S+)/accounts/(\S+)/score", stderr)
     assert curl
     assert curl.group(1) == key
-    assert curl.group(2) == LINKS[0].split()[-1]
+    assert curl.group(2) == LINKS[1].split()[-1]
     plan = generate(today=day_of(now_ms()))
     with api(fresh_db, key) as client:
         accounts = _all(client, "/accounts")

@@ -1,6 +1,7 @@
 """Wire models for accounts (spec E1-E5)."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import orjson
@@ -247,3 +248,93 @@ def account_wire(row: Sequence[Any], segments: list[tuple[str, str]]) -> dict[st
     wire = _account_fields(row)
     wire["rtp_segments"] = [{"segmentId": sid, "name": label} for sid, label in segments]
     return wire
+
+
+# ---------------------------------------------------------------- the console's account list
+
+# Score ranges a list can be filtered by: the overall score and each source's sub-score.
+RANGE_FIELDS = ("score", "website", "g2", "bombora", "advertising")
+# Orders a list can be sorted by; name sorts case-insensitively.
+SORT_KEYS = (
+    "name",
+    "score",
+    "website",
+    "g2",
+    "bombora",
+    "advertising",
+    "change_7d",
+    "change_30d",
+    "changed",
+)
+TRENDS = ("any", "rising", "falling")
+PAGE_SIZES = (25, 50, 100)
+
+
+@dataclass(frozen=True)
+class ScoreRange:
+    low: int | None = None
+    high: int | None = None
+
+
+@dataclass(frozen=True)
+class AccountFilter:
+    """What narrows the account list; every part is optional and they all must hold."""
+
+    search: str = ""  # case-insensitive fragment of name, domain or externalId
+    stage: str | None = None
+    segment_id: str | None = None
+    ranges: Mapping[str, ScoreRange] = field(default_factory=dict)  # keys from RANGE_FIELDS
+    tag: str = ""  # case-insensitive, the whole tag
+    trend: str = "any"  # any, rising (7-day change > 0) or falling (< 0)
+    min_change_7d: int | None = None
+
+    def is_empty(self) -> bool:
+        return self == AccountFilter()
+
+
+@dataclass(frozen=True)
+class ListCursor:
+    """Where a page starts: the sort value and key of the row next to it."""
+
+    sort: str
+    descending: bool
+    value: Any
+    account_id: int
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    filter: AccountFilter
+    sort: str = "score"
+    descending: bool = True
+    size: int = 50
+    after: ListCursor | None = None  # the page after this row
+    before: ListCursor | None = None  # the page before this row
+
+
+@dataclass(frozen=True)
+class ListedAccount:
+    id: int
+    rtp_aid: str
+    name: str
+    domain: str
+    external_id: str | None
+    account_score: int
+    journey_stage: str
+    website_score: int
+    g2_score: int
+    bombora_score: int
+    advertising_score: int
+    score_change_7d: int
+    score_change_30d: int
+    changed_ms: int
+    tags: list[str]
+
+
+@dataclass(frozen=True)
+class AccountListPage:
+    rows: list[ListedAccount]
+    total: int | None  # None: the page is empty past a cursor, so nothing was counted
+    total_capped: bool  # more matched than were counted
+    next_cursor: ListCursor | None
+    previous_cursor: ListCursor | None

@@ -1,16 +1,24 @@
 """Account rules for the CRM surface: externalId is the client's key, domain is unique."""
 
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from intentsync.accounts import repository
 from intentsync.accounts.schemas import (
+    RANGE_FIELDS,
+    SORT_KEYS,
+    TRENDS,
+    AccountFilter,
     AccountIn,
+    AccountListPage,
     AccountsCreate,
     AccountUpdate,
+    ListCursor,
+    ListedAccount,
+    ListQuery,
     MappingConflict,
     MappingsResult,
     MappingsUpdate,
@@ -31,7 +39,7 @@ from intentsync.kit.errors import BadRequest, NotFound
 from intentsync.kit.ids import is_object_id, new_object_id
 from intentsync.kit.pagination import PageRequest
 from intentsync.segments.service import add_members as add_segment_members
-from intentsync.segments.service import member_target
+from intentsync.segments.service import create_segment, get_segment, member_target
 from intentsync.segments.service import memberships as segment_memberships
 from intentsync.teams.service import change_stamp, sync_watermark
 
@@ -610,3 +618,193 @@ def find_profile(session: Session, *, team_id: int, key: str) -> AccountProfile:
         created_ms=row.created_ms,
         changed_ms=row.changed_ms,
     )
+
+
+# ---------------------------------------------------------------- the console's account list
+
+# Counting stops here: past it a list says "more than" rather than scan every match twice.
+COUNT_CAP = 10_000
+EXPORT_BATCH = 1000
+_RULE_FIELDS = {
+    "score": "account_score",
+    "website": "website_intent_score",
+    "g2": "g2_intent_score",
+    "bombora": "bombora_intent_score",
+    "advertising": "advertising_activity_score",
+}
+_RANGE_WORDS = {
+    "score": "Score",
+    "website": "Website score",
+    "g2": "G2 score",
+    "bombora": "Bombora score",
+    "advertising": "Advertising score",
+}
+
+
+def check_filter(f: AccountFilter) -> None:
+    """Refuse a filter that cannot mean anything, naming the part to fix."""
+    if f.stage is not None and f.stage not in JOURNEY_STAGES:
+        raise BadRequest(
+            f"'{f.stage[:40]}' is not a journey stage; stages are: {', '.join(JOURNEY_STAGES)}"
+        )
+    if f.trend not in TRENDS:
+        raise BadRequest(f"Trend should be one of: {', '.join(TRENDS)}")
+    for name, bounds in f.ranges.items():
+        if name not in RANGE_FIELDS:
+            raise BadRequest(f"Unknown score range '{name}'; ranges are: {', '.join(RANGE_FIELDS)}")
+        if bounds.low is not None and bounds.high is not None and bounds.low > bounds.high:
+            raise BadRequest(
+                f"{_RANGE_WORDS[name]}: the minimum ({bounds.low}) is above the maximum "
+                f"({bounds.high})"
+            )
+
+
+def _check_query(query: ListQuery) -> None:
+    """Refuse a sort, cursor or filter that cannot be listed."""
+    check_filter(query.filter)
+    if query.sort not in SORT_KEYS and query.sort != "key":
+        raise BadRequest(f"Sort by one of: {', '.join(SORT_KEYS)}")
+    for cursor in (query.after, query.before):
+        if cursor is not None and (cursor.sort, cursor.descending) != (
+            query.sort,
+            query.descending,
+        ):
+            raise BadRequest("This page link belongs to another sort order; start from page one")
+
+
+def _segment_pk(session: Session, *, team_id: int, f: AccountFilter) -> int | None:
+    if f.segment_id is None:
+        return None
+    try:
+        return get_segment(session, team_id=team_id, segment_id=f.segment_id).id
+    except NotFound:
+        raise BadRequest(f"There is no segment '{f.segment_id[:40]}' in this workspace") from None
+
+
+def _listed(row: Any) -> ListedAccount:
+    return ListedAccount(
+        id=row.id,
+        rtp_aid=row.rtp_aid,
+        name=row.name,
+        domain=row.domain,
+        external_id=row.external_id,
+        account_score=row.account_score,
+        journey_stage=row.journey_stage,
+        website_score=row.website_score,
+        g2_score=row.g2_score,
+        bombora_score=row.bombora_score,
+        advertising_score=row.advertising_score,
+        score_change_7d=row.score_change_7d,
+        score_change_30d=row.score_change_30d,
+        changed_ms=row.changed_ms,
+        tags=list(row.tags or []),
+    )
+
+
+def _cursor(query: ListQuery, row: Any) -> ListCursor:
+    return ListCursor(query.sort, query.descending, row.sort_value, row.id)
+
+
+def check_list_query(session: Session, *, team_id: int, query: ListQuery) -> None:
+    """Refuse a query before a response starts: a streamed export cannot turn into a 400."""
+    _check_query(query)
+    _segment_pk(session, team_id=team_id, f=query.filter)
+
+
+def account_list_page(session: Session, *, team_id: int, query: ListQuery) -> AccountListPage:
+    """One page of the team's accounts as filtered and sorted, with cursors either way."""
+    _check_query(query)
+    segment_pk = _segment_pk(session, team_id=team_id, f=query.filter)
+    rows, total = repository.list_page(
+        session, team_id=team_id, query=query, segment_pk=segment_pk, count_up_to=COUNT_CAP
+    )
+    more = len(rows) > query.size
+    rows = rows[: query.size]
+    if query.before is not None:
+        rows.reverse()
+        previous = _cursor(query, rows[0]) if more else None
+        following = _cursor(query, rows[-1]) if rows else None
+    else:
+        previous = _cursor(query, rows[0]) if query.after is not None and rows else None
+        following = _cursor(query, rows[-1]) if more else None
+    if total is None and query.after is None and query.before is None:
+        total = 0  # nothing matched at all
+    capped = total is not None and total > COUNT_CAP and not query.filter.is_empty()
+    return AccountListPage(
+        rows=[_listed(row) for row in rows],
+        total=COUNT_CAP if capped else total,
+        total_capped=capped,
+        next_cursor=following,
+        previous_cursor=previous,
+    )
+
+
+def export_accounts(
+    session: Session, *, team_id: int, query: ListQuery
+) -> Iterator[list[ListedAccount]]:
+    """Every account the filter matches, oldest first, a keyset batch at a time.
+
+    Batches follow the primary key whatever the page's sort: a batch in score order would
+    scan and sort every matching account again (100 batches for 100,000 accounts).
+    """
+    _check_query(query)
+    segment_pk = _segment_pk(session, team_id=team_id, f=query.filter)
+    batch = ListQuery(query.filter, sort="key", descending=False, size=EXPORT_BATCH)
+    while True:
+        rows = repository.list_page(
+            session, team_id=team_id, query=batch, segment_pk=segment_pk, count_up_to=None
+        )[0]
+        yield [_listed(row) for row in rows[:EXPORT_BATCH]]
+        if len(rows) <= EXPORT_BATCH:
+            return
+        batch = replace(batch, after=_cursor(batch, rows[EXPORT_BATCH - 1]))
+
+
+def segment_rules(f: AccountFilter) -> dict[str, Any]:
+    """The dynamic segment rules matching exactly the accounts this filter matches."""
+    if f.segment_id is not None:
+        raise BadRequest(
+            "Segment rules cannot test membership of another segment: clear the segment "
+            "filter to save this view as a segment"
+        )
+    if f.search:
+        raise BadRequest(
+            "The search also matches externalIds, which segment rules cannot read: clear the "
+            "search and use the other filters to save this view as a segment"
+        )
+    conditions: list[dict[str, Any]] = []
+    if f.stage is not None:
+        conditions.append({"field": "journey_stage", "operator": "eq", "value": f.stage})
+    for name, bounds in f.ranges.items():
+        field = _RULE_FIELDS[name]
+        if bounds.low is not None and bounds.high is not None:
+            value = [bounds.low, bounds.high]
+            conditions.append({"field": field, "operator": "between", "value": value})
+        elif bounds.low is not None:
+            conditions.append({"field": field, "operator": "gte", "value": bounds.low})
+        elif bounds.high is not None:
+            conditions.append({"field": field, "operator": "lte", "value": bounds.high})
+    if f.tag:
+        conditions.append({"field": "tags", "operator": "contains", "value": f.tag})
+    if f.trend == "rising":
+        conditions.append({"field": "score_change_7d", "operator": "gt", "value": 0})
+    elif f.trend == "falling":
+        conditions.append({"field": "score_change_7d", "operator": "lt", "value": 0})
+    if f.min_change_7d is not None:
+        conditions.append({"field": "score_change_7d", "operator": "gte", "value": f.min_change_7d})
+    if not conditions:
+        raise BadRequest(
+            "Choose at least one filter first: a segment of every account would only repeat "
+            "the whole list"
+        )
+    return {"and": conditions}
+
+
+def save_as_segment(session: Session, *, team_id: int, name: str, f: AccountFilter) -> str:
+    """Create an active dynamic segment whose rules are this filter; returns its segmentId."""
+    check_filter(f)
+    rules = segment_rules(f)
+    segment = create_segment(
+        session, team_id=team_id, name=name, type_="dynamic", status="active", rules=rules
+    )
+    return segment.segment_id
