@@ -319,6 +319,30 @@ def top_gainers(session: Session, *, team_id: int, limit: int) -> Sequence[Accou
     return session.connection().execute(query).all()
 
 
+# What the console's account page shows of the account itself: identity, tags, custom fields.
+_PROFILE_COLUMNS = (
+    Account.id,
+    Account.rtp_aid,
+    Account.external_id,
+    Account.name,
+    Account.short_name,
+    Account.domain,
+    Account.linkedin_url,
+    Account.tags,
+    Account.custom_fields,
+    Account.created_ms,
+    Account.changed_ms,
+)
+
+
+def profile(
+    session: Session, *, team_id: int, external_id: str | None = None, rtp_aid: str | None = None
+) -> AccountRow | None:
+    """One account of the team by rtp_aid or externalId (both are unique per team)."""
+    key = Account.external_id == external_id if rtp_aid is None else Account.rtp_aid == rtp_aid
+    return session.execute(select(*_PROFILE_COLUMNS).where(Account.team_id == team_id, key)).first()
+
+
 # ---------------------------------------------------------------- the console's account list
 
 _RANGE_COLUMNS: dict[str, ColumnElement[Any]] = {

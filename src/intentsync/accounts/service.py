@@ -36,7 +36,7 @@ from intentsync.journey.stages import JOURNEY_STAGES
 from intentsync.kit.clock import format_ms, now_ms
 from intentsync.kit.domains import clean_domain
 from intentsync.kit.errors import BadRequest, NotFound
-from intentsync.kit.ids import new_object_id
+from intentsync.kit.ids import is_object_id, new_object_id
 from intentsync.kit.pagination import PageRequest
 from intentsync.segments.service import add_members as add_segment_members
 from intentsync.segments.service import create_segment, get_segment, member_target
@@ -611,6 +611,52 @@ def top_gainers(session: Session, *, team_id: int, limit: int = 10) -> list[Gain
     """The accounts surging most: largest positive 7-day change of the overall score."""
     rows = repository.top_gainers(session, team_id=team_id, limit=limit)
     return [Gainer(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class AccountProfile:
+    """An account as the console's account page names and describes it."""
+
+    id: int
+    rtp_aid: str
+    external_id: str | None
+    name: str
+    short_name: str | None
+    domain: str
+    linkedin_url: str | None
+    tags: list[str]
+    custom_fields: dict[str, Any]
+    created_ms: int
+    changed_ms: int
+
+
+def find_profile(session: Session, *, team_id: int, key: str) -> AccountProfile:
+    """The team's account by rtp_aid, else by externalId; an rtp_aid match wins.
+
+    An rtp_aid is 24 lower-case hex characters and unique; an externalId is unique per team.
+    A key that is one account's rtp_aid and another's externalId names the first: links use
+    rtp_aids, so they never change meaning. Another team's account is not found.
+    """
+    row = None
+    if is_object_id(key):
+        row = repository.profile(session, team_id=team_id, rtp_aid=key)
+    if row is None:
+        row = repository.profile(session, team_id=team_id, external_id=key)
+    if row is None:
+        raise NotFound(f"No account of this team has the rtp_aid or externalId '{key[:255]}'")
+    return AccountProfile(
+        id=row.id,
+        rtp_aid=row.rtp_aid,
+        external_id=row.external_id,
+        name=row.name,
+        short_name=row.short_name,
+        domain=row.domain,
+        linkedin_url=row.linkedin_url,
+        tags=list(row.tags or []),
+        custom_fields=dict(row.custom_fields or {}),
+        created_ms=row.created_ms,
+        changed_ms=row.changed_ms,
+    )
 
 
 # ---------------------------------------------------------------- the console's account list

@@ -4,7 +4,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, func, insert, select, update
+from sqlalchemy import Row, Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -80,13 +80,35 @@ def insert_contact_links(session: Session, rows: Sequence[dict[str, Any]]) -> No
         session.execute(insert(_LINKS), list(rows))
 
 
-def page(session: Session, *, team_id: int, page: PageRequest) -> Sequence[ActivityRow]:
-    query = (
-        select(_ACTS, Account.rtp_aid, Account.name.label("linked_account_name"))
-        .outerjoin(Account, Account.id == _ACTS.c.account_id)
-        .where(_ACTS.c.team_id == team_id)
+def _with_account() -> Select[Any]:
+    return select(_ACTS, Account.rtp_aid, Account.name.label("linked_account_name")).outerjoin(
+        Account, Account.id == _ACTS.c.account_id
     )
+
+
+def page(session: Session, *, team_id: int, page: PageRequest) -> Sequence[ActivityRow]:
+    query = _with_account().where(_ACTS.c.team_id == team_id)
     query = one_page(query, id_column=_ACTS.c.id, changed_column=_ACTS.c.changed_ms, page=page)
+    return session.execute(query).all()
+
+
+def for_account(
+    session: Session,
+    *,
+    team_id: int,
+    account_id: int,
+    before: tuple[int, int] | None,
+    limit: int,
+) -> Sequence[ActivityRow]:
+    """One account's activities newest first by (occurred_ms, id), after the page before."""
+    query = _with_account().where(_ACTS.c.team_id == team_id, _ACTS.c.account_id == account_id)
+    if before is not None:
+        occurred_ms, row_id = before
+        query = query.where(
+            (_ACTS.c.occurred_ms < occurred_ms)
+            | ((_ACTS.c.occurred_ms == occurred_ms) & (_ACTS.c.id < row_id))
+        )
+    query = query.order_by(_ACTS.c.occurred_ms.desc(), _ACTS.c.id.desc()).limit(limit)
     return session.execute(query).all()
 
 

@@ -1,5 +1,6 @@
 """Sales activity rules: create-only; calls and emails are kept, other types are skipped."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -18,7 +19,8 @@ from intentsync.activities.schemas import (
 )
 from intentsync.kit.clock import format_ms, parse_iso8601, to_ms
 from intentsync.kit.domains import clean_domain
-from intentsync.kit.pagination import PageRequest
+from intentsync.kit.errors import BadRequest
+from intentsync.kit.pagination import PageRequest, decode_cursor, encode_cursor
 from intentsync.kit.schemas import Page, count_statuses
 from intentsync.teams.service import change_stamp, sync_watermark
 
@@ -164,11 +166,9 @@ def link_waiting_activities(
     repository.mark_accounts_for_rescoring(session, {row["b_account"] for row in rows}, at_ms=at_ms)
 
 
-def list_activities(session: Session, *, team_id: int, page: PageRequest) -> Page[ActivityOut]:
-    sync_ms = page.sync_ms(sync_watermark(session, team_id=team_id))
-    rows, has_next = page.trim(repository.page(session, team_id=team_id, page=page))
+def _activities_out(session: Session, rows: Sequence[repository.ActivityRow]) -> list[ActivityOut]:
     contacts = repository.contacts_for(session, [r.id for r in rows])
-    data = [
+    return [
         ActivityOut(
             external_activity_id=r.external_activity_id,
             activity_type=r.activity_type,
@@ -207,9 +207,35 @@ def list_activities(session: Session, *, team_id: int, page: PageRequest) -> Pag
         )
         for r in rows
     ]
+
+
+def list_activities(session: Session, *, team_id: int, page: PageRequest) -> Page[ActivityOut]:
+    sync_ms = page.sync_ms(sync_watermark(session, team_id=team_id))
+    rows, has_next = page.trim(repository.page(session, team_id=team_id, page=page))
+    data = _activities_out(session, rows)
     return Page[ActivityOut](
         data=data,
         next_cursor=page.next_cursor(has_next, rows[-1].id if rows else 0, sync_ms),
         has_next_page=has_next,
         sync_timestamp=format_ms(sync_ms),
     )
+
+
+def account_activities(
+    session: Session, *, team_id: int, account_id: int, limit: int, cursor: str | None
+) -> tuple[list[ActivityOut], str | None]:
+    """An account's activities newest first, a keyset page at a time; the cursor of the next."""
+    before = None
+    if cursor:
+        decoded = decode_cursor(cursor.strip())
+        if decoded is None:
+            raise BadRequest("The activities cursor is not valid; start again from the newest")
+        row_id, occurred_ms = decoded
+        before = (occurred_ms, row_id)
+    rows = repository.for_account(
+        session, team_id=team_id, account_id=account_id, before=before, limit=limit + 1
+    )
+    shown = rows[:limit]
+    more = len(rows) > limit and shown
+    next_cursor = encode_cursor(shown[-1].id, shown[-1].occurred_ms) if more else None
+    return _activities_out(session, shown), next_cursor

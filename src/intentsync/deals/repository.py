@@ -7,6 +7,7 @@ from typing import Any, cast
 from sqlalchemy import (
     Exists,
     Row,
+    Select,
     Table,
     and_,
     bindparam,
@@ -64,9 +65,9 @@ def replace_links(
         session.execute(insert(_LINKS), list(rows))
 
 
-def page(session: Session, *, team_id: int, page: PageRequest) -> Sequence[DealRow]:
+def _labelled() -> Select[Any]:
     """Deal rows plus the labels registered for their pipeline and (pipeline, stage), if any."""
-    query = (
+    return (
         select(
             _DEALS,
             Pipeline.label.label("registered_pipeline_label"),
@@ -85,9 +86,26 @@ def page(session: Session, *, team_id: int, page: PageRequest) -> Sequence[DealR
                 PipelineStage.stage_id == _DEALS.c.stage_id,
             ),
         )
-        .where(_DEALS.c.team_id == team_id)
     )
+
+
+def page(session: Session, *, team_id: int, page: PageRequest) -> Sequence[DealRow]:
+    query = _labelled().where(_DEALS.c.team_id == team_id)
     query = one_page(query, id_column=_DEALS.c.id, changed_column=_DEALS.c.changed_ms, page=page)
+    return session.execute(query).all()
+
+
+def for_account(
+    session: Session, *, team_id: int, account_id: int, limit: int
+) -> Sequence[DealRow]:
+    """The deals linked to one account, most recently changed first, at most `limit`."""
+    linked = select(_LINKS.c.deal_pk).where(_LINKS.c.account_id == account_id)
+    query = (
+        _labelled()
+        .where(_DEALS.c.team_id == team_id, _DEALS.c.id.in_(linked))
+        .order_by(_DEALS.c.changed_ms.desc(), _DEALS.c.id.desc())
+        .limit(limit)
+    )
     return session.execute(query).all()
 
 

@@ -1,6 +1,6 @@
 """Deal rules: upsert on externalDealId; associated accounts link by externalId, then domain."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -192,12 +192,12 @@ def _label(sent: str | None, registered: str | None) -> str | None:
     return sent if sent is not None else registered
 
 
-def list_deals(session: Session, *, team_id: int, page: PageRequest) -> Page[DealOut]:
-    sync_ms = page.sync_ms(sync_watermark(session, team_id=team_id))
-    rows, has_next = page.trim(repository.page(session, team_id=team_id, page=page))
+def _deals_out(
+    session: Session, *, team_id: int, rows: Sequence[repository.DealRow]
+) -> list[DealOut]:
     links = repository.links_for(session, [r.id for r in rows])
     categories = category_lookup(session, team_id=team_id)
-    data = [
+    return [
         DealOut(
             external_deal_id=r.external_deal_id,
             name=r.name,
@@ -221,9 +221,23 @@ def list_deals(session: Session, *, team_id: int, page: PageRequest) -> Page[Dea
         )
         for r in rows
     ]
+
+
+def list_deals(session: Session, *, team_id: int, page: PageRequest) -> Page[DealOut]:
+    sync_ms = page.sync_ms(sync_watermark(session, team_id=team_id))
+    rows, has_next = page.trim(repository.page(session, team_id=team_id, page=page))
+    data = _deals_out(session, team_id=team_id, rows=rows)
     return Page[DealOut](
         data=data,
         next_cursor=page.next_cursor(has_next, rows[-1].id if rows else 0, sync_ms),
         has_next_page=has_next,
         sync_timestamp=format_ms(sync_ms),
     )
+
+
+def account_deals(
+    session: Session, *, team_id: int, account_id: int, limit: int
+) -> tuple[list[DealOut], bool]:
+    """An account's deals, most recently changed first: at most `limit`, and whether more exist."""
+    rows = repository.for_account(session, team_id=team_id, account_id=account_id, limit=limit + 1)
+    return _deals_out(session, team_id=team_id, rows=rows[:limit]), len(rows) > limit
