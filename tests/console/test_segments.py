@@ -215,7 +215,8 @@ def test_preview_count_equals_the_saved_count_and_the_api(
     )
     assert preview.status_code == 200, preview.text[:800]
     found = re.search(r'<span id="preview-count">(\d+)</span>', preview.text)
-    assert found and int(found.group(1)) == 3
+    assert found
+    assert int(found.group(1)) == 3
     assert "Acme Robotics" in preview.text  # the first rows are listed
     assert _count_on_page(admin, segment_id) == 0  # a preview saves nothing
     live = admin.client.post(
@@ -430,8 +431,13 @@ def test_exports_stream_more_than_one_batch(admin: ConsoleClient, ws: Workspace)
     assert len({row[0] for row in rows[1:]}) == 1202
     page = admin.get(f"/segments/{segment_id}")
     assert 'id="linkedin-warning"' not in page.text  # 1,202 rows: enough for LinkedIn
-    second = admin.get(re.search(r'href="(/segments/\w+\?after=\d+)#members"', page.text).group(1))  # type: ignore[union-attr]
+    next_link = re.search(r'href="(/segments/\w+\?after=\d+)#members"', page.text)
+    assert next_link
+    second = admin.get(next_link.group(1))
     assert second.status_code == 200
+    assert ">Company 50</a>" in page.text
+    assert ">Company 51</a>" not in page.text
+    assert ">Company 51</a>" in second.text  # keyset: the next page starts after the last row
     assert "First page" in second.text
 
 
