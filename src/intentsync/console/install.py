@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from intentsync.auth.service import Viewer, viewer_for
-from intentsync.console import account, accounts, overview, settings, sign_in
+from intentsync.console import account, accounts, overview, segments, settings, sign_in
 from intentsync.console.routing import SESSION_COOKIE, ConsoleRouter, error_page
 from intentsync.db.engine import Database
 
@@ -20,6 +20,7 @@ ROUTERS: tuple[ConsoleRouter, ...] = (
     accounts.console,
     settings.console,
     account.console,
+    segments.console,
 )
 
 

@@ -192,3 +192,9 @@ def refreshed_accounts(
         changed |= joined | left
     mark_accounts_changed(session, changed, at_ms=stamp)
     return changed
+
+
+def matching_ids(session: Session, *, team_id: int, rule: Rule) -> set[int]:
+    """The team's accounts a rule matches now: what a refresh would make the members."""
+    facts = load_facts(session, team_id=team_id, used=fields_used(rule))
+    return matching(rule, facts)

@@ -184,3 +184,82 @@ def team_account_columns(
             query.where(table.c.id.in_(account_ids[start : start + 5000]))
         ).all()
     ]
+
+
+def listing(session: Session, *, team_id: int) -> list[tuple[str, str, str, str, int, int]]:
+    """(segmentId, name, type, status, changed ms, member count) of every segment, newest first.
+
+    Each count walks only its own segment's primary-key range, never other teams' members.
+    """
+    members = (
+        select(func.count())
+        .select_from(SegmentMember)
+        .where(SegmentMember.segment_pk == Segment.id)
+        .correlate(Segment)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(
+            Segment.segment_id,
+            Segment.name,
+            Segment.type,
+            Segment.status,
+            Segment.changed_ms,
+            members,
+        )
+        .where(Segment.team_id == team_id)
+        .order_by(Segment.id.desc())
+    )
+    return [(r[0], r[1], r[2], r[3], int(r[4]), int(r[5])) for r in rows]
+
+
+def member_count(session: Session, *, segment_pk: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(SegmentMember)
+            .where(SegmentMember.segment_pk == segment_pk)
+        )
+        or 0
+    )
+
+
+_MEMBER_COLUMNS = (
+    Account.id,
+    Account.rtp_aid,
+    Account.external_id,
+    Account.name,
+    Account.domain,
+    Account.linkedin_url,
+    Account.account_score,
+    Account.journey_stage,
+    SegmentMember.added_ms,
+)
+
+
+def members_after(
+    session: Session, *, team_id: int, segment_pk: int, after_id: int, limit: int
+) -> Sequence[Any]:
+    """Up to `limit` members with an account id above `after_id`, in id order (keyset)."""
+    return session.execute(
+        select(*_MEMBER_COLUMNS)
+        .join(Account, Account.id == SegmentMember.account_id)
+        .where(
+            SegmentMember.segment_pk == segment_pk,
+            SegmentMember.account_id > after_id,
+            Account.team_id == team_id,
+        )
+        .order_by(SegmentMember.account_id)
+        .limit(limit)
+    ).all()
+
+
+def accounts_by_ids(session: Session, *, team_id: int, account_ids: Sequence[int]) -> Sequence[Any]:
+    """Rows shaped like members_after's (no join date) for a few accounts, in id order."""
+    if not account_ids:
+        return []
+    return session.execute(
+        select(*_MEMBER_COLUMNS[:-1])
+        .where(Account.team_id == team_id, Account.id.in_(list(account_ids)))
+        .order_by(Account.id)
+    ).all()

@@ -41,6 +41,23 @@ OPERATORS: dict[Kind, tuple[str, ...]] = {
 }
 ALL_OPERATORS = frozenset(op for ops in OPERATORS.values() for op in ops)
 _LIST_VALUED = frozenset({"in", "nin", "has_any", "has_all"})
+# Operators whose value is a list (between: low then high), for forms that write one as text.
+MULTI_VALUED = _LIST_VALUED | {"between"}
+OPERATOR_LABELS = {
+    "eq": "equals",
+    "neq": "does not equal",
+    "in": "is one of",
+    "nin": "is none of",
+    "gt": "is more than",
+    "gte": "is at least",
+    "lt": "is less than",
+    "lte": "is at most",
+    "between": "is between",
+    "contains": "contains",
+    "has_any": "has any of",
+    "has_all": "has all of",
+    "is_empty": "is empty",
+}
 
 _KIND_WORDS: dict[Kind, str] = {
     "number": "number",
@@ -127,6 +144,49 @@ class Group:
 
 
 Rule = Condition | Group
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field a rule may name, with what a form offers for it."""
+
+    name: str  # as a rule writes it: a built-in name or 'customFields.<KEY>'
+    label: str
+    kind: Kind
+    kind_word: str
+    operators: tuple[str, ...]
+    options: tuple[str, ...]  # journey stages or selection options; empty for free values
+
+
+def catalogue(custom_fields: Mapping[str, FieldDef]) -> list[FieldSpec]:
+    """Every field a rule may use today, built-ins first, so forms never list a stale one."""
+    specs = [
+        FieldSpec(
+            name=name,
+            label=name.replace("_", " ").capitalize(),
+            kind=kind,
+            kind_word=_KIND_WORDS[kind],
+            operators=OPERATORS[kind],
+            options=JOURNEY_STAGES if kind == "stage" else (),
+        )
+        for name, kind in BUILTIN_FIELDS.items()
+    ]
+    for key in sorted(custom_fields):
+        definition = custom_fields[key]
+        custom_kind = _CUSTOM_KINDS.get(definition.label_type)
+        if custom_kind is None:
+            continue
+        specs.append(
+            FieldSpec(
+                name=CUSTOM_PREFIX + key,
+                label=f"Custom: {key}",
+                kind=custom_kind,
+                kind_word=_KIND_WORDS[custom_kind],
+                operators=OPERATORS[custom_kind],
+                options=definition.options if custom_kind in ("select", "multi") else (),
+            )
+        )
+    return specs
 
 
 def fields_used(rule: Rule) -> frozenset[str]:

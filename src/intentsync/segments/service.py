@@ -4,7 +4,8 @@ Dynamic segments take their members from their rules; every change to what an ac
 rtp_segments shows (membership, a visible segment's name, archiving) stamps the account.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -18,8 +19,12 @@ from intentsync.kit.ids import new_object_id
 from intentsync.kit.pagination import PageRequest
 from intentsync.kit.schemas import Page
 from intentsync.segments import repository
-from intentsync.segments.dynamic import mark_accounts_changed, refresh_dynamic_segments
-from intentsync.segments.rules import validate_rules
+from intentsync.segments.dynamic import (
+    mark_accounts_changed,
+    matching_ids,
+    refresh_dynamic_segments,
+)
+from intentsync.segments.rules import FieldSpec, catalogue, validate_rules
 from intentsync.segments.schemas import SEGMENT_STATUSES, SEGMENT_TYPES, SegmentOut
 from intentsync.teams.service import change_stamp, find_team, sync_watermark
 
@@ -143,11 +148,8 @@ def _account_ids(session: Session, *, team_id: int, accounts: Sequence[str]) -> 
     return set(by_external.values()) | {by_domain[d] for d in rest.values()}
 
 
-def change_members(
-    session: Session, *, team_id: int, segment_id: str, accounts: Sequence[str], remove: bool
-) -> int:
-    """Add accounts to (or remove them from) a static segment; returns how many changed."""
-    stamp = _lock_team(session, team_id=team_id)
+def _static_for_change(session: Session, *, team_id: int, segment_id: str) -> Segment:
+    """A static segment that is not archived: the only kind whose members are listed by hand."""
     segment = get_segment(session, team_id=team_id, segment_id=segment_id)
     if segment.type != "static":
         raise BadRequest(
@@ -156,6 +158,15 @@ def change_members(
         )
     if segment.status == "archived":
         raise BadRequest(f"Segment '{segment_id}' is archived; its members cannot change")
+    return segment
+
+
+def change_members(
+    session: Session, *, team_id: int, segment_id: str, accounts: Sequence[str], remove: bool
+) -> int:
+    """Add accounts to (or remove them from) a static segment; returns how many changed."""
+    stamp = _lock_team(session, team_id=team_id)
+    segment = _static_for_change(session, team_id=team_id, segment_id=segment_id)
     ids = _account_ids(session, team_id=team_id, accounts=accounts)
     members = repository.member_ids(session, segment_pk=segment.id, account_ids=ids)
     if remove:
@@ -233,3 +244,165 @@ def list_segments(session: Session, *, team_id: int, page: PageRequest) -> Page[
         has_next_page=has_next,
         sync_timestamp=format_ms(sync_ms),
     )
+
+
+# ---------------------------------------------------------------- console reads and changes
+
+MAX_ITEMS = 100_000  # accounts one console change may name
+
+
+@dataclass(frozen=True)
+class SegmentSummary:
+    segment_id: str
+    name: str
+    type: str
+    status: str
+    changed_ms: int
+    members: int
+
+
+def overview(session: Session, *, team_id: int) -> list[SegmentSummary]:
+    """Every segment of the team with its member count, newest first."""
+    return [SegmentSummary(*row) for row in repository.listing(session, team_id=team_id)]
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    account_id: int
+    rtp_aid: str
+    external_id: str | None
+    name: str
+    domain: str
+    linkedin_url: str | None
+    account_score: int
+    journey_stage: str
+    added_ms: int | None = None
+
+
+def member_count(session: Session, *, team_id: int, segment_id: str) -> int:
+    segment = get_segment(session, team_id=team_id, segment_id=segment_id)
+    return repository.member_count(session, segment_pk=segment.id)
+
+
+def members_page(
+    session: Session, *, team_id: int, segment_id: str, after_id: int, limit: int
+) -> tuple[list[MemberRow], int | None]:
+    """One keyset page of members in account order, and the key of the next page (or None)."""
+    segment = get_segment(session, team_id=team_id, segment_id=segment_id)
+    rows = repository.members_after(
+        session, team_id=team_id, segment_pk=segment.id, after_id=after_id, limit=limit + 1
+    )
+    page = [MemberRow(*row) for row in rows[:limit]]
+    return page, (page[-1].account_id if len(rows) > limit else None)
+
+
+def member_batches(
+    session: Session, *, team_id: int, segment_id: str, size: int = 1000
+) -> Iterator[list[MemberRow]]:
+    """All members in account order, a batch at a time, for exports that stream."""
+    segment = get_segment(session, team_id=team_id, segment_id=segment_id)
+    after = 0
+    while True:
+        rows = repository.members_after(
+            session, team_id=team_id, segment_pk=segment.id, after_id=after, limit=size
+        )
+        if not rows:
+            return
+        yield [MemberRow(*row) for row in rows]
+        if len(rows) < size:
+            return
+        after = rows[-1][0]
+
+
+@dataclass(frozen=True)
+class MemberChange:
+    """What one named account did: joined, was already in, left, was not in, or matched none."""
+
+    key: str
+    outcome: str  # added | already a member | removed | not a member | no account matches
+    account: str | None = None  # rtp_aid of the matched account
+
+
+def change_members_itemized(
+    session: Session, *, team_id: int, segment_id: str, accounts: Sequence[str], remove: bool
+) -> list[MemberChange]:
+    """Like change_members, but names that match no account are reported, not refused."""
+    wanted = list(dict.fromkeys(a.strip() for a in accounts if a.strip()))
+    if not wanted:
+        raise BadRequest("Name at least one account by externalId or domain")
+    if len(wanted) > MAX_ITEMS:
+        raise BadRequest(f"Name at most {MAX_ITEMS:,} accounts at a time; split the list")
+    stamp = _lock_team(session, team_id=team_id)
+    segment = _static_for_change(session, team_id=team_id, segment_id=segment_id)
+    by_external = repository.account_ids_by_external_id(
+        session, team_id=team_id, external_ids=wanted
+    )
+    domains = {a: clean_domain(a) for a in wanted if a not in by_external}
+    by_domain = repository.account_ids_by_domain(
+        session, team_id=team_id, domains={d for d in domains.values() if d}
+    )
+    found: dict[str, int] = {}
+    for key in wanted:
+        account_id = by_external.get(key)
+        if account_id is None and domains.get(key):
+            account_id = by_domain.get(domains[key] or "")
+        if account_id is not None:
+            found[key] = account_id
+    ids = set(found.values())
+    members = repository.member_ids(session, segment_pk=segment.id, account_ids=ids)
+    changed = members if remove else ids - members
+    if remove:
+        repository.remove_members(session, segment_pk=segment.id, account_ids=changed)
+    else:
+        repository.add_members(
+            session,
+            team_id=team_id,
+            segment_pk=segment.id,
+            account_ids=sorted(changed),
+            at_ms=stamp,
+        )
+    mark_accounts_changed(session, changed, at_ms=stamp)
+    aids = {
+        row[0]: row[1]
+        for start in range(0, len(ids), 5000)
+        for row in repository.accounts_by_ids(
+            session, team_id=team_id, account_ids=sorted(ids)[start : start + 5000]
+        )
+    }
+    results: list[MemberChange] = []
+    done: set[int] = set()  # two names of one account: the second finds the change made
+    for key in wanted:
+        account_id = found.get(key)
+        if account_id is None:
+            results.append(MemberChange(key, "no account matches"))
+            continue
+        if remove:
+            outcome = (
+                "removed" if account_id in changed and account_id not in done else "not a member"
+            )
+        else:
+            fresh = account_id in changed and account_id not in done
+            outcome = "added" if fresh else "already a member"
+        done.add(account_id)
+        results.append(MemberChange(key, outcome, aids.get(account_id)))
+    return results
+
+
+def rule_fields(session: Session, *, team_id: int) -> list[FieldSpec]:
+    """The fields, operators and options a rule of this team may use today."""
+    return catalogue(active_definitions(session, team_id=team_id))
+
+
+@dataclass(frozen=True)
+class RulePreview:
+    count: int
+    sample: list[MemberRow]
+
+
+def preview_rules(session: Session, *, team_id: int, rules: Any, sample: int = 10) -> RulePreview:
+    """How many accounts rules match now, and the first few, before anything is saved."""
+    rule = validate_rules(rules, custom_fields=active_definitions(session, team_id=team_id))
+    ids = matching_ids(session, team_id=team_id, rule=rule)
+    first = sorted(ids)[:sample]
+    rows = repository.accounts_by_ids(session, team_id=team_id, account_ids=first)
+    return RulePreview(count=len(ids), sample=[MemberRow(*row) for row in rows])

@@ -1,0 +1,215 @@
+"""The dynamic rules form: a rule tree written as named fields, so it works without JavaScript.
+
+Every node has a path: 'r' is the root group, 'r.0' its first item, 'r.0.1' the second item
+of that group. A node sends '<path>.kind' (group or condition) and either '<path>.combinator'
+or '<path>.field', '<path>.operator' and '<path>.value'. Values are typed as text: a list is
+written comma-separated (between: low, high), is_empty takes true or false (blank: true), and
+a number field's value is read as a number. The service validates the document built here,
+so a marketer sees the same messages as the CLI and the API give.
+"""
+
+import dataclasses
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from intentsync.kit.errors import BadRequest
+from intentsync.segments.rules import MULTI_VALUED, FieldSpec
+
+MAX_NODES = 200
+_PATH = re.compile(r"r(?:\.\d{1,3}){0,8}")
+_ERROR_PATH = re.compile(r"rules((?:\.(?:and|or)\[\d+\])*)")
+_SPLIT = re.compile(r"[,\n]")
+
+
+@dataclass
+class Node:
+    kind: str  # group | condition
+    combinator: str = "and"
+    field: str = ""
+    operator: str = ""
+    value: str = ""
+    items: list["Node"] = dataclasses.field(default_factory=list)
+    path: str = "r"
+    error: str | None = None
+
+
+def _number(node: Node, path: str = "r") -> Node:
+    node.path = path
+    for i, item in enumerate(node.items):
+        _number(item, f"{path}.{i}")
+    return node
+
+
+def value_text(value: Any) -> str:
+    """A stored rule value as the form writes it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(value_text(v) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _from_doc(doc: dict[str, Any]) -> Node:
+    if "and" in doc or "or" in doc:
+        combinator = "and" if "and" in doc else "or"
+        items = doc[combinator] if isinstance(doc[combinator], list) else []
+        return Node(
+            "group",
+            combinator=combinator,
+            items=[_from_doc(item) for item in items if isinstance(item, dict)],
+        )
+    return Node(
+        "condition",
+        field=str(doc.get("field", "")),
+        operator=str(doc.get("operator", "")),
+        value=value_text(doc.get("value")),
+    )
+
+
+def from_rules(doc: Any, fields: Sequence[FieldSpec]) -> Node:
+    """The form tree of saved rules; a segment without rules starts with one empty condition."""
+    root = _from_doc(doc) if isinstance(doc, dict) else None
+    if root is None:
+        root = Node("group", items=[new_condition(fields)])
+    elif root.kind == "condition":
+        root = Node("group", items=[root])
+    return _number(root)
+
+
+def new_condition(fields: Sequence[FieldSpec]) -> Node:
+    first = fields[0]
+    return Node("condition", field=first.name, operator=first.operators[0])
+
+
+def _order(path: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in path.split(".")[1:])
+
+
+def from_form(names: Sequence[str], text: Callable[[str], str]) -> Node:
+    """The tree a submitted form describes, from its field names and a reader of one field."""
+    paths = [name[: -len(".kind")] for name in dict.fromkeys(names) if name.endswith(".kind")]
+    if len(paths) > MAX_NODES:
+        raise BadRequest(f"A rule has at most {MAX_NODES} conditions and groups")
+    nodes: dict[str, Node] = {}
+    for path in paths:
+        if not _PATH.fullmatch(path):
+            raise BadRequest("The rules form was changed in a way it cannot read; reload the page")
+        kind = text(f"{path}.kind")
+        if kind == "group":
+            combinator = text(f"{path}.combinator")
+            nodes[path] = Node("group", combinator="or" if combinator == "or" else "and")
+        else:
+            nodes[path] = Node(
+                "condition",
+                field=text(f"{path}.field"),
+                operator=text(f"{path}.operator"),
+                value=text(f"{path}.value"),
+            )
+    root = nodes.get("r")
+    if root is None or root.kind != "group":
+        root = Node("group")
+        nodes["r"] = root
+    for path in sorted(nodes, key=_order):
+        if path == "r":
+            continue
+        parent = nodes.get(path.rsplit(".", 1)[0])
+        if parent is not None and parent.kind == "group":
+            parent.items.append(nodes[path])
+    return _number(root)
+
+
+def find(root: Node, path: str) -> Node | None:
+    node = root
+    for index in _order(path):
+        if node.kind != "group" or index >= len(node.items):
+            return None
+        node = node.items[index]
+    return node
+
+
+def apply(root: Node, action: str, fields: Sequence[FieldSpec]) -> Node:
+    """Add a condition or group to a group, or remove a node, as a builder button asks."""
+    verb, _, path = action.partition(":")
+    target = find(root, path) if _PATH.fullmatch(path) else None
+    if target is None:
+        raise BadRequest("That part of the rules is no longer on the form; reload the page")
+    if verb in ("add-condition", "add-group"):
+        if target.kind != "group":
+            raise BadRequest("Conditions and groups are added to a group")
+        if verb == "add-condition":
+            target.items.append(new_condition(fields))
+        else:
+            other = "or" if target.combinator == "and" else "and"
+            target.items.append(Node("group", combinator=other, items=[new_condition(fields)]))
+    elif verb == "remove" and path != "r":
+        parent = find(root, path.rsplit(".", 1)[0])
+        if parent is not None:
+            parent.items.remove(target)
+    else:
+        raise BadRequest(f"Unknown rules action '{action[:40]}'")
+    return _number(root)
+
+
+def _one(text: str, kind: str) -> Any:
+    if kind == "number":
+        try:
+            return int(text)
+        except ValueError:
+            pass
+        try:
+            number = float(text)
+        except ValueError:
+            return text  # the service says it takes a number
+        return number if math.isfinite(number) else text
+    return text
+
+
+def parse_value(text: str, operator: str, kind: str) -> Any:
+    """A condition's typed text as the JSON value the rule document holds."""
+    if operator == "is_empty":
+        word = text.strip().lower()
+        if word in ("", "true", "yes"):
+            return True
+        if word in ("false", "no"):
+            return False
+        return text
+    if operator in MULTI_VALUED:
+        return [_one(part.strip(), kind) for part in _SPLIT.split(text) if part.strip()]
+    return _one(text.strip(), kind)
+
+
+def to_rules(node: Node, fields: Mapping[str, FieldSpec]) -> dict[str, Any]:
+    """The rule document of a form tree (not yet validated)."""
+    if node.kind == "group":
+        return {node.combinator: [to_rules(item, fields) for item in node.items]}
+    spec = fields.get(node.field)
+    kind = spec.kind if spec is not None else "text"
+    return {
+        "field": node.field,
+        "operator": node.operator,
+        "value": parse_value(node.value, node.operator, kind),
+    }
+
+
+def mark_error(root: Node, message: str) -> bool:
+    """Put a validation message on the node it names; False when it names none on the form."""
+    found = _ERROR_PATH.match(message)
+    if found is None:
+        return False
+    indexes = re.findall(r"\[(\d+)\]", found.group(1))
+    path = ".".join(["r", *indexes])
+    while True:
+        node = find(root, path)
+        if node is not None:
+            node.error = message
+            return True
+        if path == "r":
+            return False
+        path = path.rsplit(".", 1)[0]
