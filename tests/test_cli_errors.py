@@ -58,16 +58,16 @@ def test_db_upgrade_sets_up_an_empty_database_and_says_so(tmp_path):
     first = cli(url, "db", "upgrade")
     assert first.returncode == 0, first.stderr
     assert first.stdout.strip() == "database is up to date"
-    assert f"database {url} migrated from empty to revision 0005" in first.stderr
+    assert f"database {url} migrated from empty to revision 0006" in first.stderr
     again = cli(url, "db", "upgrade")
-    assert f"database {url} was already at revision 0005" in again.stderr
+    assert f"database {url} was already at revision 0006" in again.stderr
     assert team_of(url).isdigit()
 
 
 def test_db_upgrade_on_the_shared_database_leaves_it_at_head(database_url):
     result = cli(database_url, "db", "upgrade")
     assert result.returncode == 0, result.stderr
-    assert "was already at revision 0005" in result.stderr
+    assert "was already at revision 0006" in result.stderr
 
 
 def test_a_missing_sqlite_file_is_named_and_not_created(tmp_path):
@@ -116,7 +116,7 @@ def test_a_database_behind_the_code_names_how_far_and_the_fix(tmp_path):
         "run: intentsync db upgrade"
     )
     result = cli(url, "db", "upgrade")
-    assert "migrated from 0001 to revision 0005" in result.stderr
+    assert "migrated from 0001 to revision 0006" in result.stderr
     assert team_of(url).isdigit()
 
 

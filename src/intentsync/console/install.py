@@ -9,12 +9,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from intentsync.auth.service import Viewer, viewer_for
-from intentsync.console import overview, sign_in
+from intentsync.console import imports, overview, sign_in
 from intentsync.console.routing import SESSION_COOKIE, ConsoleRouter, error_page
 from intentsync.db.engine import Database
 
 STATIC_URL = "/static"
-ROUTERS: tuple[ConsoleRouter, ...] = (sign_in.console, overview.console)
+ROUTERS: tuple[ConsoleRouter, ...] = (sign_in.console, overview.console, imports.console)
 
 
 def install(app: FastAPI) -> None:
