@@ -112,7 +112,7 @@ def test_a_database_behind_the_code_names_how_far_and_the_fix(tmp_path):
     upgrade(url, "0001")
     line = one_line(cli(url, "team", "create", "X"))
     assert line == (
-        f"error: database {url} is 3 migration(s) behind this version of intentsync; "
+        f"error: database {url} is 5 migration(s) behind this version of intentsync; "
         "run: intentsync db upgrade"
     )
     result = cli(url, "db", "upgrade")
