@@ -105,7 +105,9 @@ def test_a_file_over_the_limit_is_refused_before_it_is_sent(
     page.get_by_label("Vendor").select_option("g2")
     page.get_by_label("File", exact=True).set_input_files(path)
     page.get_by_role("button", name="Import", exact=True).click()
-    expect(page.locator("#upload-size")).to_contain_text("huge.csv is larger than the 256.0 KB an upload may be")
+    expect(page.locator("#upload-size")).to_contain_text(
+        "huge.csv is larger than the 256.0 KB an upload may be"
+    )
     expect(page).to_have_url(f"{live_url}/imports")
 
 
