@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from intentsync.auth.service import Viewer, viewer_for
-from intentsync.console import account, accounts, overview, segments, settings, sign_in
+from intentsync.console import account, accounts, imports, overview, segments, settings, sign_in
 from intentsync.console.routing import SESSION_COOKIE, ConsoleRouter, error_page
 from intentsync.db.engine import Database
 
@@ -18,9 +18,10 @@ ROUTERS: tuple[ConsoleRouter, ...] = (
     sign_in.console,
     overview.console,
     accounts.console,
-    settings.console,
     account.console,
     segments.console,
+    imports.console,
+    settings.console,
 )
 
 

@@ -556,3 +556,48 @@ class IpRange(Base):
     cidr: Mapped[str] = mapped_column(String(64))
     domain: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(16))  # company, isp or hosting
+
+
+class SignalImport(Base):
+    """An intent file uploaded in the console: its progress while it runs, then its result.
+
+    heartbeat_ms moves with every committed chunk, so a run whose process died is found out.
+    """
+
+    __tablename__ = "imports"
+    __table_args__ = (
+        Index("ix_imports_team_id", "team_id", "id"),
+        Index("ix_imports_team_status", "team_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(16))
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_bytes: Mapped[int] = mapped_column(BigInteger)
+    uploaded_by: Mapped[str] = mapped_column(String(320))
+    status: Mapped[str] = mapped_column(String(16))  # running, done or failed
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    signals_created: Mapped[int] = mapped_column(Integer, default=0)
+    signals_skipped: Mapped[int] = mapped_column(Integer, default=0)
+    rows_failed: Mapped[int] = mapped_column(Integer, default=0)
+    errors_total: Mapped[int] = mapped_column(Integer, default=0)  # kept or not
+    bytes_read: Mapped[int] = mapped_column(BigInteger, default=0)
+    started_ms: Mapped[int] = mapped_column(BigInteger)
+    heartbeat_ms: Mapped[int] = mapped_column(BigInteger)
+    finished_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class SignalImportError(Base):
+    """A bad line of an import as the CLI reports it; only the first ones are kept."""
+
+    __tablename__ = "import_errors"
+    __table_args__ = (Index("ix_import_errors_import", "import_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    import_id: Mapped[int] = mapped_column(ForeignKey("imports.id", ondelete="CASCADE"))
+    line: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)  # the raw line, truncated

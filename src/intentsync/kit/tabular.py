@@ -13,7 +13,7 @@ import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Generic, TypeVar
 
@@ -59,10 +59,11 @@ Accept = Callable[[list[str], list[str], str], T]
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """A data row and the physical line it starts on."""
+    """A data row and the physical line it starts on (text: its lines as read, for reports)."""
 
     line: int
     cells: list[str]
+    text: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,7 @@ class Broken:
 
     line: int
     reason: str
+    text: str = field(default="", compare=False, repr=False)
 
 
 def key(name: str) -> str:
@@ -156,6 +158,10 @@ class _Feed:
         self.taken = []
         self._chars = 0
         self.cut = False
+
+    def first(self) -> str:
+        """The record's first physical line, as read."""
+        return self.taken[0] if self.taken else ""
 
     def replay_after_first(self) -> None:
         """Read the record's later lines again, as rows of their own."""
@@ -269,7 +275,7 @@ class Table(Generic[T]):
                 cells = []
             except csv.Error as exc:
                 feed.replay_after_first()
-                yield Broken(start, f"the row cannot be read: {exc}")
+                yield Broken(start, f"the row cannot be read: {exc}", feed.first())
                 continue
             while len(cells) > width and not cells[-1].strip():
                 cells.pop()
@@ -279,6 +285,7 @@ class Table(Generic[T]):
                     start,
                     "a quoted value opens on this line and is never closed; "
                     "the lines after it are read as rows",
+                    feed.first(),
                 )
                 continue
             if not (cells and cells[0].strip()) and not any(cell.strip() for cell in cells):
@@ -287,12 +294,13 @@ class Table(Generic[T]):
             if is_footer(cells, after_blank=after_blank, needed=needed):
                 continue
             after_blank = False  # data again: the blank line was a gap, not the end
+            text = feed.first() if len(feed.taken) == 1 else "".join(feed.taken)
             if len(cells) > width:
-                yield Broken(start, self._count_problem(len(cells), width, "more"))
+                yield Broken(start, self._count_problem(len(cells), width, "more"), text)
             elif len(cells) < needed:
-                yield Broken(start, self._count_problem(len(cells), width, "fewer"))
+                yield Broken(start, self._count_problem(len(cells), width, "fewer"), text)
             else:
-                yield Row(start, cells)
+                yield Row(start, cells, text)
 
     def _count_problem(self, count: int, width: int, which: str) -> str:
         name = DELIMITER_NAMES[self.delimiter]
@@ -308,11 +316,14 @@ class Table(Generic[T]):
 class FileTable(Table[T]):
     """A table read from a file, with its size and read position for progress by bytes."""
 
-    def __init__(self, raw: BinaryIO, path: Path, accept: Accept[T]) -> None:
+    def __init__(
+        self, raw: BinaryIO, path: Path, accept: Accept[T], *, name: str | None = None
+    ) -> None:
         self._raw = raw
         self.size = os.fstat(raw.fileno()).st_size
-        self.source = _PhysicalLines(raw, str(path))
-        super().__init__(self.source, str(path), accept)
+        label = str(path) if name is None else name
+        self.source = _PhysicalLines(raw, label)
+        super().__init__(self.source, label, accept)
 
     @property
     def encoding(self) -> str:
@@ -324,15 +335,19 @@ class FileTable(Table[T]):
 
 
 @contextmanager
-def open_table(path: Path, accept: Accept[T]) -> Iterator[FileTable[T]]:
-    """Open an export for streaming; an unreadable file stops with one line saying why."""
+def open_table(path: Path, accept: Accept[T], *, name: str | None = None) -> Iterator[FileTable[T]]:
+    """Open an export for streaming; an unreadable file stops with one line saying why.
+
+    name, when given, is what messages call the file (an upload's own name, not where it was
+    stored).
+    """
     try:
         raw = path.open("rb")
     except OSError as exc:
         raise cannot_read(path, exc) from None
     with raw:
         try:
-            table = FileTable(raw, path, accept)
+            table = FileTable(raw, path, accept, name=name)
         except OSError as exc:
             raise cannot_read(path, exc) from None
         yield table

@@ -51,18 +51,15 @@ def _progress(size: int) -> Progress:
 
 
 def _import(db: Database, totals: Totals, *, team_id: int, source: str, path: Path) -> None:
-    from intentsync.signals.importers import service
+    from intentsync.signals.importers import job, service
     from intentsync.teams.service import require_team
 
     with db.transaction(write=False) as session:
         require_team(session, team_id=team_id)
     with service.open_export(path, source=source) as table:
-        items = service.read_items(table)
         with _progress(table.size) as progress:
             task = progress.add_task("import", total=table.size, rows=0)
-            for chunk in service.chunks(items):
-                with db.transaction() as session:
-                    result = service.import_chunk(session, team_id=team_id, items=chunk)
+            for result in job.import_rows(db, team_id=team_id, table=table):
                 for error in result.errors:
                     progress.console.print(f"line {error.line}: {error.reason}", markup=False)
                 totals.rows += result.rows

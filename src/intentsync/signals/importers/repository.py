@@ -1,11 +1,12 @@
-"""SQL the importers need: finding a report's companies among a team's accounts in bulk."""
+"""SQL the importers need: a report's companies among a team's accounts, and import records."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from intentsync.db.models import Account
+from intentsync.db.models import Account, SignalImport, SignalImportError
 
 # SQLite refuses expressions nested deeper than 1,000; each OR adds a level.
 _PATTERNS_PER_QUERY = 200
@@ -56,3 +57,133 @@ def accounts_named(
         )
     )
     return [(domain, name) for domain, name in rows]
+
+
+def insert_import(session: Session, values: dict[str, Any]) -> int:
+    record = SignalImport(**values)
+    session.add(record)
+    session.flush()
+    return record.id
+
+
+def import_by_id(session: Session, *, team_id: int, import_id: int) -> SignalImport | None:
+    return session.scalars(
+        select(SignalImport).where(SignalImport.team_id == team_id, SignalImport.id == import_id)
+    ).one_or_none()
+
+
+def errors_total(session: Session, *, team_id: int, import_id: int) -> int | None:
+    """The error count of a running import; None when it is not running (any more)."""
+    return session.scalar(
+        select(SignalImport.errors_total).where(
+            SignalImport.team_id == team_id,
+            SignalImport.id == import_id,
+            SignalImport.status == "running",
+        )
+    )
+
+
+def add_progress(
+    session: Session,
+    *,
+    team_id: int,
+    import_id: int,
+    rows: int,
+    created: int,
+    skipped: int,
+    failed: int,
+    errors: int,
+    bytes_read: int,
+    at_ms: int,
+) -> bool:
+    """Add a chunk's counts to a running import; False when it is no longer running."""
+    done = session.execute(
+        update(SignalImport)
+        .where(
+            SignalImport.team_id == team_id,
+            SignalImport.id == import_id,
+            SignalImport.status == "running",
+        )
+        .values(
+            rows_read=SignalImport.rows_read + rows,
+            signals_created=SignalImport.signals_created + created,
+            signals_skipped=SignalImport.signals_skipped + skipped,
+            rows_failed=SignalImport.rows_failed + failed,
+            errors_total=SignalImport.errors_total + errors,
+            bytes_read=bytes_read,
+            heartbeat_ms=at_ms,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(done, "rowcount", 0))
+
+
+def insert_errors(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(SignalImportError), list(rows))
+
+
+def end_import(session: Session, *, team_id: int, import_id: int, values: dict[str, Any]) -> bool:
+    """Set a running import's outcome; False when it had already ended."""
+    done = session.execute(
+        update(SignalImport)
+        .where(
+            SignalImport.team_id == team_id,
+            SignalImport.id == import_id,
+            SignalImport.status == "running",
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(done, "rowcount", 0))
+
+
+def imports_page(
+    session: Session, *, team_id: int, before_id: int | None, limit: int
+) -> list[SignalImport]:
+    """Newest first, one row past the limit so the caller knows whether older ones follow."""
+    query = select(SignalImport).where(SignalImport.team_id == team_id)
+    if before_id is not None:
+        query = query.where(SignalImport.id < before_id)
+    return list(session.scalars(query.order_by(SignalImport.id.desc()).limit(limit + 1)))
+
+
+def errors_page(
+    session: Session, *, team_id: int, import_id: int, after_id: int | None, limit: int
+) -> list[SignalImportError]:
+    """Bad lines in file order, one row past the limit."""
+    query = select(SignalImportError).where(
+        SignalImportError.import_id == import_id, SignalImportError.team_id == team_id
+    )
+    if after_id is not None:
+        query = query.where(SignalImportError.id > after_id)
+    return list(session.scalars(query.order_by(SignalImportError.id).limit(limit + 1)))
+
+
+def any_silent_since(session: Session, *, team_id: int, before_ms: int) -> bool:
+    """Whether a running import of the team has written nothing since before_ms."""
+    found = session.scalar(
+        select(SignalImport.id)
+        .where(
+            SignalImport.team_id == team_id,
+            SignalImport.status == "running",
+            SignalImport.heartbeat_ms < before_ms,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def fail_silent_since(session: Session, *, team_id: int, before_ms: int, message: str) -> int:
+    """Mark the team's running imports silent since before_ms failed, as of their last write."""
+    done = session.execute(
+        update(SignalImport)
+        .where(
+            SignalImport.team_id == team_id,
+            SignalImport.status == "running",
+            SignalImport.heartbeat_ms < before_ms,
+        )
+        .values(status="failed", message=message, finished_ms=SignalImport.heartbeat_ms)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(done, "rowcount", 0))

@@ -1,17 +1,21 @@
 """Importing an export: rows parsed as a stream, then ingested a bounded chunk at a time.
 
 The caller owns one transaction per chunk, so a long file never holds the team write lock
-for long and what was imported stays imported if a later chunk fails.
+for long and what was imported stays imported if a later chunk fails. An import started in
+the console is recorded too: its progress, its outcome and its first bad lines.
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from intentsync.db.models import SignalImport, SignalImportError
+from intentsync.kit.clock import now_ms
+from intentsync.kit.errors import BadRequest, Conflict, NotFound
 from intentsync.kit.tabular import Broken, FileTable, Table, open_table
 from intentsync.signals.importers import bombora, g2, linkedin, repository
 from intentsync.signals.importers.csvfile import Header, ImportSpec, RowError, RowSignals
@@ -29,6 +33,7 @@ SPECS: dict[str, Callable[[Header, Sequence[str], str], Spec]] = {
     "linkedin": linkedin.spec,
 }
 SOURCES = tuple(SPECS)
+SOURCE_LABELS = {"bombora": "Bombora", "g2": "G2", "linkedin": "LinkedIn"}  # vendors' spelling
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,16 +55,25 @@ def accept(source: str) -> Callable[[list[str], list[str], str], Spec]:
 
 
 @contextmanager
-def open_export(path: Path, *, source: str) -> Iterator[FileTable[Spec]]:
-    """An export opened at its header; a file without one stops before any row is read."""
-    with open_table(path, accept(source)) as table:
+def open_export(path: Path, *, source: str, name: str | None = None) -> Iterator[FileTable[Spec]]:
+    """An export opened at its header; a file without one stops before any row is read.
+
+    name is what messages call the file when it is not its path (an uploaded file's name).
+    """
+    with open_table(path, accept(source), name=name) as table:
         yield table
 
 
-def read_items(table: Table[Spec]) -> Iterator[Item]:
-    """Parsed rows in file order; a structurally broken row comes back as its error."""
+def read_items(table: Table[Spec], texts: MutableMapping[int, str] | None = None) -> Iterator[Item]:
+    """Parsed rows in file order; a structurally broken row comes back as its error.
+
+    With texts, each row's text as read is kept by line until the caller lets it go, so a
+    bad line can be shown as it was written.
+    """
     parse = table.spec.parse
     for row in table.rows(needed=table.spec.needed):
+        if texts is not None:
+            texts[row.line] = row.text
         if isinstance(row, Broken):
             yield RowError(row.line, row.reason)
         else:
@@ -138,3 +152,244 @@ def import_chunk(session: Session, *, team_id: int, items: Sequence[Item]) -> Ch
                 errors.append(RowError(line, outcome.error or "rejected by ingest"))
     unique = sorted(dict.fromkeys(errors), key=lambda e: e.line)
     return ChunkResult(rows=len(items), created=created, skipped=skipped, errors=unique)
+
+
+# --- Imports recorded for the console ---------------------------------------------------------
+
+MAX_KEPT_ERRORS = 1000  # bad lines kept per import; the rest are only counted
+MAX_LINE_CHARS = 200  # of a bad line's text
+MAX_REASON_CHARS = 1000  # a reason quotes cells, which may be long
+MAX_FILE_NAME = 255
+# A running import writes at every chunk (seconds apart, a minute at most when it waits for
+# the database); one silent for longer lost its process, to a restart or a crash.
+STALE_AFTER_MS = 3 * 60_000
+STALE_MESSAGE = (
+    "the import stopped without finishing (the server was restarted or the process ended); "
+    "the rows counted here were imported, and importing the file again skips them as repeats"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRecord:
+    """An import as the console shows it; a silent running import already reads as failed."""
+
+    id: int
+    source: str
+    file_name: str
+    file_bytes: int
+    uploaded_by: str
+    status: str
+    message: str | None
+    rows_read: int
+    signals_created: int
+    signals_skipped: int
+    rows_failed: int
+    errors_total: int
+    bytes_read: int
+    started_ms: int
+    finished_ms: int | None
+    seen_ms: int  # when this was read: a running import's duration runs up to it
+
+    @property
+    def running(self) -> bool:
+        return self.status == "running"
+
+    @property
+    def source_label(self) -> str:
+        return SOURCE_LABELS.get(self.source, self.source)
+
+    @property
+    def errors_kept(self) -> int:
+        return min(self.errors_total, MAX_KEPT_ERRORS)
+
+    @property
+    def duration_ms(self) -> int:
+        return max(0, (self.finished_ms or self.seen_ms) - self.started_ms)
+
+    @property
+    def percent(self) -> int:
+        """Bytes read of the file, as a whole percentage; 100 once done."""
+        if self.status == "done" or self.file_bytes <= 0:
+            return 100 if self.status == "done" else 0
+        return min(99 if self.running else 100, self.bytes_read * 100 // self.file_bytes)
+
+
+@dataclass(frozen=True, slots=True)
+class BadLine:
+    id: int
+    line: int
+    reason: str
+    text: str
+
+
+def _record(row: SignalImport, now: int) -> ImportRecord:
+    status, message, finished = row.status, row.message, row.finished_ms
+    if status == "running" and row.heartbeat_ms < now - STALE_AFTER_MS:
+        status, message, finished = "failed", STALE_MESSAGE, row.heartbeat_ms
+    return ImportRecord(
+        id=row.id,
+        source=row.source,
+        file_name=row.file_name,
+        file_bytes=row.file_bytes,
+        uploaded_by=row.uploaded_by,
+        status=status,
+        message=message,
+        rows_read=row.rows_read,
+        signals_created=row.signals_created,
+        signals_skipped=row.signals_skipped,
+        rows_failed=row.rows_failed,
+        errors_total=row.errors_total,
+        bytes_read=row.bytes_read,
+        started_ms=row.started_ms,
+        finished_ms=finished,
+        seen_ms=now,
+    )
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def begin_import(
+    session: Session,
+    *,
+    team_id: int,
+    source: str,
+    file_name: str,
+    file_bytes: int,
+    uploaded_by: str,
+) -> int:
+    """Record an import as running before its rows are read; its id names it from then on."""
+    if source not in SPECS:
+        raise BadRequest(f"no importer for '{source}'; use one of: {', '.join(SOURCES)}")
+    now = now_ms()
+    return repository.insert_import(
+        session,
+        {
+            "team_id": team_id,
+            "source": source,
+            "file_name": _clip(file_name.strip() or "upload.csv", MAX_FILE_NAME),
+            "file_bytes": file_bytes,
+            "uploaded_by": uploaded_by,
+            "status": "running",
+            "rows_read": 0,
+            "signals_created": 0,
+            "signals_skipped": 0,
+            "rows_failed": 0,
+            "errors_total": 0,
+            "bytes_read": 0,
+            "started_ms": now,
+            "heartbeat_ms": now,
+        },
+    )
+
+
+def record_chunk(
+    session: Session,
+    *,
+    team_id: int,
+    import_id: int,
+    result: ChunkResult,
+    texts: Mapping[int, str],
+    bytes_read: int,
+) -> None:
+    """Count a chunk in its own transaction, keeping bad lines up to MAX_KEPT_ERRORS.
+
+    An import that was given up (marked failed as silent) refuses, so its chunk rolls back.
+    """
+    so_far = repository.errors_total(session, team_id=team_id, import_id=import_id)
+    if so_far is None:
+        raise Conflict(f"import {import_id} is no longer running")
+    room = max(0, MAX_KEPT_ERRORS - so_far)
+    repository.insert_errors(
+        session,
+        [
+            {
+                "team_id": team_id,
+                "import_id": import_id,
+                "line": error.line,
+                "reason": _clip(error.reason, MAX_REASON_CHARS),
+                "text": _clip(texts.get(error.line, "").rstrip("\r\n"), MAX_LINE_CHARS),
+            }
+            for error in result.errors[:room]
+        ],
+    )
+    repository.add_progress(
+        session,
+        team_id=team_id,
+        import_id=import_id,
+        rows=result.rows,
+        created=result.created,
+        skipped=result.skipped,
+        failed=result.failed_rows,
+        errors=len(result.errors),
+        bytes_read=bytes_read,
+        at_ms=now_ms(),
+    )
+
+
+def finish_import(session: Session, *, team_id: int, import_id: int, file_bytes: int) -> None:
+    repository.end_import(
+        session,
+        team_id=team_id,
+        import_id=import_id,
+        values={"status": "done", "bytes_read": file_bytes, "finished_ms": now_ms()},
+    )
+
+
+def fail_import(session: Session, *, team_id: int, import_id: int, message: str) -> None:
+    """Record why an import stopped; one that had already ended keeps its outcome."""
+    now = now_ms()
+    repository.end_import(
+        session,
+        team_id=team_id,
+        import_id=import_id,
+        values={
+            "status": "failed",
+            "message": _clip(message, MAX_REASON_CHARS),
+            "finished_ms": now,
+            "heartbeat_ms": now,
+        },
+    )
+
+
+def has_silent_imports(session: Session, *, team_id: int) -> bool:
+    """Whether a look at the team's imports should first mark some failed (a cheap read)."""
+    before = now_ms() - STALE_AFTER_MS
+    return repository.any_silent_since(session, team_id=team_id, before_ms=before)
+
+
+def fail_silent_imports(session: Session, *, team_id: int) -> int:
+    """Mark running imports that stopped writing failed, so none stays running forever."""
+    before = now_ms() - STALE_AFTER_MS
+    return repository.fail_silent_since(
+        session, team_id=team_id, before_ms=before, message=STALE_MESSAGE
+    )
+
+
+def get_import(session: Session, *, team_id: int, import_id: int) -> ImportRecord:
+    row = repository.import_by_id(session, team_id=team_id, import_id=import_id)
+    if row is None:
+        raise NotFound(f"There is no import {import_id} in this team.")
+    return _record(row, now_ms())
+
+
+def list_imports(
+    session: Session, *, team_id: int, before_id: int | None, limit: int
+) -> tuple[list[ImportRecord], int | None]:
+    """A page of the team's imports, newest first, and the id to page on from (None at the end)."""
+    rows = repository.imports_page(session, team_id=team_id, before_id=before_id, limit=limit)
+    now = now_ms()
+    records = [_record(row, now) for row in rows[:limit]]
+    return records, (records[-1].id if len(rows) > limit else None)
+
+
+def bad_lines(
+    session: Session, *, team_id: int, import_id: int, after_id: int | None, limit: int
+) -> tuple[list[BadLine], int | None]:
+    """A page of an import's kept bad lines in file order, and the id to page on from."""
+    rows: list[SignalImportError] = repository.errors_page(
+        session, team_id=team_id, import_id=import_id, after_id=after_id, limit=limit
+    )
+    lines = [BadLine(r.id, r.line, r.reason, r.text) for r in rows[:limit]]
+    return lines, (lines[-1].id if len(rows) > limit else None)
