@@ -22,9 +22,11 @@ from intentsync.kit.clock import day_of, now_ms
 from tests.console.browser import DESKTOP, PHONE, chromium, sign_in
 from tests.live import live_server
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
-def _first(db: Database, team_id: int) -> tuple[str, str]:
-    """The top account's rtp_aid and the first segment's id: pages worth showing."""
+
+def _first(db: Database, team_id: int) -> tuple[str, str, str]:
+    """The top account's rtp_aid, the first static and first dynamic segments' ids."""
     with db.transaction(write=False) as session:
         account = session.scalar(
             select(Account.rtp_aid)
@@ -32,19 +34,26 @@ def _first(db: Database, team_id: int) -> tuple[str, str]:
             .order_by(Account.account_score.desc(), Account.id)
             .limit(1)
         )
-        segment = session.scalar(
-            select(Segment.segment_id).where(Segment.team_id == team_id).order_by(Segment.id)
+        static, dynamic = (
+            session.scalar(
+                select(Segment.segment_id)
+                .where(Segment.team_id == team_id, Segment.type == kind)
+                .order_by(Segment.id)
+                .limit(1)
+            )
+            for kind in ("static", "dynamic")
         )
-    return str(account), str(segment)
+    return str(account), str(static), str(dynamic)
 
 
-def pages(account: str, segment: str) -> dict[str, str]:
+def pages(account: str, segment: str, rules: str) -> dict[str, str]:
     return {
         "overview": "/",
         "accounts": "/accounts?sort=score&dir=desc",
         "account": f"/accounts/{account}",
         "segments": "/segments",
         "segment": f"/segments/{segment}",
+        "segment-rules": f"/segments/{rules}",
         "imports": "/imports",
         "settings": "/settings",
     }
@@ -60,7 +69,7 @@ def take(out: Path) -> list[Path]:
         db = Database(url, pool_size=4)
         try:
             demo = build(db, today=day_of(now_ms()))
-            account, segment = _first(db, demo.built.team_id)
+            account, segment, rules = _first(db, demo.built.team_id)
             app = create_app(Settings(database_url=url, scoring_interval=0), db)
             with live_server(app) as base, chromium() as browser:
                 context = browser.new_context(viewport=DESKTOP)  # type: ignore[arg-type]
@@ -70,7 +79,7 @@ def take(out: Path) -> list[Path]:
                 page.screenshot(path=str(path), full_page=True)
                 written.append(path)
                 sign_in(page, base, DEMO_EMAIL, demo.built.password)
-                for name, where in pages(account, segment).items():
+                for name, where in pages(account, segment, rules).items():
                     answer = page.goto(f"{base}{where}")
                     if answer is None or answer.status != 200:
                         status = None if answer is None else answer.status
@@ -78,6 +87,15 @@ def take(out: Path) -> list[Path]:
                     path = out / f"{name}.png"
                     page.screenshot(path=str(path), full_page=True)
                     written.append(path)
+                # An import of the sample G2 export, so the Imports pages show a result.
+                page.goto(f"{base}/imports")
+                page.locator("#import-source").select_option("g2")
+                page.locator("#import-file").set_input_files(str(EXAMPLES / "g2-buyer-intent.csv"))
+                page.get_by_role("button", name="Import").click()
+                page.locator("[data-field=status].import-done").wait_for(timeout=60_000)
+                path = out / "import.png"
+                page.screenshot(path=str(path), full_page=True)
+                written.append(path)
                 page.set_viewport_size(PHONE)  # type: ignore[arg-type]
                 page.goto(f"{base}/")
                 path = out / "overview-375.png"

@@ -20,8 +20,7 @@ OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 
 @pytest.fixture
 def every_page(database: Database, demo: DemoWorkspace) -> dict[str, str]:
-    account, segment = _first(database, demo.team_id)
-    return pages(account, segment)
+    return pages(*_first(database, demo.team_id))
 
 
 def test_every_control_has_a_label_and_the_skip_link_comes_first(

@@ -18,7 +18,9 @@ def test_every_console_page_is_captured(tmp_path: Path) -> None:
             "account.png",
             "segments.png",
             "segment.png",
+            "segment-rules.png",
             "imports.png",
+            "import.png",
             "settings.png",
             "overview-375.png",
         ]

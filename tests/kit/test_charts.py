@@ -11,6 +11,7 @@ from intentsync.kit.charts import (
     legend,
     line_chart,
     nice_ceiling,
+    nice_step,
     stacked_bar_chart,
 )
 
@@ -23,11 +24,23 @@ def _parse(markup: str) -> ET.Element:
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"),
-    [(0, 1), (1, 1), (7, 10), (10, 10), (11, 20), (24, 25), (26, 50), (100, 100), (101, 200)],
+    ("value", "top", "step"),
+    [
+        (0, 1, 1),
+        (1, 1, 1),
+        (7, 8, 2),
+        (9, 10, 2),
+        (10, 10, 2),
+        (100, 100, 20),
+        (220, 250, 50),
+        (156, 200, 50),
+        (4_600, 5_000, 1_000),
+    ],
 )
-def test_nice_ceiling(value: float, expected: float) -> None:
-    assert nice_ceiling(value) == expected
+def test_axes_end_on_a_round_gridline(value: float, top: float, step: float) -> None:
+    assert nice_ceiling(value) == top
+    assert nice_step(value) == step
+    assert (top / step).is_integer()
 
 
 def test_a_line_chart_has_a_named_path_per_series_and_breaks_at_gaps() -> None:
@@ -57,8 +70,8 @@ def test_line_chart_scales_from_zero_to_y_max() -> None:
     (x0, y0), (x1, y1) = points
     assert y0 > y1  # 0 at the bottom, 100 at the top
     assert x0 < x1
-    gridlines = [float(t.text or "0") for t in root.findall(f"{SVG}text")[:5:1]]
-    assert gridlines == [0, 25, 50, 75, 100]
+    gridlines = [float(t.text or "0") for t in root.findall(f"{SVG}text")[:5]]
+    assert gridlines == [0, 20, 40, 60, 80]
 
 
 def test_mismatched_series_are_refused() -> None:

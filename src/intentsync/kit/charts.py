@@ -33,15 +33,21 @@ def colour(index: int) -> str:
     return PALETTE[index % len(PALETTE)]
 
 
-def nice_ceiling(value: float) -> float:
-    """The smallest 1, 2, 2.5 or 5 times a power of ten at or above value (at least 1)."""
-    if value <= 1:
+def nice_step(value: float) -> float:
+    """The gridline step for an axis up to value: 1, 2 or 5 times a power of ten (25 and up
+    may also be 2.5 times one), so four to six gridlines carry round numbers."""
+    rough = value / 5
+    if rough <= 1:
         return 1.0
-    power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * power:
-            return float(step * power)
-    return float(10 * power)
+    power = 10 ** math.floor(math.log10(rough))
+    steps = (1, 2, 2.5, 5, 10) if power >= 10 else (1, 2, 5, 10)
+    return float(next(step * power for step in steps if rough <= step * power))
+
+
+def nice_ceiling(value: float) -> float:
+    """The axis top: the first gridline at or above value (at least 1)."""
+    step = nice_step(value)
+    return step * max(1, math.ceil(value / step))
 
 
 def _number(value: float) -> str:
@@ -65,11 +71,13 @@ def _open(kind: str, title: str, desc: str, width: int, height: int) -> list[str
 
 
 def _y_axis(parts: list[str], *, top: float, width: int, height: int) -> None:
-    """Four gridlines with their values, from 0 at the bottom to top."""
+    """A gridline with its value at every step from 0 at the bottom to top."""
     plot_height = height - MARGIN_TOP - MARGIN_BOTTOM
-    for step in range(5):
-        value = top * step / 4
-        y = MARGIN_TOP + plot_height - plot_height * step / 4
+    step = nice_step(top)
+    lines = max(1, round(top / step))
+    for index in range(lines + 1):
+        value = step * index
+        y = MARGIN_TOP + plot_height - plot_height * value / top
         parts.append(
             f'<line class="gridline" x1="{MARGIN_LEFT}" x2="{width - MARGIN_RIGHT}" '
             f'y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e7eb"/>'
