@@ -17,6 +17,19 @@ def when(ms: int | None) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def instant(text: str | None) -> str:
+    """An ISO 8601 time as sent by a CRM, shown like every other console time (UTC minutes)."""
+    if not text:
+        return "—"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def day(ms: int | None) -> str:
     if ms is None:
         return "—"
@@ -46,7 +59,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(when=when, day=day, number=number, signed=signed)
+    env.filters.update(when=when, instant=instant, day=day, number=number, signed=signed)
     env.globals.update(version=__version__)
     return env
 
