@@ -1,12 +1,18 @@
 """Sign-in, sessions, CSRF and throttling through the real HTTP stack, on both databases."""
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
-from intentsync.auth.service import MAX_FAILURES_PER_EMAIL
-from intentsync.console.routing import SESSION_COOKIE
+from intentsync.auth.service import (
+    MAX_FAILURES_PER_ADDRESS,
+    MAX_FAILURES_PER_EMAIL,
+    MAX_FAILURES_PER_EMAIL_AND_ADDRESS,
+)
+from intentsync.console.routing import SESSION_COOKIE, ConsoleRoute
 from intentsync.db.engine import Database
 from tests.console.conftest import PASSWORD, ConsoleClient, add_user, csrf_of, sign_in
 from tests.factories import Workspace
@@ -119,9 +125,68 @@ def test_sign_out_without_the_csrf_token_is_refused(admin: ConsoleClient) -> Non
     assert admin.get("/").status_code == 200
 
 
+def _from(app: FastAPI, address: str) -> TestClient:
+    return TestClient(
+        app, follow_redirects=False, raise_server_exceptions=False, client=(address, 50000)
+    )
+
+
+def test_one_address_guessing_one_email_is_stopped_but_the_user_is_not_locked_out(
+    app: FastAPI, admin: ConsoleClient
+) -> None:
+    with _from(app, "203.0.113.7") as guesser:
+        for _ in range(MAX_FAILURES_PER_EMAIL_AND_ADDRESS):
+            assert _try(guesser, admin.email, "guess-guess-guess").status_code == 401  # type: ignore[attr-defined]
+        assert _try(guesser, admin.email, PASSWORD).status_code == 429  # type: ignore[attr-defined]
+    with _from(app, "198.51.100.20") as owner:  # the real user, elsewhere, still gets in
+        assert _try(owner, admin.email, PASSWORD).status_code == 303  # type: ignore[attr-defined]
+
+
+def test_many_addresses_guessing_one_email_are_stopped_at_the_email_limit(
+    app: FastAPI, admin: ConsoleClient
+) -> None:
+    for n in range(MAX_FAILURES_PER_EMAIL):
+        with _from(app, f"10.0.{n // 250}.{n % 250}") as guesser:
+            assert _try(guesser, admin.email, "guess-guess-guess").status_code == 401  # type: ignore[attr-defined]
+    with _from(app, "10.9.9.9") as fresh:
+        assert _try(fresh, admin.email, PASSWORD).status_code == 429  # type: ignore[attr-defined]
+
+
+def test_one_address_guessing_many_emails_is_stopped(app: FastAPI, admin: ConsoleClient) -> None:
+    with _from(app, "192.0.2.55") as guesser:
+        for n in range(MAX_FAILURES_PER_ADDRESS):
+            assert _try(guesser, f"user{n}@example.com", "guess-guess").status_code == 401  # type: ignore[attr-defined]
+        assert _try(guesser, admin.email, PASSWORD).status_code == 429  # type: ignore[attr-defined]
+
+
+def test_parallel_guesses_cannot_pass_the_limit(app: FastAPI, admin: ConsoleClient) -> None:
+    """The count is taken again under a lock before a failure is stored, on both databases."""
+
+    def guess(_: int) -> int:
+        with _from(app, "203.0.113.99") as guesser:
+            return _try(guesser, admin.email, "guess-guess-guess").status_code  # type: ignore[attr-defined,no-any-return]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(guess, range(16)))
+    assert answers.count(401) == MAX_FAILURES_PER_EMAIL_AND_ADDRESS
+    assert answers.count(429) == 16 - MAX_FAILURES_PER_EMAIL_AND_ADDRESS
+
+
+def test_the_password_check_holds_no_write_transaction(app: FastAPI) -> None:
+    """argon2 takes about 0.1 s: on SQLite a write transaction would stall every writer."""
+    found = [
+        c.original_route
+        for c in iter_route_contexts(app.router.routes)
+        if c.path == "/sign-in" and "POST" in (c.methods or set())
+    ]
+    assert len(found) == 1
+    assert isinstance(found[0], ConsoleRoute)
+    assert found[0].write is False
+
+
 def test_failed_sign_ins_are_throttled_per_email(app: FastAPI, admin: ConsoleClient) -> None:
     with _anonymous(app) as client:
-        for _ in range(MAX_FAILURES_PER_EMAIL):
+        for _ in range(MAX_FAILURES_PER_EMAIL_AND_ADDRESS):
             assert _try(client, admin.email, "guess-guess-guess").status_code == 401  # type: ignore[attr-defined]
         blocked = _try(client, admin.email, PASSWORD)  # even the right password waits
         assert blocked.status_code == 429  # type: ignore[attr-defined]

@@ -112,10 +112,17 @@ def add_sign_in_failure(session: Session, *, email: str, address: str, at_ms: in
     session.execute(insert(SignInFailure).values(email=email, address=address, at_ms=at_ms))
 
 
+def lock_sign_ins(session: Session, *, email: str) -> None:
+    """Serialise sign-ins for one email until commit; SQLite's write transactions already are."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext("sign-in:" + email))))
+
+
 def count_sign_in_failures(
     session: Session, *, email: str, address: str, since_ms: int
-) -> tuple[int, int, int | None]:
-    """(failures for the email, failures from the address, the oldest counted) since since_ms."""
+) -> tuple[int, int, int, int | None]:
+    """Failures since since_ms: (this email from this address, from this address, at this
+    email, the oldest of them)."""
     recent = SignInFailure.at_ms > since_ms
     by_email = select(func.count(), func.min(SignInFailure.at_ms)).where(
         SignInFailure.email == email, recent
@@ -123,15 +130,21 @@ def count_sign_in_failures(
     by_address = select(func.count(), func.min(SignInFailure.at_ms)).where(
         SignInFailure.address == address, recent
     )
+    pair = select(func.count()).where(
+        SignInFailure.email == email, SignInFailure.address == address, recent
+    )
     email_count, email_oldest = session.execute(by_email).one()
     address_count, address_oldest = session.execute(by_address).one()
+    pair_count = session.execute(pair).scalar_one()
     oldest = [at for at in (email_oldest, address_oldest) if at is not None]
-    return int(email_count), int(address_count), min(oldest) if oldest else None
+    return int(pair_count), int(address_count), int(email_count), min(oldest) if oldest else None
 
 
-def clear_sign_in_failures(session: Session, *, email: str, before_ms: int) -> None:
+def clear_sign_in_failures(session: Session, *, email: str, address: str, before_ms: int) -> None:
+    """After a right password: this pair's failures go, and everyone's expired ones."""
     session.execute(
         delete(SignInFailure).where(
-            (SignInFailure.email == email) | (SignInFailure.at_ms < before_ms)
+            ((SignInFailure.email == email) & (SignInFailure.address == address))
+            | (SignInFailure.at_ms < before_ms)
         )
     )

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from intentsync.auth import keys, passwords, repository
 from intentsync.db.models import ApiKey, ConsoleSession, User
 from intentsync.kit.clock import now_ms
-from intentsync.kit.errors import Conflict, NotFound, TooManyRequests, Unauthorized
+from intentsync.kit.errors import AppError, Conflict, NotFound, TooManyRequests, Unauthorized
 from intentsync.teams.service import (
     ADMIN,
     find_user,
@@ -122,8 +122,11 @@ def generate_key(session: Session, *, email: str) -> str:
 
 SESSION_LIFETIME_MS = 7 * 24 * 3600 * 1000
 THROTTLE_WINDOW_MS = 15 * 60 * 1000
-MAX_FAILURES_PER_EMAIL = 5
+# Guesses at one email from one address; from one address at any emails; at one email from
+# anywhere. The last is high so that a stranger cannot lock a user out, only slow guessing.
+MAX_FAILURES_PER_EMAIL_AND_ADDRESS = 5
 MAX_FAILURES_PER_ADDRESS = 20
+MAX_FAILURES_PER_EMAIL = 50
 WRONG_CREDENTIALS = "Wrong email or password"
 
 
@@ -140,6 +143,24 @@ class Viewer:
     @property
     def is_admin(self) -> bool:
         return self.role == ADMIN
+
+
+@dataclass(frozen=True)
+class PasswordCheck:
+    """What the slow half of a sign-in found: the user the password is right for, or None."""
+
+    email: str
+    address: str
+    user_id: int | None
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A sign-in's outcome: the new session's cookie token and viewer, or why it was refused."""
+
+    token: str | None = None
+    viewer: Viewer | None = None
+    refusal: AppError | None = None
 
 
 def set_password(session: Session, *, email: str, password: str) -> None:
@@ -159,30 +180,51 @@ def remove_password(session: Session, *, team_id: int, user_id: int, by_user_id:
     return user.email
 
 
-def _throttle(session: Session, *, email: str, address: str, at: int) -> None:
-    by_email, by_address, oldest = repository.count_sign_in_failures(
+def _throttled(session: Session, *, email: str, address: str, at: int) -> TooManyRequests | None:
+    pair, by_address, by_email, oldest = repository.count_sign_in_failures(
         session, email=email, address=address, since_ms=at - THROTTLE_WINDOW_MS
     )
-    if by_email >= MAX_FAILURES_PER_EMAIL or by_address >= MAX_FAILURES_PER_ADDRESS:
-        wait_ms = (oldest or at) + THROTTLE_WINDOW_MS - at
-        minutes = max(1, -(-wait_ms // 60_000))
-        raise TooManyRequests(
-            f"Too many failed sign-ins; try again in {minutes} minute(s)",
-            headers={"Retry-After": str(max(1, wait_ms // 1000))},
-        )
+    if (
+        pair < MAX_FAILURES_PER_EMAIL_AND_ADDRESS
+        and by_address < MAX_FAILURES_PER_ADDRESS
+        and by_email < MAX_FAILURES_PER_EMAIL
+    ):
+        return None
+    wait_ms = (oldest or at) + THROTTLE_WINDOW_MS - at
+    minutes = max(1, -(-wait_ms // 60_000))
+    return TooManyRequests(
+        f"Too many failed sign-ins; try again in {minutes} minute(s)",
+        headers={"Retry-After": str(max(1, wait_ms // 1000))},
+    )
 
 
-def sign_in(session: Session, *, email: str, password: str, address: str) -> tuple[str, Viewer]:
-    """Check the password and open a session: (the cookie's token, the viewer)."""
+def check_password(session: Session, *, email: str, password: str, address: str) -> PasswordCheck:
+    """The slow half of a sign-in, in a read transaction: argon2 holds no write lock."""
     clean = email.strip().lower()[:320]
-    at = now_ms()
-    _throttle(session, email=clean, address=address, at=at)
+    throttled = _throttled(session, email=clean, address=address, at=now_ms())
+    if throttled is not None:  # refused before the password costs any work
+        raise throttled
     user = find_user(session, email=clean)
     # verify does the same work for an unknown email or a user without a password.
-    if not passwords.verify(None if user is None else user.password_hash, password) or not user:
-        repository.add_sign_in_failure(session, email=clean, address=address, at_ms=at)
-        raise Unauthorized(WRONG_CREDENTIALS)
-    repository.clear_sign_in_failures(session, email=clean, before_ms=at - THROTTLE_WINDOW_MS)
+    right = passwords.verify(None if user is None else user.password_hash, password)
+    return PasswordCheck(clean, address, user.id if right and user is not None else None)
+
+
+def finish_sign_in(session: Session, check: PasswordCheck) -> SignedIn:
+    """The quick half, in a write transaction: count failures again under a lock, then record
+    this one or open the session, so parallel guesses cannot slip past the limit."""
+    at = now_ms()
+    repository.lock_sign_ins(session, email=check.email)
+    throttled = _throttled(session, email=check.email, address=check.address, at=at)
+    if throttled is not None:
+        return SignedIn(refusal=throttled)
+    user = None if check.user_id is None else get_user(session, user_id=check.user_id)
+    if user is None or user.password_hash is None:
+        repository.add_sign_in_failure(session, email=check.email, address=check.address, at_ms=at)
+        return SignedIn(refusal=Unauthorized(WRONG_CREDENTIALS))
+    repository.clear_sign_in_failures(
+        session, email=check.email, address=check.address, before_ms=at - THROTTLE_WINDOW_MS
+    )
     repository.delete_expired_sessions(session, now_ms=at)
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
@@ -197,7 +239,7 @@ def sign_in(session: Session, *, email: str, password: str, address: str) -> tup
             expires_ms=at + SESSION_LIFETIME_MS,
         ),
     )
-    return token, Viewer(user.id, user.team_id, user.email, user.role, csrf)
+    return SignedIn(token, Viewer(user.id, user.team_id, user.email, user.role, csrf))
 
 
 def viewer_for(session: Session, token: str | None) -> Viewer | None:

@@ -11,6 +11,7 @@ import enum
 import hmac
 import secrets
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -115,6 +116,17 @@ class Page:
             status_code=status,
         )
 
+    @contextmanager
+    def write_apart(self) -> Iterator[Session]:
+        """A short write transaction of its own, committed when the block ends.
+
+        For a read-only action whose outcome must be stored even when it fails (a wrong
+        password is counted); the slow work before it held no write lock.
+        """
+        db: Database = self.request.app.state.db
+        with db.transaction() as session:
+            yield session
+
     def redirect(self, url: str) -> RedirectResponse:
         return RedirectResponse(url, status_code=303)
 
@@ -126,7 +138,7 @@ class ConsoleRoute(APIRoute):
     """An APIRoute that records who may reach it; the test suite enumerates these."""
 
     access: Access
-    write: bool
+    write: bool  # whether its transaction may write
 
 
 class ConsoleRouter:
@@ -138,16 +150,22 @@ class ConsoleRouter:
     def get(self, path: str, *, access: Access) -> Callable[[PageHandler], PageHandler]:
         return self._add(path, "GET", access)
 
-    def post(self, path: str, *, access: Access) -> Callable[[PageHandler], PageHandler]:
-        return self._add(path, "POST", access)
+    def post(
+        self, path: str, *, access: Access, writes: bool = True
+    ) -> Callable[[PageHandler], PageHandler]:
+        """A form action; writes=False runs it in a read transaction (a preview, a slow check)."""
+        return self._add(path, "POST", access, writes=writes)
 
-    def _add(self, path: str, method: str, access: Access) -> Callable[[PageHandler], PageHandler]:
+    def _add(
+        self, path: str, method: str, access: Access, *, writes: bool = False
+    ) -> Callable[[PageHandler], PageHandler]:
         if not isinstance(access, Access):
             raise TypeError(f"{method} {path}: access must be an Access, not {access!r}")
+        form = method == "POST"
 
         def register(handler: PageHandler) -> PageHandler:
             async def endpoint(request: Request) -> Response:
-                return await _handle(request, handler, access=access, write=method == "POST")
+                return await _handle(request, handler, access=access, form=form, write=writes)
 
             endpoint.__name__ = handler.__name__
             self.router.add_api_route(
@@ -156,7 +174,7 @@ class ConsoleRouter:
             route = self.router.routes[-1]
             assert isinstance(route, ConsoleRoute)
             route.access = access
-            route.write = method == "POST"
+            route.write = writes
             return handler
 
         return register
@@ -219,7 +237,10 @@ def _csrf_ok(request: Request, form: FormData | None, viewer: Viewer | None) -> 
         expected = viewer.csrf_token
     else:  # before sign-in: the form's token must match the cookie set with the form
         expected = request.cookies.get(SIGN_IN_CSRF_COOKIE, "")
-    return bool(sent) and bool(expected) and hmac.compare_digest(str(sent), expected)
+    if not sent or not expected:
+        return False
+    # Bytes: compare_digest refuses str with non-ASCII characters, which a forger may send.
+    return hmac.compare_digest(str(sent).encode(), expected.encode())
 
 
 def new_sign_in_token() -> str:
@@ -235,19 +256,20 @@ async def _read_form(request: Request) -> FormData:
 
 
 async def _handle(
-    request: Request, handler: PageHandler, *, access: Access, write: bool
+    request: Request, handler: PageHandler, *, access: Access, form: bool, write: bool
 ) -> Response:
-    form: FormData | None = None
-    if write:
+    """form: a state-changing request (CSRF-checked); write: its transaction may write."""
+    data: FormData | None = None
+    if form:
         try:
-            form = await _read_form(request)
+            data = await _read_form(request)
         except AppError as exc:
             return error_page(request, None, exc.status_code, exc.custom_message)
     try:
-        response = await run_in_threadpool(_run, request, handler, access, write, form)
+        response = await run_in_threadpool(_run, request, handler, access, write, data)
     finally:
-        if form is not None:
-            await form.close()
+        if data is not None:
+            await data.close()
     response.headers.update(PAGE_HEADERS)
     return response
 
@@ -260,7 +282,7 @@ def _run(
     viewer: Viewer | None = None
     try:
         viewer = viewer_for(session, request.cookies.get(SESSION_COOKIE))
-        refused = _refusal(request, access, write, form, viewer)
+        refused = _refusal(request, access, form, viewer)
         if refused is not None:
             session.rollback()
             return refused
@@ -286,8 +308,9 @@ def _run(
 
 
 def _refusal(
-    request: Request, access: Access, write: bool, form: FormData | None, viewer: Viewer | None
+    request: Request, access: Access, form: FormData | None, viewer: Viewer | None
 ) -> Response | None:
+    write = request.method != "GET"
     if access is not Access.PUBLIC and viewer is None:
         target = request.url.path
         if request.url.query:

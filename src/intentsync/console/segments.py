@@ -280,7 +280,7 @@ def segment_rules(page: Page) -> Response:
     return _detail(page, tree=tree, preview=preview)
 
 
-@console.post("/segments/{segment_id}/rules/preview", access=Access.MEMBER)
+@console.post("/segments/{segment_id}/rules/preview", access=Access.MEMBER, writes=False)
 def segment_rules_preview(page: Page) -> Response:
     """The live preview the page script asks for while the rules are edited."""
     service.get_segment(page.session, team_id=page.team_id, segment_id=_segment_id(page))

@@ -2,7 +2,13 @@
 
 from starlette.responses import Response
 
-from intentsync.auth.service import SESSION_LIFETIME_MS, sign_in, sign_out
+from intentsync.auth.service import (
+    SESSION_LIFETIME_MS,
+    WRONG_CREDENTIALS,
+    check_password,
+    finish_sign_in,
+    sign_out,
+)
 from intentsync.console.routing import (
     SESSION_COOKIE,
     SIGN_IN_CSRF_COOKIE,
@@ -11,7 +17,7 @@ from intentsync.console.routing import (
     Page,
     new_sign_in_token,
 )
-from intentsync.kit.errors import TooManyRequests, Unauthorized
+from intentsync.kit.errors import AppError, TooManyRequests, Unauthorized
 
 console = ConsoleRouter()
 
@@ -47,6 +53,13 @@ def _form(page: Page, *, status: int = 200, error: str = "", email: str = "") ->
     return response
 
 
+def _refused(page: Page, exc: AppError, email: str) -> Response:
+    response = _form(page, status=exc.status_code, error=exc.custom_message, email=email)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
 @console.get("/sign-in", access=Access.PUBLIC)
 def sign_in_page(page: Page) -> Response:
     if page.viewer_or_none is not None:
@@ -54,24 +67,25 @@ def sign_in_page(page: Page) -> Response:
     return _form(page)
 
 
-@console.post("/sign-in", access=Access.PUBLIC)
+# Read-only: the password check (argon2, about 0.1 s) must not hold SQLite's one write lock.
+@console.post("/sign-in", access=Access.PUBLIC, writes=False)
 def sign_in_action(page: Page) -> Response:
     email = page.text("email", max_length=320)
     password = page.text("password", max_length=1024)
     address = page.request.client.host if page.request.client else "unknown"
     try:
-        token, _viewer = sign_in(page.session, email=email, password=password, address=address)
-    except (Unauthorized, TooManyRequests) as exc:
-        # The failure is recorded (for throttling) even though the page reports an error.
-        page.session.commit()
-        response = _form(page, status=exc.status_code, error=exc.custom_message, email=email)
-        if exc.headers:
-            response.headers.update(exc.headers)
-        return response
+        check = check_password(page.session, email=email, password=password, address=address)
+    except TooManyRequests as exc:
+        return _refused(page, exc, email)
+    # The outcome is stored either way: a failure counts towards the throttle.
+    with page.write_apart() as writing:
+        outcome = finish_sign_in(writing, check)
+    if outcome.refusal is not None or outcome.token is None:
+        return _refused(page, outcome.refusal or Unauthorized(WRONG_CREDENTIALS), email)
     response = page.redirect(_safe_next(page.text("next", "/")))
     response.set_cookie(
         SESSION_COOKIE,
-        token,
+        outcome.token,
         max_age=SESSION_LIFETIME_MS // 1000,
         httponly=True,
         samesite="lax",
