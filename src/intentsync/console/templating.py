@@ -60,7 +60,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(when=when, instant=instant, day=day, number=number, signed=signed)
-    env.globals.update(version=__version__)
+    env.globals.update(app_version=__version__)
     return env
 
 
