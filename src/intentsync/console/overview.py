@@ -55,7 +55,7 @@ def overview(page: Page) -> Response:
         stages=stages,
         funnel_chart=bar_chart(
             title="Accounts per journey stage",
-            labels=[name for name, _ in stages],
+            labels=[page.stage_name(name) for name, _ in stages],
             values=[n for _, n in stages],
             horizontal=True,
             width=HALF_WIDTH,

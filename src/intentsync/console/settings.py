@@ -8,6 +8,7 @@ from intentsync.auth import service as auth
 from intentsync.console.routing import Access, ConsoleRouter, Page
 from intentsync.ip_ranges import service as ip_ranges
 from intentsync.ip_ranges.parsing import ParsedRange, read_ranges
+from intentsync.journey import service as journey
 from intentsync.journey.stages import JOURNEY_STAGES
 from intentsync.kit.errors import AppError, BadRequest
 from intentsync.pipelines import service as pipelines
@@ -38,6 +39,7 @@ NOTICES = {
     "password-removed": "The password was removed: that user can no longer sign in here.",
     "write-key": "A new write key was issued: pages with the old one are no longer counted.",
     "category": "The stage's category was changed.",
+    "stage-names": "The stage names were saved: every console page shows them now.",
 }
 
 
@@ -313,12 +315,15 @@ def scoring_diff(page: Page) -> Response:
 
 
 def _stages_page(page: Page, *, status: int = 200, **context: Any) -> Response:
+    context.setdefault("name_values", page.stage_names)
+    context.setdefault("name_errors", {})
     return _render(
         page,
         "settings_stages.html",
         status=status,
         title="Stages",
         journey=JOURNEY_STAGES,
+        max_label=journey.MAX_LABEL,
         pipelines=pipelines.list_pipelines(page.session, team_id=page.team_id),
         categories=CATEGORIES,
         **context,
@@ -348,3 +353,22 @@ def stage_category(page: Page) -> Response:
     except AppError as exc:
         return _stages_page(page, status=exc.status_code, error=exc.custom_message)
     return page.redirect("/settings/stages?done=category")
+
+
+@console.post("/settings/stages/names", access=Access.ADMIN)
+def stage_names(page: Page) -> Response:
+    """Every `name.<stage>` field of the form; the service refuses a stage it does not know."""
+    prefix = "name."
+    fields = page.form.keys() if page.form is not None else []
+    names = {f[len(prefix) :]: page.text(f) for f in fields if f.startswith(prefix)}
+    try:
+        journey.rename_stages(page.session, team_id=page.team_id, names=names)
+    except journey.StageNamesInvalid as exc:  # shown next to each field, which keeps the text
+        return _stages_page(
+            page,
+            status=exc.status_code,
+            error="The stage names were not saved: correct the names marked below.",
+            name_values={**page.stage_names, **names},
+            name_errors=exc.problems,
+        )
+    return page.redirect("/settings/stages?done=stage-names")
