@@ -263,6 +263,27 @@ def test_ip_ranges_upload_with_the_cli_messages(admin: ConsoleClient, ws: Worksp
     assert "Choose a CSV file" in missing.text
 
 
+def test_an_upload_with_a_line_over_the_csv_field_limit_above_its_header(
+    admin: ConsoleClient,
+) -> None:
+    long = b"x" * 140_000 + b"\n"
+    answer = admin.post(
+        "/settings/ip-ranges",
+        token_from="/settings/ip-ranges",
+        files={"file": ("ranges.csv", long + b"cidr,domain\n10.0.0.0/8,acme.com\n", "text/csv")},
+    )
+    assert answer.status_code == 200, answer.text[:500]
+    assert "1 range imported (1 new, 0 updated)" in answer.text
+    only_long = admin.post(
+        "/settings/ip-ranges",
+        token_from="/settings/ip-ranges",
+        files={"file": ("long.csv", long, "text/csv")},
+    )
+    assert only_long.status_code == 400, only_long.text[:500]
+    assert "long.csv line 1 cannot be a header: field larger than field limit" in only_long.text
+    assert 'has <strong id="range-count">1</strong>' in only_long.text
+
+
 def _scoring_form(**overrides: str) -> dict[str, str]:
     form = {
         "weights.website": "30",
