@@ -1,5 +1,6 @@
 """Jinja2 environment for the console: autoescaped, templates and assets read from the package."""
 
+import re
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -8,6 +9,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from starlette.requests import Request
 
 from intentsync import __version__
+
+_WEB_URL = re.compile(r"https?://[^\s/?#]", re.IGNORECASE)
 
 
 def when(ms: int | None) -> str:
@@ -50,6 +53,11 @@ def signed(value: int | None) -> str:
     return f"+{value}" if value > 0 else str(value)
 
 
+def web_url(value: object) -> bool:
+    """Whether stored text may be a link: only http(s), never javascript: or data: URLs."""
+    return isinstance(value, str) and _WEB_URL.match(value) is not None
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -60,6 +68,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(when=when, instant=instant, day=day, number=number, signed=signed)
+    env.tests.update(web_url=web_url)
     env.globals.update(version=__version__)
     return env
 
