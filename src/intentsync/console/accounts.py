@@ -295,6 +295,7 @@ def save_view_as_segment(page: Page) -> Response:
         f = read_filter(_raw(page))
         segment_id = save_as_segment(page.session, team_id=page.team_id, name=name, f=f)
     except BadRequest as exc:
+        page.session.rollback()  # the view drawn next lists no half-saved segment
         return _list(page, save_error=exc.custom_message)
     return page.redirect(f"/segments/{segment_id}")
 

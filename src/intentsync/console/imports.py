@@ -141,6 +141,7 @@ def upload_import(page: Page) -> Response:
         )
     except AppError as exc:
         path.unlink(missing_ok=True)
+        page.session.rollback()  # the history drawn next shows no record of this upload
         return _history(page, status=exc.status_code, error=exc.custom_message, source=source)
     except BaseException:
         path.unlink(missing_ok=True)
