@@ -233,3 +233,13 @@ def test_an_unknown_console_page_is_an_html_404_and_the_api_keeps_json(
     api = admin.client.get("/api/v1/crm/nothing-here", headers={"Accept": "application/json"})
     assert api.status_code in (401, 404)
     assert api.headers["content-type"].startswith("application/json")
+
+
+def test_a_non_ascii_token_is_refused_not_a_crash(app: FastAPI, admin: ConsoleClient) -> None:
+    with _anonymous(app) as client:
+        client.get("/sign-in")
+        answer = client.post(
+            "/sign-in", data={"csrf_token": "ü", "email": "a@b.c", "password": "x"}
+        )
+        assert answer.status_code == 403
+    assert admin.client.post("/sign-out", data={"csrf_token": "ü"}).status_code == 403

@@ -38,3 +38,19 @@ def test_only_http_and_https_addresses_are_web_urls() -> None:
     assert web_url("http://example.com")
     for text in ("javascript:alert(1)", "\x01javascript:x", "https:/x", "ftp://x", "", None, 3):
         assert not web_url(text), text
+
+
+def test_a_page_variable_named_version_cannot_change_the_footer_or_asset_urls() -> None:
+    from starlette.requests import Request
+
+    from intentsync import __version__
+    from intentsync.console.templating import render
+
+    request = Request(
+        {"type": "http", "method": "GET", "path": "/", "headers": [], "query_string": b""}
+    )
+    page = render(
+        "error.html", request=request, viewer=None, status=404, title="t", message="m", version=7
+    )
+    assert f"intentsync {__version__}" in page
+    assert f"console.css?v={__version__}" in page

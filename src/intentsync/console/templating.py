@@ -69,7 +69,7 @@ def environment() -> Environment:
     )
     env.filters.update(when=when, instant=instant, day=day, number=number, signed=signed)
     env.tests.update(web_url=web_url)
-    env.globals.update(version=__version__)
+    env.globals.update(app_version=__version__)
     return env
 
 

@@ -112,8 +112,12 @@ def change_role(session: Session, *, team_id: int, user_id: int, role: str) -> U
     if user is None or user.team_id != team_id:
         raise NotFound(f"No user with id {user_id} in this team")
     clean = require_role(role)
-    if user.role == ADMIN and clean != ADMIN and repository.count_admins(session, team_id) <= 1:
-        raise Conflict(f"{user.email} is the team's only admin; make another user admin first")
+    if clean != ADMIN:
+        # Locked before counting: two admins demoting each other at once would otherwise
+        # both see two admins, and the team would be left with none.
+        admins = repository.lock_admins(session, team_id)
+        if admins == [user_id]:
+            raise Conflict(f"{user.email} is the team's only admin; make another user admin first")
     repository.set_role(session, user_id=user_id, role=clean)
     user.role = clean
     return user
