@@ -315,3 +315,28 @@ def test_deals_show_twenty_then_up_to_a_hundred(admin: ConsoleClient, ws: Worksp
     ]
     assert "Show up to" not in every
     assert admin.get(f"{page}?deals=500").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("url", "linked"),
+    [
+        ("https://www.linkedin.com/company/acme", True),
+        ("HTTP://linkedin.com/company/acme", True),
+        ("javascript:alert(document.cookie)", False),
+        (" javascript:alert(1)", False),
+        ("JaVaScRiPt:alert(1)", False),
+        ("data:text/html,<script>alert(1)</script>", False),
+        ("//evil.example/x", False),
+        ("linkedin.com/company/acme", False),
+    ],
+)
+def test_only_web_addresses_become_links(
+    admin: ConsoleClient, ws: Workspace, url: str, linked: bool
+) -> None:
+    ws.push(account(7, linkedinUrl=url))
+    page = admin.get(f"/accounts/{rtp_aid(ws, 'crm-7')}")
+    assert page.status_code == 200
+    shown = html.escape(url)
+    assert shown in page.text
+    assert (f'<a href="{shown}"' in page.text) is linked
+    assert ('href="javascript' in page.text.lower()) is False

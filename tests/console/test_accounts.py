@@ -1,8 +1,10 @@
 """The account list page: filters, sorts, keyset pages, CSV export and save as segment."""
 
+import base64
 import csv
 import html
 import io
+import json
 import re
 from typing import Any
 from urllib.parse import urlencode
@@ -613,3 +615,45 @@ def test_the_list_links_each_account_to_its_page(
     api = ws.get("/accounts/ext-001").json()["data"]
     assert links["Acme Rockets"] == api["rtp_aid"]
     assert 'class="table-wrap"' in page.text
+
+
+def _cursor(sort: str, descending: bool, value: object, account_id: object) -> str:
+    text = json.dumps([sort, descending, value, account_id])
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("sort", "value", "account_id"),
+    [
+        ("score", 9_999_999_999, 1),
+        ("score", 2**31, 1),
+        ("change_7d", -(2**31) - 1, 1),
+        ("changed", 2**63, 1),
+        ("score", 5, 2**63),
+        ("score", 5, -1),
+    ],
+)
+def test_a_cursor_beyond_what_its_column_holds_is_refused(
+    admin: ConsoleClient, sort: str, value: int, account_id: int
+) -> None:
+    for key in ("after", "before"):
+        token = _cursor(sort, True, value, account_id)
+        answer = admin.get("/accounts", params={"sort": sort, "dir": "desc", key: token})
+        assert answer.status_code == 400, answer.text[:300]
+        assert "This page link is damaged" in answer.text
+
+
+def test_a_cursor_at_the_edge_of_its_column_lists_an_empty_page(
+    admin: ConsoleClient, sample: list[dict[str, Any]]
+) -> None:
+    for sort, descending, value in (
+        ("score", True, -(2**31)),
+        ("changed", True, -(2**63)),
+        ("g2", False, 2**31 - 1),
+        ("changed", False, 2**63 - 1),
+    ):
+        token = _cursor(sort, descending, value, 2**63 - 1)
+        way = "desc" if descending else "asc"
+        answer = admin.get("/accounts", params={"sort": sort, "dir": way, "after": token})
+        assert answer.status_code == 200, answer.text[:300]
+        assert ROW_NAME.findall(answer.text) == []

@@ -420,6 +420,21 @@ def test_teams_never_see_each_others_imports(
 
 
 def test_made_up_import_addresses_are_not_found(admin: ConsoleClient) -> None:
-    for path in ("/imports/abc", "/imports/99999999999999999999", "/imports/0/status"):
+    for path in (
+        "/imports/abc",
+        "/imports/99999999999999999999",
+        "/imports/0/status",
+        "/imports/9999999999",
+        "/imports/9999999999/status",
+        f"/imports/{2**31}",
+    ):
         answer = admin.get(path)
         assert answer.status_code == 404, path
+
+
+def test_paging_beyond_what_an_id_column_holds_is_refused(admin: ConsoleClient) -> None:
+    for path in ("/imports?before=9999999999", f"/imports?before={2**31}"):
+        answer = admin.get(path)
+        assert answer.status_code == 400, path
+        assert "'before' should be between 1 and 2147483647" in answer.text.replace("&#39;", "'")
+    assert admin.get(f"/imports?before={2**31 - 1}").status_code == 200

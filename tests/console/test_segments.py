@@ -323,6 +323,25 @@ def test_invalid_rules_show_the_services_message_next_to_the_form(
     assert "rules.and: expected a non-empty list of rules" in _text(empty)
 
 
+def test_a_25_digit_rule_number_is_refused_with_the_services_message(
+    admin: ConsoleClient,
+) -> None:
+    segment_id = _create(admin, "Huge", "dynamic")
+    form = _rules_form([("account_score", "gt", "1" + "0" * 24)])
+    for action in ("preview", "save"):
+        answer = admin.post(
+            f"/segments/{segment_id}/rules", {**form, "action": action}, token_from="/segments"
+        )
+        assert answer.status_code == 400, answer.text[:300]
+        assert (
+            "rules.and[0].value: 'account_score' takes a finite number from "
+            "-9,007,199,254,740,992 to 9,007,199,254,740,992" in _text(answer)
+        )
+    page = admin.get(f"/segments/{segment_id}")
+    assert page.status_code == 200
+    assert "1" + "0" * 24 not in page.text  # nothing was saved
+
+
 def test_the_form_offers_the_catalogues_fields_and_custom_fields(
     admin: ConsoleClient, ws: Workspace
 ) -> None:

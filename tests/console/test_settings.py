@@ -263,6 +263,56 @@ def test_ip_ranges_upload_with_the_cli_messages(admin: ConsoleClient, ws: Worksp
     assert "Choose a CSV file" in missing.text
 
 
+def test_an_upload_with_a_line_over_the_csv_field_limit_above_its_header(
+    admin: ConsoleClient,
+) -> None:
+    long = b"x" * 140_000 + b"\n"
+    answer = admin.post(
+        "/settings/ip-ranges",
+        token_from="/settings/ip-ranges",
+        files={"file": ("ranges.csv", long + b"cidr,domain\n10.0.0.0/8,acme.com\n", "text/csv")},
+    )
+    assert answer.status_code == 200, answer.text[:500]
+    assert "1 range imported (1 new, 0 updated)" in answer.text
+    only_long = admin.post(
+        "/settings/ip-ranges",
+        token_from="/settings/ip-ranges",
+        files={"file": ("long.csv", long, "text/csv")},
+    )
+    assert only_long.status_code == 400, only_long.text[:500]
+    assert "long.csv line 1 cannot be a header: field larger than field limit" in only_long.text
+    assert 'has <strong id="range-count">1</strong>' in only_long.text
+
+
+def test_a_refused_user_is_not_listed_on_the_error_page(admin: ConsoleClient) -> None:
+    answer = admin.post(
+        "/settings/users",
+        {"email": "ghost@example.com", "role": "member", "password": "short"},
+        token_from="/settings/users",
+    )
+    assert answer.status_code == 400, answer.text[:500]
+    assert 'value="ghost@example.com"' in answer.text  # the form keeps what was typed
+    assert "<td>ghost@example.com</td>" not in answer.text
+    assert "ghost@example.com" not in admin.get("/settings/users").text
+
+
+def test_an_upload_failing_after_a_batch_shows_the_count_that_was_kept(
+    admin: ConsoleClient,
+) -> None:
+    lines = [f"10.{i // 256}.{i % 256}.0/24,acme.com" for i in range(1200)]
+    content = ("cidr,domain\n" + "\n".join(lines) + "\n").encode() + b"10.255.0.0/16,b\xff.com\n"
+    answer = admin.post(
+        "/settings/ip-ranges",
+        token_from="/settings/ip-ranges",
+        files={"file": ("ranges.csv", content, "text/csv")},
+    )
+    assert answer.status_code == 400, answer.text[:500]
+    assert "the file is not UTF-8 text" in answer.text
+    assert "Nothing was imported." in answer.text
+    assert 'has <strong id="range-count">0</strong>' in answer.text
+    assert 'has <strong id="range-count">0</strong>' in admin.get("/settings/ip-ranges").text
+
+
 def _scoring_form(**overrides: str) -> dict[str, str]:
     form = {
         "weights.website": "30",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from intentsync.console.templating import instant, number, signed, when
+from intentsync.console.templating import instant, number, signed, web_url, when
 
 
 def test_times_show_in_utc_minutes() -> None:
@@ -31,6 +31,13 @@ def test_numbers() -> None:
     assert signed(3) == "+3"
     assert signed(-2) == "-2"
     assert signed(0) == "0"
+
+
+def test_only_http_and_https_addresses_are_web_urls() -> None:
+    assert web_url("https://www.linkedin.com/company/acme")
+    assert web_url("http://example.com")
+    for text in ("javascript:alert(1)", "\x01javascript:x", "https:/x", "ftp://x", "", None, 3):
+        assert not web_url(text), text
 
 
 def test_a_page_variable_named_version_cannot_change_the_footer_or_asset_urls() -> None:

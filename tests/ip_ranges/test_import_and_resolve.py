@@ -211,3 +211,24 @@ def test_a_bad_byte_after_written_batches_says_what_was_written(ws, database_url
     assert error == (
         f"error: {path} line 3002: the file is not UTF-8 text; export or save it as CSV UTF-8"
     )
+
+
+def test_an_upload_is_imported_in_batches_and_keeps_the_first_bad_lines(ws, tmp_path):
+    from intentsync.ip_ranges.service import ImportCounts, count_ranges, import_upload
+
+    good = [f"10.0.{i}.0/24,acme.com" for i in range(7)]
+    bad = [f"10.1.{i}.1/24,acme.com" for i in range(5)]
+    path = tmp_path / "r.csv"
+    path.write_text("cidr,domain\n" + "\n".join(good + bad) + "\n")
+    with path.open("rb") as raw, ws.db.transaction() as session:
+        result = import_upload(
+            session, team_id=ws.team_id, raw=raw, name="r.csv", batch=3, keep_bad=2
+        )
+    assert result.counts == ImportCounts(added=7)
+    assert result.bad_total == 5
+    assert result.bad_lines == [
+        "line 9: '10.1.0.1/24' has host bits set; did you mean 10.1.0.0/24?",
+        "line 10: '10.1.1.1/24' has host bits set; did you mean 10.1.1.0/24?",
+    ]
+    with ws.db.transaction(write=False) as session:
+        assert count_ranges(session, team_id=ws.team_id) == 7

@@ -220,3 +220,20 @@ def test_a_file_without_permission_is_named_without_errno_text(tmp_path):
     assert (
         cannot_read(tmp_path, error).custom_message == f"cannot read {tmp_path}: permission denied"
     )
+
+
+def test_a_header_area_line_over_the_csv_field_limit_is_not_a_header():
+    long = "x" * 140_000
+    table, found = rows(f"{long}\ndomain,score\nacme.example,3\n")
+    assert table.report == [long]
+    assert found == [Row(3, ["acme.example", "3"])]
+    quoted = f'"{long}",more\ndomain,score\nacme.example,3\n'
+    assert rows(quoted)[1] == [Row(3, ["acme.example", "3"])]
+
+
+def test_a_file_of_only_overlong_lines_says_why_it_has_no_header():
+    with pytest.raises(BadRequest) as caught:
+        rows("y" * 140_000 + "\n")
+    assert caught.value.custom_message == (
+        "text line 1 cannot be a header: field larger than field limit (131072)"
+    )

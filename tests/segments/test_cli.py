@@ -106,6 +106,17 @@ def test_bad_rules_exit_1_with_the_reason_and_save_nothing(database_url, ws, tmp
     )
     assert "column 11" in said(broken)
 
+    huge = create(
+        "--type",
+        "dynamic",
+        "--rules",
+        rules_file(
+            tmp_path, '{"field": "account_score", "operator": "gt", "value": 1' + "0" * 24 + "}"
+        ),
+    )
+    assert huge.returncode == 1
+    assert "'account_score' takes a finite number from -9,007,199,254,740,992" in said(huge)
+
     missing = create("--type", "dynamic")
     assert missing.returncode == 1
     assert "a dynamic segment needs --rules FILE.json" in said(missing)

@@ -479,6 +479,26 @@ FIELD_LIST = (
             '"operator" and "value"',
         ),
         ({"field": 3, "operator": "eq", "value": 1}, "rules.field: expected a field name, got 3"),
+        (
+            cond("account_score", "gt", 10**24),
+            "rules.value: 'account_score' takes a finite number from -9,007,199,254,740,992 "
+            "to 9,007,199,254,740,992, got 1000000000000000000000000",
+        ),
+        (
+            cond("open_deal_amount", "between", [0, 1e300]),
+            "rules.value[1]: 'open_deal_amount' takes a finite number from "
+            "-9,007,199,254,740,992 to 9,007,199,254,740,992, got 1e+300",
+        ),
+        (
+            cond("customFields.ARR_C", "in", [1, -(2**53) - 1]),
+            "rules.value[1]: 'customFields.ARR_C' takes a finite number from "
+            "-9,007,199,254,740,992 to 9,007,199,254,740,992, got -9007199254740993",
+        ),
+        (
+            cond("account_score", "eq", float("inf")),
+            "rules.value: 'account_score' takes a finite number from -9,007,199,254,740,992 "
+            "to 9,007,199,254,740,992, got inf",
+        ),
     ],
 )
 def test_validation_messages_name_the_path(doc, message):
@@ -499,3 +519,9 @@ def test_a_bare_condition_is_a_rule():
     rule = validate_rules(cond("rtp_account_score", "gt", 10), custom_fields={})
     assert rule == Condition(field="account_score", kind="number", operator="gt", value=10)
     assert evaluate(rule, ACME) is True
+
+
+def test_numbers_up_to_2_to_the_53_are_accepted():
+    for value in (2**53, -(2**53), 9007199254740992.0):
+        rule = validate_rules(cond("account_score", "lt", value), custom_fields={})
+        assert rule == Condition(field="account_score", kind="number", operator="lt", value=value)

@@ -54,3 +54,29 @@ def test_a_cursor_past_every_segment_key_is_an_empty_page(ws):
     response = ws.v1.get("/segments", params={"cursor": encode_cursor(MAX_KEY, 0)})
     assert response.status_code == 200, response.text
     assert response.json()["data"]["data"] == []
+
+
+def test_a_rule_number_beyond_2_to_the_53_is_refused_and_nothing_is_saved(ws):
+    import pytest
+
+    from intentsync.kit.errors import BadRequest
+    from intentsync.segments.service import create_segment, overview
+
+    rules = {"field": "account_score", "operator": "gt", "value": 10**24}
+    with ws.db.transaction() as session, pytest.raises(BadRequest) as caught:
+        create_segment(
+            session, team_id=ws.team_id, name="Huge", type_="dynamic", status="active", rules=rules
+        )
+    assert "takes a finite number from -9,007,199,254,740,992" in caught.value.custom_message
+    with ws.db.transaction() as session:
+        saved = create_segment(
+            session,
+            team_id=ws.team_id,
+            name="Largest",
+            type_="dynamic",
+            status="active",
+            rules={**rules, "value": 2**53},
+        )
+        assert saved.rules == {**rules, "value": 2**53}
+    with ws.db.transaction(write=False) as session:
+        assert [s.name for s in overview(session, team_id=ws.team_id)] == ["Largest"]

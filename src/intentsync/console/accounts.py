@@ -44,6 +44,8 @@ from intentsync.segments.service import summaries
 console = ConsoleRouter()
 
 SCORE_MAX = 100
+INTEGER_MAX = 2**31 - 1  # the score columns; larger cursor values are not ours
+BIGINT_MAX = 2**63 - 1  # ids and times
 RANGE_LABELS = {
     "score": "Score",
     "website": "Website",
@@ -158,6 +160,7 @@ def decode_cursor(token: str) -> ListCursor:
         sort, descending, value, account_id = json.loads(base64.urlsafe_b64decode(token + "=="))
     except (binascii.Error, ValueError, TypeError):
         raise damaged from None
+    limit = BIGINT_MAX if sort == "changed" else INTEGER_MAX  # what the sorted column holds
     if (
         sort not in SORT_KEYS
         or not isinstance(descending, bool)
@@ -165,8 +168,8 @@ def decode_cursor(token: str) -> ListCursor:
         or not isinstance(value, int | str)
         or isinstance(account_id, bool)
         or not isinstance(account_id, int)
-        or not 0 <= account_id < 2**63
-        or (isinstance(value, int) and abs(value) >= 2**63)
+        or not 0 <= account_id <= BIGINT_MAX
+        or (isinstance(value, int) and not -limit - 1 <= value <= limit)
         or (isinstance(value, str)) != (sort == "name")
     ):
         raise damaged
@@ -292,6 +295,7 @@ def save_view_as_segment(page: Page) -> Response:
         f = read_filter(_raw(page))
         segment_id = save_as_segment(page.session, team_id=page.team_id, name=name, f=f)
     except BadRequest as exc:
+        page.session.rollback()  # the view drawn next lists no half-saved segment
         return _list(page, save_error=exc.custom_message)
     return page.redirect(f"/segments/{segment_id}")
 

@@ -23,7 +23,8 @@ console = ConsoleRouter()
 
 HISTORY_PAGE = 20
 BAD_LINES_PAGE = 100
-LARGEST_ID = 2**63 - 1
+LARGEST_ID = 2**31 - 1  # an import's id is an INTEGER column
+LARGEST_LINE_ID = 2**63 - 1  # a bad line's id is a BIGINT one
 STATUS_LABELS = {"running": "Running", "done": "Done", "failed": "Failed"}
 
 
@@ -140,6 +141,7 @@ def upload_import(page: Page) -> Response:
         )
     except AppError as exc:
         path.unlink(missing_ok=True)
+        page.session.rollback()  # the history drawn next shows no record of this upload
         return _history(page, status=exc.status_code, error=exc.custom_message, source=source)
     except BaseException:
         path.unlink(missing_ok=True)
@@ -162,7 +164,7 @@ def import_page(page: Page) -> Response:
     import_id = _import_id(page)
     _fail_silent_imports(page)
     record = service.get_import(page.session, team_id=page.team_id, import_id=import_id)
-    after = page.number("after", None, lo=0, hi=LARGEST_ID)
+    after = page.number("after", None, lo=0, hi=LARGEST_LINE_ID)
     lines, more = service.bad_lines(
         page.session,
         team_id=page.team_id,

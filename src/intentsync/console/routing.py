@@ -297,6 +297,14 @@ def _run(
     try:
         viewer = viewer_for(session, request.cookies.get(SESSION_COOKIE))
         refused = _refusal(request, access, form, viewer)
+        if refused is None and (holder := _holds_nul(request, form)) is not None:
+            refused = error_page(
+                request,
+                viewer,
+                400,
+                f"{holder} contains a NUL character, which cannot be stored; "
+                "remove it and try again.",
+            )
         if refused is not None:
             session.rollback()
             return refused
@@ -319,6 +327,26 @@ def _run(
         raise
     finally:
         session.close()
+
+
+def _holds_nul(request: Request, form: FormData | None) -> str | None:
+    """What part of the request holds a NUL, which PostgreSQL text cannot store, if any."""
+    # An uploaded file's content is not checked: the page reading it decides what NUL means.
+    if "\x00" in request.scope["path"]:
+        return "The page address"
+    for name, value in request.query_params.multi_items():
+        if "\x00" in name or "\x00" in value:
+            return f"The address parameter '{_shown(name)}'"
+    for name, item in form.multi_items() if form is not None else ():
+        text = (item.filename or "") if isinstance(item, UploadFile) else item
+        if "\x00" in name or "\x00" in text:
+            what = "file name of" if isinstance(item, UploadFile) else "field"
+            return f"The {what} '{_shown(name)}'"
+    return None
+
+
+def _shown(name: str) -> str:
+    return name.replace("\x00", "\ufffd")[:40]
 
 
 def _refusal(

@@ -7,7 +7,6 @@ from starlette.responses import Response
 from intentsync.auth import service as auth
 from intentsync.console.routing import Access, ConsoleRouter, Page
 from intentsync.ip_ranges import service as ip_ranges
-from intentsync.ip_ranges.parsing import ParsedRange, read_ranges
 from intentsync.journey import service as journey
 from intentsync.journey.stages import JOURNEY_STAGES
 from intentsync.kit.errors import AppError, BadRequest
@@ -24,7 +23,6 @@ console = ConsoleRouter()
 
 MAX_ID = 2**31 - 1
 MAX_BAD_LINES_SHOWN = 50
-IMPORT_BATCH = 500
 SECTIONS = (
     ("/settings/keys", "API keys"),
     ("/settings/users", "Users and roles"),
@@ -125,6 +123,7 @@ def create_user(page: Page) -> Response:
         if password:
             auth.set_password(page.session, email=user.email, password=password)
     except AppError as exc:  # shown above the form, which keeps what was typed
+        page.session.rollback()  # the page drawn next shows nothing of this attempt
         return _users_page(page, status=exc.status_code, error=exc.custom_message, form=form)
     how = "can sign in with the password given" if password else "has no password yet"
     return _users_page(page, notice=f"{user.email} was added as {user.role} and {how}.")
@@ -136,6 +135,7 @@ def change_role(page: Page) -> Response:
     try:
         teams.change_role(page.session, team_id=page.team_id, user_id=_user_id(page), role=role)
     except AppError as exc:
+        page.session.rollback()
         return _users_page(page, status=exc.status_code, error=exc.custom_message)
     return page.redirect("/settings/users?done=role")
 
@@ -150,6 +150,7 @@ def remove_password(page: Page) -> Response:
             by_user_id=page.viewer.user_id,
         )
     except AppError as exc:
+        page.session.rollback()
         return _users_page(page, status=exc.status_code, error=exc.custom_message)
     return page.redirect("/settings/users?done=password-removed")
 
@@ -212,37 +213,30 @@ def import_ranges(page: Page) -> Response:
     upload = page.upload("file")
     if upload is None:
         return _ranges_page(page, status=400, error="Choose a CSV file of IP ranges to upload.")
-    counts = ip_ranges.ImportCounts()
-    bad: list[str] = []
-    pending: list[ParsedRange] = []
     try:
-        table = ip_ranges.read_upload(upload.file, upload.filename or "upload")
-        for line, item in read_ranges(table):
-            if isinstance(item, str):
-                bad.append(f"line {line}: {item}")
-                continue
-            pending.append(item)
-            if len(pending) >= IMPORT_BATCH:
-                counts += ip_ranges.import_ranges(
-                    page.session, team_id=page.team_id, ranges=pending
-                )
-                pending.clear()
-        if pending:
-            counts += ip_ranges.import_ranges(page.session, team_id=page.team_id, ranges=pending)
+        result = ip_ranges.import_upload(
+            page.session,
+            team_id=page.team_id,
+            raw=upload.file,
+            name=upload.filename or "upload",
+            keep_bad=MAX_BAD_LINES_SHOWN,
+        )
     except AppError as exc:  # nothing of this file is kept: the whole upload rolls back
+        page.session.rollback()
         return _ranges_page(
             page, status=exc.status_code, error=f"{exc.custom_message}. Nothing was imported."
         )
+    counts = result.counts
     written = counts.added + counts.updated
     summary = (
         f"{_plural(written, 'range')} imported ({counts.added} new, {counts.updated} updated); "
-        f"{counts.unchanged} already present; {_plural(len(bad), 'bad line')} skipped"
+        f"{counts.unchanged} already present; {_plural(result.bad_total, 'bad line')} skipped"
     )
     return _ranges_page(
         page,
         summary=summary,
-        bad_lines=bad[:MAX_BAD_LINES_SHOWN],
-        more_bad=max(0, len(bad) - MAX_BAD_LINES_SHOWN),
+        bad_lines=result.bad_lines,
+        more_bad=result.bad_total - len(result.bad_lines),
     )
 
 
@@ -293,6 +287,7 @@ def save_scoring(page: Page) -> Response:
     try:
         version = scoring.change_settings(page.session, team_id=page.team_id, changes=changes)
     except AppError as exc:
+        page.session.rollback()
         return _scoring_page(page, status=exc.status_code, error=exc.custom_message, values=typed)
     if version is None:
         return _scoring_page(page, notice="Nothing changed, so no new version was saved.")
@@ -351,6 +346,7 @@ def stage_category(page: Page) -> Response:
             category=category,
         )
     except AppError as exc:
+        page.session.rollback()
         return _stages_page(page, status=exc.status_code, error=exc.custom_message)
     return page.redirect("/settings/stages?done=category")
 

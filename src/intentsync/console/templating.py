@@ -1,5 +1,6 @@
 """Jinja2 environment for the console: autoescaped, templates and assets read from the package."""
 
+import re
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -9,6 +10,8 @@ from jinja2.runtime import Context
 from starlette.requests import Request
 
 from intentsync import __version__
+
+_WEB_URL = re.compile(r"https?://[^\s/?#]", re.IGNORECASE)
 
 
 def when(ms: int | None) -> str:
@@ -60,6 +63,11 @@ def stage_name(context: Context, canonical: str | None) -> str:
     return str(names.get(canonical, canonical))
 
 
+def web_url(value: object) -> bool:
+    """Whether stored text may be a link: only http(s), never javascript: or data: URLs."""
+    return isinstance(value, str) and _WEB_URL.match(value) is not None
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -72,6 +80,7 @@ def environment() -> Environment:
     env.filters.update(
         when=when, instant=instant, day=day, number=number, signed=signed, stage_name=stage_name
     )
+    env.tests.update(web_url=web_url)
     env.globals.update(app_version=__version__)
     return env
 

@@ -15,9 +15,12 @@ from intentsync.ip_ranges.parsing import (
     address_key,
     columns,
     covering_starts,
+    read_ranges,
     to_hex,
 )
 from intentsync.kit.tabular import FileTable, open_table
+
+UPLOAD_BATCH = 500  # ranges per upsert, so a large upload never builds one huge statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +82,42 @@ def import_ranges(session: Session, *, team_id: int, ranges: Sequence[ParsedRang
             ],
         )
     return counts
+
+
+@dataclass(frozen=True, slots=True)
+class UploadResult:
+    counts: ImportCounts
+    bad_lines: list[str]  # the first ones, as 'line N: why'
+    bad_total: int
+
+
+def import_upload(
+    session: Session,
+    *,
+    team_id: int,
+    raw: BinaryIO,
+    name: str,
+    batch: int = UPLOAD_BATCH,
+    keep_bad: int = 50,
+) -> UploadResult:
+    """Every range of an uploaded file, upserted a batch at a time in the caller's transaction."""
+    counts = ImportCounts()
+    bad: list[str] = []
+    bad_total = 0
+    pending: list[ParsedRange] = []
+    for line, item in read_ranges(read_upload(raw, name)):
+        if isinstance(item, str):
+            bad_total += 1
+            if len(bad) < keep_bad:
+                bad.append(f"line {line}: {item}")
+            continue
+        pending.append(item)
+        if len(pending) >= batch:  # bounded memory for a large file
+            counts += import_ranges(session, team_id=team_id, ranges=pending)
+            pending.clear()
+    if pending:
+        counts += import_ranges(session, team_id=team_id, ranges=pending)
+    return UploadResult(counts, bad, bad_total)
 
 
 def resolve_ip(session: Session, *, team_id: int, ip: str) -> tuple[str, str] | None:

@@ -241,7 +241,12 @@ class Table(Generic[T]):
             if not text.strip():
                 continue
             for delimiter in _delimiters_by_use(text):
-                names = [name.strip() for name in _split(text, delimiter)]
+                try:
+                    names = [name.strip() for name in _split(text, delimiter)]
+                except csv.Error as exc:  # a value over the csv module's limit: not a header
+                    if widest is None:
+                        widest = 0, f"{self.name} line {number} cannot be a header: {exc}"
+                    break
                 try:
                     return accept(names, self.report, delimiter), names, delimiter, number
                 except AppError as exc:

@@ -23,6 +23,7 @@ from intentsync.kit.errors import BadRequest
 MAX_DEPTH = 5
 MAX_CONDITIONS = 100
 MAX_LIST_VALUES = 1000
+MAX_NUMBER = 2**53  # beyond it a float loses whole numbers, and JSON tools disagree
 CUSTOM_PREFIX = "customFields."
 
 # number, journey stage, free text (case-insensitive), single selection (exact option),
@@ -353,8 +354,11 @@ class _Values:
         if kind == "number":
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise BadRequest(f"{path}: '{self.written}' takes a number, got {_show(value)}")
-            if not math.isfinite(value):
-                raise BadRequest(f"{path}: '{self.written}' takes a finite number")
+            if not math.isfinite(value) or abs(value) > MAX_NUMBER:
+                raise BadRequest(
+                    f"{path}: '{self.written}' takes a finite number from -{MAX_NUMBER:,} "
+                    f"to {MAX_NUMBER:,}, got {_show(value)}"
+                )
             return value
         if not isinstance(value, str) or not value.strip():
             raise BadRequest(

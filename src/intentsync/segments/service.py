@@ -334,10 +334,12 @@ def change_members_itemized(
         raise BadRequest(f"Name at most {MAX_ITEMS:,} accounts at a time; split the list")
     stamp = _lock_team(session, team_id=team_id)
     segment = _static_for_change(session, team_id=team_id, segment_id=segment_id)
+    # No stored key holds a NUL (PostgreSQL text cannot), so such a name matches nothing.
+    storable = [a for a in wanted if "\x00" not in a]
     by_external = repository.account_ids_by_external_id(
-        session, team_id=team_id, external_ids=wanted
+        session, team_id=team_id, external_ids=storable
     )
-    domains = {a: clean_domain(a) for a in wanted if a not in by_external}
+    domains = {a: clean_domain(a) for a in storable if a not in by_external}
     by_domain = repository.account_ids_by_domain(
         session, team_id=team_id, domains={d for d in domains.values() if d}
     )

@@ -23,6 +23,7 @@ from intentsync.signals.importers.linkedin import CompanyActivity, KnownAccounts
 from intentsync.signals.service import ingest_signals
 
 MAX_CHUNK = 1000  # signals (and rows) per transaction
+NUL_IN_ROW = "the row holds a NUL character, which no value may contain"
 
 Item = RowSignals | CompanyActivity | RowError
 Spec = ImportSpec[Item]
@@ -76,6 +77,8 @@ def read_items(table: Table[Spec], texts: MutableMapping[int, str] | None = None
             texts[row.line] = row.text
         if isinstance(row, Broken):
             yield RowError(row.line, row.reason)
+        elif any("\x00" in cell for cell in row.cells):  # PostgreSQL text cannot hold NUL
+            yield RowError(row.line, NUL_IN_ROW)
         else:
             yield parse(row.line, row.cells)
 
@@ -247,6 +250,8 @@ def _record(row: SignalImport, now: int) -> ImportRecord:
 
 
 def _clip(text: str, limit: int) -> str:
+    """Text cut to fit its column, NUL shown as U+FFFD: PostgreSQL text cannot hold NUL."""
+    text = text.replace("\x00", "\ufffd")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
