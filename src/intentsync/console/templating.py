@@ -8,6 +8,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from starlette.requests import Request
 
 from intentsync import __version__
+from intentsync.console.labels import source_label
 
 
 def when(ms: int | None) -> str:
@@ -59,7 +60,14 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(when=when, instant=instant, day=day, number=number, signed=signed)
+    env.filters.update(
+        when=when,
+        instant=instant,
+        day=day,
+        number=number,
+        signed=signed,
+        source_label=source_label,
+    )
     env.globals.update(version=__version__)
     return env
 
