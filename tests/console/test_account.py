@@ -180,8 +180,9 @@ def test_the_history_table_equals_the_api(
     lines = re.findall(r'data-series="([^"]+)" data-points="(\d+)"', section(page, "history"))
     count = str(len(api["points"]))
     assert lines == [
-        (name, count) for name in ("Overall", "Website", "G2", "Bombora", "Advertising")
+        (name, count) for name in ("Overall", "Website", "G2", "Bombora", "LinkedIn ads")
     ]
+    assert "Advertising" not in page  # LinkedIn's score is named as on every other page
 
 
 def test_stage_moves_show_newest_first_with_their_reasons(

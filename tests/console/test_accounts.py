@@ -535,6 +535,18 @@ def test_save_as_segment_refuses_a_segment_filter(
         assert len(summaries(session, team_id=ws.team_id)) == 1
 
 
+def test_save_as_segment_refuses_a_name_in_use(
+    admin: ConsoleClient, ws: Workspace, database: Database, sample: list[dict[str, Any]]
+) -> None:
+    ws.segment(name="Hot SaaS")
+    refused = admin.post("/accounts", {"stage": "Opportunity", "segment_name": " hot saas"})
+    assert refused.status_code == 409
+    assert "A segment named 'Hot SaaS' already exists" in html.unescape(refused.text)
+    assert 'role="search"' in refused.text  # the view is shown again to pick another name
+    with database.transaction(write=False) as session:
+        assert [s[1] for s in summaries(session, team_id=ws.team_id)] == ["Hot SaaS"]
+
+
 def test_save_as_segment_needs_the_csrf_token(
     admin: ConsoleClient, sample: list[dict[str, Any]]
 ) -> None:
@@ -573,6 +585,10 @@ def test_members_can_use_the_list(member: ConsoleClient, sample: list[dict[str, 
         ("score_min=abc", "Score minimum should be a whole number from 0 to 100, not 'abc'"),
         ("score_min=70&score_max=20", "Score: the minimum (70) is above the maximum (20)"),
         ("g2_min=90&g2_max=10", "G2 score: the minimum (90) is above the maximum (10)"),
+        (
+            "advertising_min=90&advertising_max=10",
+            "LinkedIn ads score: the minimum (90) is above the maximum (10)",
+        ),
         ("bombora_max=101", "Bombora maximum should be from 0 to 100, not 101"),
         ("stage=Dreaming", "'Dreaming' is not a journey stage"),
         ("change_min=1.5", "Minimum 7-day change should be a whole number"),

@@ -11,7 +11,7 @@ from tests.console.browser import PHONE
 from tests.console.browser import sign_in as browser_sign_in
 from tests.console.conftest import DemoWorkspace
 
-SERIES = ["Overall", "Website", "G2", "Bombora", "Advertising"]
+SERIES = ["Overall", "Website", "G2", "Bombora", "LinkedIn ads"]
 
 # Every element that scrolls sideways, and whether the whole page does.
 SCROLLERS = """() => {

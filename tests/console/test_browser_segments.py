@@ -37,6 +37,7 @@ def test_build_a_dynamic_segment_with_a_nested_group_and_a_live_count(
     page = admin_page
     segment_id = _create(page, live_url, "VIP betas", "dynamic")
     live = page.locator("#live-preview")
+    expect(live).to_have_text("Fill in the value to see a count")  # the page script is running
     page.locator("#rule-r-0-field").select_option("tags")
     operators = page.locator("#rule-r-0-operator option")
     expect(operators).to_have_text(
@@ -58,11 +59,13 @@ def test_build_a_dynamic_segment_with_a_nested_group_and_a_live_count(
     page.locator("#rule-r-1-1-value").fill("company3.com")
     expect(live).to_have_text("2 accounts match these rules")  # vip and (beta or company3)
     page.locator("#rule-r-1-1-value").fill("not a domain at all")
-    expect(live).to_contain_text(
-        "rules.and[1].or[1].value: 'not a domain at all' is not a valid domain"
-    )
+    problem = page.locator("#rule-r-1-1-error")
+    expect(problem).to_have_text("Condition 2.2: 'not a domain at all' is not a valid domain")
+    expect(live).to_have_text("Fix the highlighted part to see a count")
+    expect(page.locator("#rule-r-1-1-value")).to_have_attribute("aria-invalid", "true")
     page.locator("#rule-r-1-1-value").fill("company3.com")
     expect(live).to_have_text("2 accounts match these rules")
+    expect(problem).to_have_count(0)
 
     page.get_by_role("button", name="Save rules").click()
     expect(page.locator("p.notice")).to_have_text("Rules saved; the members were refreshed.")
@@ -70,6 +73,35 @@ def test_build_a_dynamic_segment_with_a_nested_group_and_a_live_count(
     assert shown == 2
     assert _api_count(ws, segment_id) == shown
     expect(page.locator("#members tbody tr")).to_have_count(2)
+
+
+def test_a_new_dynamic_segment_opens_without_an_error_and_shows_a_mistake_once(
+    admin_page: Page, live_url: str, ws: Workspace
+) -> None:
+    ws.push(account(1, tags=["vip"]), account(2))
+    page = admin_page
+    _create(page, live_url, "Fresh rules", "dynamic")
+    live = page.locator("#live-preview")
+    expect(live).to_have_text("Fill in the value to see a count")
+    rules = page.locator("#rules")
+    expect(rules.locator(".error")).to_have_count(0)
+    expect(page.get_by_role("group", name="Condition 1")).to_be_visible()
+
+    page.locator("#rule-r-0-value").fill("lots")
+    message = "Condition 1: Account score takes a number, got 'lots'"
+    expect(page.locator("#rule-r-0-error")).to_have_text(message)
+    page.get_by_role("button", name="Save rules").click()
+    expect(page.locator("[data-role=rules-banner]")).to_have_text(
+        "The rules have a problem; see below"
+    )
+    expect(rules.get_by_text(message)).to_have_count(1)  # once: next to the condition
+    expect(live).to_have_text("")
+    assert "rules.and" not in rules.inner_text()
+
+    page.locator("#rule-r-0-value").fill("0")
+    page.locator("#rule-r-0-operator").select_option("gte")
+    expect(live).to_have_text("2 accounts match these rules")
+    expect(rules.locator(".error")).to_have_count(0)  # the banner and the message went
 
 
 def test_upload_a_csv_and_download_the_linkedin_list(

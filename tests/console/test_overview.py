@@ -141,8 +141,9 @@ def test_signal_volume_sums_what_was_sent(admin: ConsoleClient, scored: Workspac
     assert 'class="chart chart-stacked"' in volume
     header = re.search(r"<thead><tr><th scope=\"col\">Day</th>(.*?)</tr></thead>", volume, re.S)
     assert header
-    sources = re.findall(r'<th scope="col" class="num">(\w+)</th>', header.group(1))
-    assert sources == ["website", "g2", "bombora", "linkedin"]  # the ingest order
+    shown = re.findall(r'<th scope="col" class="num">([^<]+)</th>', header.group(1))
+    assert shown == ["Website", "G2", "Bombora", "LinkedIn ads"]  # the ingest order, by name
+    sources = ["website", "g2", "bombora", "linkedin"]
     totals = Counter[str]()
     for row in re.findall(r"<tr><th scope=\"row\">[\d-]+</th>(.*?)</tr>", volume, re.S):
         cells = re.findall(r'<td class="num">([\d,.]+)</td>', row)
@@ -204,8 +205,42 @@ def test_a_signed_out_visitor_goes_to_sign_in(app: FastAPI, demo: DemoWorkspace)
 
 def test_signal_volume_can_show_one_source(admin: ConsoleClient, scored: Workspace) -> None:
     volume = _section(admin.get("/?source=g2").text, "volume-title")
-    assert re.findall(r'<th scope="col" class="num">(\w+)</th>', volume) == ["g2"]
-    assert '<option value="g2" selected>' in volume
+    assert re.findall(r'<th scope="col" class="num">([^<]+)</th>', volume) == ["G2"]
+    assert '<option value="g2" selected>G2</option>' in volume
+    assert '<option value="linkedin" >LinkedIn ads</option>' in volume
     assert volume.count('class="series series-') == 1
-    unknown = _section(admin.get("/?source=nonsense").text, "volume-title")
-    assert unknown.count('class="series series-') == 4  # an unknown source shows them all
+    assert 'data-series="G2"' in volume
+    assert '<ul class="legend"><li>' in volume
+    assert "</svg> G2</li></ul>" in volume
+
+
+def test_an_unknown_source_is_refused_like_on_the_account_page(
+    admin: ConsoleClient, scored: Workspace
+) -> None:
+    for path in ("/?source=nonsense", "/?source=sales"):
+        unknown = admin.get(path)
+        assert unknown.status_code == 400
+        assert "is not one of: website, g2, bombora, linkedin" in unescape(unknown.text)
+    assert admin.get("/?source=").status_code == 200  # "All sources" sends an empty value
+
+
+def test_an_empty_team_refuses_an_unknown_source_too(admin: ConsoleClient) -> None:
+    assert admin.get("/?source=bombora").status_code == 200
+    refused = admin.get("/?source=bogus")
+    assert refused.status_code == 400
+    assert "source 'bogus' is not one of: website, g2, bombora, linkedin" in unescape(refused.text)
+
+
+def test_the_bombora_note_shows_only_with_bombora_in_the_chart(
+    admin: ConsoleClient, scored: Workspace
+) -> None:
+    note = "Bombora surges are weekly, dated to their Monday"
+    assert note in _section(admin.get("/").text, "volume-title")
+    assert note in _section(admin.get("/?source=bombora").text, "volume-title")
+    for source in ("g2", "website", "linkedin"):
+        volume = _section(admin.get(f"/?source={source}").text, "volume-title")
+        assert "Quantities summed per day." in volume
+        shown_legend = re.search(r'<ul class="legend">.*?</ul>', volume, re.S)
+        assert shown_legend
+        assert "Bombora" not in shown_legend.group(0)
+        assert note not in volume

@@ -108,6 +108,27 @@ def test_creating_without_a_name_shows_the_services_message(admin: ConsoleClient
     assert "No segments yet" in admin.get("/segments").text
 
 
+def test_a_second_segment_with_a_name_in_use_is_refused(
+    admin: ConsoleClient, ws: Workspace
+) -> None:
+    first = _create(admin, "Webinar attendees")
+    again = admin.post(
+        "/segments", {"name": "webinar attendees ", "type": "dynamic"}, token_from="/segments"
+    )
+    assert again.status_code == 409
+    assert "A segment named 'Webinar attendees' already exists" in _text(again)
+    assert 'value="webinar attendees"' in again.text  # the form keeps what was typed
+    other = _create(admin, "Tier 1")
+    renamed = admin.post(
+        f"/segments/{other}/rename", {"name": "WEBINAR ATTENDEES"}, token_from="/segments"
+    )
+    assert renamed.status_code == 409
+    assert "A segment named 'Webinar attendees' already exists" in _text(renamed)
+    listed = _text(admin.get("/segments"))
+    assert re.findall(r'<a href="/segments/(\w+)">', listed) == [other, first]
+    assert "<h1>Tier 1</h1>" in _text(admin.get(f"/segments/{other}"))
+
+
 def test_static_members_are_added_and_removed_by_external_id_and_domain(
     member: ConsoleClient, ws: Workspace
 ) -> None:
@@ -275,7 +296,17 @@ def test_nested_groups_are_built_by_the_form_buttons(admin: ConsoleClient, ws: W
     assert "r.1.1.kind" not in removed.text
 
 
-def test_invalid_rules_show_the_services_message_next_to_the_form(
+def _live(client: ConsoleClient, segment_id: str, form: dict[str, str]) -> Any:
+    answer = client.client.post(
+        f"/segments/{segment_id}/rules/preview",
+        data=form,
+        headers={"X-CSRF-Token": client.csrf("/segments")},
+    )
+    assert answer.status_code == 200
+    return answer.json()
+
+
+def test_invalid_rules_show_the_message_once_next_to_the_condition_in_page_words(
     admin: ConsoleClient, ws: Workspace, database: Database
 ) -> None:
     segment_id = _create(admin, "Broken", "dynamic")
@@ -291,36 +322,142 @@ def test_invalid_rules_show_the_services_message_next_to_the_form(
     try:
         validate_rules(doc, custom_fields=definitions)
     except BadRequest as exc:
-        expected = exc.custom_message
+        service_message = exc.custom_message
     else:
         raise AssertionError("the rules should be invalid")
-    assert expected == "rules.and[1].value: 'account_score' takes a number, got 'lots'"
+    # The service (and so the CLI and API) keeps its exact wording.
+    assert service_message == "rules.and[1].value: 'account_score' takes a number, got 'lots'"
+    shown = "Condition 2: Account score takes a number, got 'lots'"
     for action in ("preview", "save"):
         answer = admin.post(
             f"/segments/{segment_id}/rules", {**form, "action": action}, token_from="/segments"
         )
         assert answer.status_code == 400
         text = _text(answer)
-        assert f'<p class="error rule-error" id="rule-r-1-error">{expected}</p>' in text
+        assert f'<p class="error rule-error" id="rule-r-1-error">{shown}</p>' in text
+        assert text.count(shown) == 1  # once, next to the condition
+        assert text.count("The rules have a problem; see below") == 1
+        assert "rules.and" not in text
+        assert "'account_score'" not in text
         assert 'id="rule-r-1-value" name="r.1.value" value="lots"' in text
-    live = admin.client.post(
-        f"/segments/{segment_id}/rules/preview",
-        data=form,
-        headers={"X-CSRF-Token": admin.csrf("/segments")},
-    )
-    assert live.status_code == 200
-    assert live.json() == {"count": None, "error": expected}
+        assert '<span class="rule-title" id="rule-r-1-title">Condition 2</span>' in text
+    assert _live(admin, segment_id, form) == {"count": None, "error": shown, "path": "r.1"}
+
     wrong_op = _rules_form([("account_score", "contains", "5")])
     answer = admin.post(
         f"/segments/{segment_id}/rules", {**wrong_op, "action": "save"}, token_from="/segments"
     )
-    assert "'contains' does not apply to number field 'account_score'" in _text(answer)
+    assert (
+        "Condition 1: 'contains' does not apply to number field Account score; use one of: "
+        "'equals', 'does not equal', 'is one of', 'is none of', 'is more than', 'is at least', "
+        "'is less than', 'is at most', 'is between', 'is empty'"
+    ) in _text(answer)
     empty = admin.post(
         f"/segments/{segment_id}/rules",
         {"r.kind": "group", "r.combinator": "and", "action": "save"},
         token_from="/segments",
     )
-    assert "rules.and: expected a non-empty list of rules" in _text(empty)
+    assert empty.status_code == 400
+    assert "Add at least one condition to the rules" in _text(empty)
+    assert "rules.and" not in _text(empty)
+
+
+def test_rule_messages_name_nested_conditions_values_and_groups(
+    admin: ConsoleClient, ws: Workspace
+) -> None:
+    segment_id = _create(admin, "Nested messages", "dynamic")
+    base = _rules_form([("tags", "contains", "vip")])
+    nested = {
+        **base,
+        "r.1.kind": "group",
+        "r.1.combinator": "or",
+        "r.1.0.kind": "condition",
+        "r.1.0.field": "name",
+        "r.1.0.operator": "contains",
+        "r.1.0.value": "beta",
+        "r.1.1.kind": "condition",
+        "r.1.1.field": "domain",
+        "r.1.1.operator": "eq",
+        "r.1.1.value": "not a domain at all",
+    }
+    assert _live(admin, segment_id, nested) == {
+        "count": None,
+        "error": "Condition 2.2: 'not a domain at all' is not a valid domain",
+        "path": "r.1.1",
+    }
+    listed = {**nested, "r.1.1.field": "g2_intent_score", "r.1.1.operator": "in"}
+    listed["r.1.1.value"] = "10, many"
+    assert _live(admin, segment_id, listed)["error"] == (
+        "Condition 2.2, value 2: G2 score takes a number, got 'many'"
+    )
+    between = {**listed, "r.1.1.operator": "between", "r.1.1.value": "50, 10"}
+    assert _live(admin, segment_id, between)["error"] == (
+        "Condition 2.2: 'is between' needs low <= high"
+    )
+    empty_flag = {**listed, "r.1.1.operator": "is_empty", "r.1.1.value": "maybe"}
+    assert _live(admin, segment_id, empty_flag)["error"] == (
+        "Condition 2.2: 'is empty' takes true or false, got 'maybe'"
+    )
+    stage = {**listed, "r.1.1.field": "journey_stage", "r.1.1.operator": "eq"}
+    stage["r.1.1.value"] = " "
+    saved = admin.post(
+        f"/segments/{segment_id}/rules", {**stage, "action": "save"}, token_from="/segments"
+    )
+    assert saved.status_code == 400
+    assert (
+        "Condition 2.2: Journey stage takes non-empty text, got ''; "
+        "use 'is empty' to match missing values"
+    ) in _text(saved)
+    assert "<legend>Group 2</legend>" in saved.text
+    hollow = {**base, "r.1.kind": "group", "r.1.combinator": "or"}
+    answer = admin.post(
+        f"/segments/{segment_id}/rules", {**hollow, "action": "save"}, token_from="/segments"
+    )
+    assert answer.status_code == 400
+    assert (
+        '<p class="error rule-error" id="rule-r-1-error">'
+        "Group 2 is empty: add a condition to it or remove it</p>"
+    ) in _text(answer)
+
+
+def test_an_untouched_empty_condition_is_not_an_error(admin: ConsoleClient, ws: Workspace) -> None:
+    ws.push(account(1, tags=["vip"]), account(2))
+    segment_id = _create(admin, "Fresh", "dynamic")
+    page = _text(admin.get(f"/segments/{segment_id}"))
+    rules = page[page.index('id="rules-heading"') :]
+    assert 'class="error' not in rules
+    assert 'id="rule-r-0-value" name="r.0.value" value=""' in rules
+    fresh = _rules_form([("account_score", "eq", "")])
+    note = {"count": None, "error": None, "note": "Fill in the value to see a count"}
+    assert _live(admin, segment_id, fresh) == note
+    with_vip = _rules_form([("account_score", "eq", " "), ("tags", "contains", "vip")])
+    assert _live(admin, segment_id, with_vip) == note  # still waiting for the first value
+    wrong = _rules_form([("account_score", "eq", ""), ("tags", "has_any", "")])
+    wrong["r.1.operator"] = "gt"  # a filled-in mistake still shows while another is blank
+    wrong["r.1.value"] = "5"
+    answer = _live(admin, segment_id, wrong)
+    assert answer["path"] == "r.1"
+    assert answer["error"].startswith("Condition 2: 'is more than' does not apply to list field")
+    filled = _rules_form([("tags", "contains", "vip"), ("name", "is_empty", "")])
+    assert _live(admin, segment_id, filled)["count"] == 0  # is empty needs no value
+    only_vip = _rules_form([("tags", "contains", "vip")])
+    assert _live(admin, segment_id, only_vip)["count"] == 1
+
+
+def test_the_archived_segment_message_names_the_segment(
+    admin: ConsoleClient, ws: Workspace
+) -> None:
+    ws.push(account(1))
+    segment_id = ws.segment(name="Spring webinar", status="archived")
+    refused = admin.post(
+        f"/segments/{segment_id}/members",
+        {"accounts": "crm-1", "action": "add"},
+        token_from="/segments",
+    )
+    assert refused.status_code == 400
+    text = _text(refused)
+    assert "Segment 'Spring webinar' is archived; its members cannot change" in text
+    assert segment_id not in re.sub(r'(href|action)="[^"]*"', "", text)
 
 
 def test_a_25_digit_rule_number_is_refused_with_the_services_message(

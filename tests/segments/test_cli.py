@@ -231,3 +231,24 @@ def test_segment_list_never_shortens_an_id_on_a_narrow_terminal(database_url, ws
     monkeypatch.setenv("COLUMNS", "50")
     listed = segment_cli(database_url, ws, "list")
     assert re.search(rf"\b{segment}\b", listed.stdout), listed.stdout
+
+
+def test_a_name_another_segment_has_is_refused(database_url, ws):
+    ws.segment(name="Event invitees")
+    again = segment_cli(database_url, ws, "create", "--name", "event invitees ", check=False)
+    assert again.returncode == 1
+    assert "A segment named 'Event invitees' already exists" in said(again)
+    other = last_line(segment_cli(database_url, ws, "create", "--name", "Partners"))
+    renamed = segment_cli(
+        database_url, ws, "update", "--segment", other, "--name", "EVENT INVITEES", check=False
+    )
+    assert renamed.returncode == 1
+    assert "A segment named 'Event invitees' already exists" in said(renamed)
+    assert sorted(s[1] for s in ws_summaries(ws)) == ["Event invitees", "Partners"]
+
+
+def ws_summaries(ws):
+    from intentsync.segments.service import summaries
+
+    with ws.db.transaction() as session:
+        return summaries(session, team_id=ws.team_id)

@@ -80,3 +80,47 @@ def test_a_rule_number_beyond_2_to_the_53_is_refused_and_nothing_is_saved(ws):
         assert saved.rules == {**rules, "value": 2**53}
     with ws.db.transaction(write=False) as session:
         assert [s.name for s in overview(session, team_id=ws.team_id)] == ["Largest"]
+
+
+def test_two_visible_segments_never_share_a_name(app, database, ws):
+    import pytest
+
+    from intentsync.kit.errors import Conflict
+    from intentsync.segments.service import update_segment
+    from tests.factories import create_workspace
+
+    def rename(segment_id, **change):
+        with ws.db.transaction() as session:
+            return update_segment(session, team_id=ws.team_id, segment_id=segment_id, **change)
+
+    first = ws.segment(name="Webinar attendees")
+    for spelling in ("Webinar attendees", "  webinar ATTENDEES "):
+        with pytest.raises(Conflict) as refused:
+            ws.segment(name=spelling, type_="dynamic")
+        assert refused.value.status_code == 409
+        assert refused.value.custom_message == "A segment named 'Webinar attendees' already exists"
+
+    tier = ws.segment(name="Tier 1")
+    with pytest.raises(Conflict, match="A segment named 'Webinar attendees' already exists"):
+        rename(tier, name="WEBINAR attendees")
+    assert rename(first, name="Webinar Attendees").name == "Webinar Attendees"  # its own name
+
+    old = ws.segment(name="webinar attendees", status="archived")  # archived ones may share
+    with pytest.raises(Conflict):
+        rename(old, status="active")
+    rename(first, status="archived")
+    assert rename(old, status="draft").status == "draft"
+    with pytest.raises(Conflict):
+        rename(first, status="active")
+    assert rename(first, name="Webinar attendees 2024", status="active").status == "active"
+    assert {s["name"] for s in ws.get("/segments").json()["data"]["data"]} == {
+        "Webinar attendees 2024",
+        "Tier 1",
+        "webinar attendees",
+    }
+
+    other = create_workspace(app, database, name="Other team")
+    try:
+        assert other.segment(name="Webinar attendees")  # names are per team
+    finally:
+        other.close()

@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from intentsync.accounts.service import AccountProfile, find_profile
 from intentsync.activities.service import account_activities
+from intentsync.console.labels import SOURCE_LABELS, source_label
 from intentsync.console.routing import Access, ConsoleRouter, Page
 from intentsync.custom_fields.service import list_fields
 from intentsync.deals.service import account_deals
@@ -34,14 +35,6 @@ DEALS_MORE = 100  # "show more deals" raises the bound, never lifts it
 CURSOR_LENGTH = 64
 MAX_SCORE = 100  # every score is 0-100: the chart's axis stays put from account to account
 
-SOURCE_LABELS = {
-    "website": "Website",
-    "g2": "G2",
-    "bombora": "Bombora",
-    "linkedin": "Advertising (LinkedIn)",
-    "sales": "Sales",
-}
-
 
 @dataclass(frozen=True)
 class Series:
@@ -53,10 +46,10 @@ class Series:
 
 HISTORY_SERIES = (
     Series("rtp_account_score", "Overall"),
-    Series("rtp_website_intent_score", "Website"),
-    Series("rtp_g2_intent_score", "G2"),
-    Series("rtp_bombora_intent_score", "Bombora"),
-    Series("rtp_advertising_activity_score", "Advertising"),
+    Series("rtp_website_intent_score", source_label("website")),
+    Series("rtp_g2_intent_score", source_label("g2")),
+    Series("rtp_bombora_intent_score", source_label("bombora")),
+    Series("rtp_advertising_activity_score", source_label("linkedin")),
 )
 
 # Attributes that say what a signal was about, most telling first.

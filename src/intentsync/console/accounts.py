@@ -34,11 +34,12 @@ from intentsync.accounts.service import (
     export_accounts,
     save_as_segment,
 )
+from intentsync.console.labels import SCORE_SOURCES, score_label
 from intentsync.console.routing import Access, ConsoleRouter, Page
 from intentsync.db.engine import Database
 from intentsync.journey.stages import JOURNEY_STAGES
 from intentsync.kit.clock import format_ms
-from intentsync.kit.errors import BadRequest
+from intentsync.kit.errors import BadRequest, Conflict
 from intentsync.segments.service import summaries
 
 console = ConsoleRouter()
@@ -46,13 +47,7 @@ console = ConsoleRouter()
 SCORE_MAX = 100
 INTEGER_MAX = 2**31 - 1  # the score columns; larger cursor values are not ours
 BIGINT_MAX = 2**63 - 1  # ids and times
-RANGE_LABELS = {
-    "score": "Score",
-    "website": "Website",
-    "g2": "G2",
-    "bombora": "Bombora",
-    "advertising": "Advertising",
-}
+RANGE_LABELS = {"score": "Score", **{name: score_label(name) for name in SCORE_SOURCES}}
 # Every parameter a view keeps in its links, its export and its save form.
 FILTER_FIELDS = (
     "q",
@@ -71,10 +66,7 @@ COLUMNS = (
     (None, "externalId", False),
     ("score", "Score", True),
     (None, "Stage", False),
-    ("website", "Website", True),
-    ("g2", "G2", True),
-    ("bombora", "Bombora", True),
-    ("advertising", "Advertising", True),
+    *((name, score_label(name), True) for name in SCORE_SOURCES),
     ("change_7d", "7-day", True),
     ("change_30d", "30-day", True),
     ("changed", "Last changed", False),
@@ -132,6 +124,9 @@ def read_filter(raw: Mapping[str, str]) -> AccountFilter:
         label = RANGE_LABELS[name]
         low = _whole(raw, f"{name}_min", f"{label} minimum", 0, SCORE_MAX)
         high = _whole(raw, f"{name}_max", f"{label} maximum", 0, SCORE_MAX)
+        if low is not None and high is not None and low > high:
+            what = label if name == "score" else f"{label} score"
+            raise BadRequest(f"{what}: the minimum ({low}) is above the maximum ({high})")
         if low is not None or high is not None:
             ranges[name] = ScoreRange(low, high)
     trend = raw.get("trend", "any")
@@ -239,8 +234,9 @@ def _render(
     listing: AccountListPage | None,
     error: str | None = None,
     save_error: str | None = None,
+    status: int | None = None,
 ) -> Response:
-    status = 400 if error or save_error else 200
+    status = status or (400 if error or save_error else 200)
     view = _view(raw, query)
     return page.render(
         "accounts.html",
@@ -270,14 +266,16 @@ def _render(
     )
 
 
-def _list(page: Page, *, save_error: str | None = None) -> Response:
+def _list(page: Page, *, save_error: str | None = None, status: int | None = None) -> Response:
     raw = _raw(page)
     try:
         query = read_query(raw, page.query)
         listing = account_list_page(page.session, team_id=page.team_id, query=query)
     except BadRequest as exc:
         return _render(page, raw=raw, query=None, listing=None, error=exc.custom_message)
-    return _render(page, raw=raw, query=query, listing=listing, save_error=save_error)
+    return _render(
+        page, raw=raw, query=query, listing=listing, save_error=save_error, status=status
+    )
 
 
 @console.get("/accounts", access=Access.MEMBER)
@@ -294,9 +292,9 @@ def save_view_as_segment(page: Page) -> Response:
             raise BadRequest("Give the segment a name")
         f = read_filter(_raw(page))
         segment_id = save_as_segment(page.session, team_id=page.team_id, name=name, f=f)
-    except BadRequest as exc:
+    except (BadRequest, Conflict) as exc:
         page.session.rollback()  # the view drawn next lists no half-saved segment
-        return _list(page, save_error=exc.custom_message)
+        return _list(page, save_error=exc.custom_message, status=exc.status_code)
     return page.redirect(f"/segments/{segment_id}")
 
 

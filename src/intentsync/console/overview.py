@@ -5,12 +5,15 @@ from datetime import UTC, datetime, timedelta
 from starlette.responses import Response
 
 from intentsync.accounts.service import SCORE_BANDS, standing, top_gainers
+from intentsync.console.labels import source_label
 from intentsync.console.routing import Access, ConsoleRouter, Page
 from intentsync.journey.stages import JOURNEY_STAGES
 from intentsync.kit.charts import Series, bar_chart, legend, stacked_bar_chart
 from intentsync.kit.clock import DAY_MS
+from intentsync.kit.errors import BadRequest
 from intentsync.scoring.history import last_run, recent_stage_moves
 from intentsync.signals.service import daily_volume
+from intentsync.signals.types import INGESTED_SOURCES
 
 console = ConsoleRouter()
 
@@ -31,11 +34,21 @@ def _day_label(day: int) -> str:
     return (_EPOCH + timedelta(days=day)).strftime("%b %d")
 
 
+def _source(page: Page, present: list[str]) -> str:
+    """The one source asked for ('' for all); an unknown one is refused, as on the account page."""
+    source = page.text("source", max_length=32)
+    known = [*INGESTED_SOURCES, *(s for s in present if s not in INGESTED_SOURCES)]
+    if source and source not in known:
+        raise BadRequest(f"source '{source}' is not one of: {', '.join(known)}")
+    return source
+
+
 @console.get("/", access=Access.MEMBER)
 def overview(page: Page) -> Response:
     team = page.team_id
     counts = standing(page.session, team_id=team)
     if counts.total == 0:
+        _source(page, [])
         return page.render("overview.html", title="Overview", empty=True)
     stages = [(name, counts.stages.get(name, 0)) for name in JOURNEY_STAGES]
     # A stage name outside the catalogue (an old import) still counts, after the journey.
@@ -45,7 +58,7 @@ def overview(page: Page) -> Response:
     days = [volume.first_day + i for i in range(volume.days)]
     present = list(volume.by_source)
     # LinkedIn impressions can dwarf page views: one source at a time shows its own scale.
-    only = page.text("source", max_length=32)
+    only = _source(page, present)
     sources = [only] if only in present else present
     return page.render(
         "overview.html",
@@ -80,10 +93,10 @@ def overview(page: Page) -> Response:
         volume_chart=stacked_bar_chart(
             title=f"Signals per source per day, last {VOLUME_DAYS} days",
             labels=[_day_label(d) for d in days],
-            series=[Series(s, volume.by_source[s]) for s in sources],
+            series=[Series(source_label(s), volume.by_source[s]) for s in sources],
         )
         if sources
         else None,
-        volume_legend=legend(sources),
+        volume_legend=legend([source_label(s) for s in sources]),
         run=last_run(page.session, team_id=team),
     )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from intentsync.kit.errors import BadRequest
-from intentsync.segments.rules import MULTI_VALUED, FieldSpec
+from intentsync.segments.rules import MULTI_VALUED, OPERATOR_LABELS, FieldSpec
 
 MAX_NODES = 200
 _PATH = re.compile(r"r(?:\.\d{1,3}){0,8}")
@@ -34,6 +34,10 @@ class Node:
     items: list["Node"] = dataclasses.field(default_factory=list)
     path: str = "r"
     error: str | None = None
+
+    @property
+    def title(self) -> str:
+        return title(self)
 
 
 def _number(node: Node, path: str = "r") -> Node:
@@ -198,18 +202,85 @@ def to_rules(node: Node, fields: Mapping[str, FieldSpec]) -> dict[str, Any]:
     }
 
 
-def mark_error(root: Node, message: str) -> bool:
-    """Put a validation message on the node it names; False when it names none on the form."""
+def is_blank(node: Node) -> bool:
+    """A condition whose value is still empty: untouched, so it is not yet a mistake."""
+    return node.kind == "condition" and not node.value.strip() and node.operator != "is_empty"
+
+
+def without_blanks(node: Node) -> Node | None:
+    """The tree minus blank conditions (and groups holding only those); nodes keep their paths."""
+    if node.kind == "condition":
+        return None if is_blank(node) else node
+    items = [kept for item in node.items if (kept := without_blanks(item)) is not None]
+    if node.items and not items:
+        return None
+    return dataclasses.replace(node, items=items)
+
+
+def has_blanks(node: Node) -> bool:
+    return is_blank(node) or any(has_blanks(item) for item in node.items)
+
+
+def locate(root: Node, message: str) -> Node | None:
+    """The node a validation message names by its rules path (or its nearest group), if any."""
     found = _ERROR_PATH.match(message)
     if found is None:
-        return False
-    indexes = re.findall(r"\[(\d+)\]", found.group(1))
-    path = ".".join(["r", *indexes])
-    while True:
-        node = find(root, path)
-        if node is not None:
-            node.error = message
-            return True
-        if path == "r":
-            return False
-        path = path.rsplit(".", 1)[0]
+        return None
+    node = root
+    for index in re.findall(r"\[(\d+)\]", found.group(1)):
+        if node.kind != "group" or int(index) >= len(node.items):
+            break
+        node = node.items[int(index)]
+    return node
+
+
+def title(node: Node) -> str:
+    """How the page names a node: its kind and position, as shown above it."""
+    if node.path == "r":
+        return "All rules"
+    position = ".".join(str(index + 1) for index in _order(node.path))
+    return f"{'Group' if node.kind == 'group' else 'Condition'} {position}"
+
+
+_DETAIL = re.compile(r"rules(?:\.(?:and|or)\[\d+\])*(\.(?:and|or))?(?:\.(?:field|operator|value))?")
+_LIST_ITEM = re.compile(r"\[(\d+)\]: ")
+_OPERATOR_FIRST = re.compile(r"^(\w+) (takes|needs) ")
+_NOT_APPLY = re.compile(r"'(\w+)' does not apply")
+_ONE_OF = re.compile(r"use one of: ([\w, ]+)$")
+
+
+def explain(node: Node, message: str, fields: Sequence[FieldSpec]) -> str:
+    """The service's message worded with what the page shows: positions and labels, not paths.
+
+    "rules.and[0].value: 'account_score' takes a number, got ''" becomes
+    "Condition 1: Account score takes a number, got ''".
+    """
+    found = _DETAIL.match(message)
+    if found is None:
+        return message
+    rest = message[found.end() :]
+    where = title(node)
+    item = _LIST_ITEM.match(rest)
+    if item is not None:
+        where += f", value {int(item.group(1)) + 1}"
+        rest = rest[item.end() :]
+    else:
+        rest = rest.removeprefix(": ")
+    if found.group(1) and rest.startswith("expected a non-empty list"):
+        if node.path == "r":
+            return "Add at least one condition to the rules"
+        return f"{where} is empty: add a condition to it or remove it"
+    label = {f.name: f.label for f in fields}.get(node.field)
+    if node.kind == "condition" and node.field and label:
+        rest = rest.replace(f"'{node.field}'", label)
+    labels = OPERATOR_LABELS
+    rest = _OPERATOR_FIRST.sub(
+        lambda m: f"'{labels[m[1]]}' {m[2]} " if m[1] in labels else m[0], rest, count=1
+    )
+    rest = rest.replace("use is_empty", f"use '{labels['is_empty']}'")
+    rest = _NOT_APPLY.sub(lambda m: f"'{labels.get(m[1], m[1])}' does not apply", rest)
+    rest = _ONE_OF.sub(
+        lambda m: "use one of: " + ", ".join(f"'{labels.get(op, op)}'" for op in m[1].split(", ")),
+        rest,
+    )
+    return f"{where}: {rest}"

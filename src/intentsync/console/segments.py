@@ -1,5 +1,6 @@
 """Segments: list and create them, manage static members, build dynamic rules, export members."""
 
+import dataclasses
 import json
 from collections import Counter
 from typing import Any
@@ -7,9 +8,10 @@ from typing import Any
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from intentsync.console import segment_files, segment_form
+from intentsync.console.labels import rule_field_label
 from intentsync.console.routing import Access, ConsoleRouter, Page
 from intentsync.db.engine import Database
-from intentsync.kit.errors import BadRequest
+from intentsync.kit.errors import AppError, BadRequest, Conflict
 from intentsync.segments import service
 from intentsync.segments.rules import OPERATOR_LABELS, FieldSpec
 from intentsync.segments.schemas import SEGMENT_STATUSES, SEGMENT_TYPES
@@ -25,6 +27,8 @@ NOTICES = {
     "status": "Status changed.",
     "rules": "Rules saved; the members were refreshed.",
 }
+RULES_BANNER = "The rules have a problem; see below"
+FILL_IN = "Fill in the value to see a count"
 ENDS = ("added", "already a member", "removed", "not a member", "no account matches")
 
 
@@ -57,14 +61,18 @@ def segment_create(page: Page) -> Response:
         segment = service.create_segment(
             page.session, team_id=page.team_id, name=name, type_=type_, status="active"
         )
-    except BadRequest as exc:
+    except (BadRequest, Conflict) as exc:
         page.session.rollback()
-        return _list(page, status=400, error=exc.custom_message, name=name, type=type_)
+        return _list(page, status=exc.status_code, error=exc.custom_message, name=name, type=type_)
     return page.redirect(f"/segments/{segment.segment_id}?notice=created")
 
 
 def _fields(page: Page) -> list[FieldSpec]:
-    return service.rule_fields(page.session, team_id=page.team_id)
+    """The rule catalogue, labelled as the rest of the console names things."""
+    return [
+        dataclasses.replace(spec, label=rule_field_label(spec))
+        for spec in service.rule_fields(page.session, team_id=page.team_id)
+    ]
 
 
 def _detail(page: Page, *, status: int = 200, **extra: Any) -> Response:
@@ -107,6 +115,7 @@ def _detail(page: Page, *, status: int = 200, **extra: Any) -> Response:
         fields=fields,
         catalogue=_catalogue_json(fields),
         operator_labels=OPERATOR_LABELS,
+        rules_banner=RULES_BANNER,
         linkedin_warning=segment_files.linkedin_warning(count),
         **context,
     )
@@ -130,9 +139,13 @@ def segment_page(page: Page) -> Response:
     return _detail(page)
 
 
-def _refused(page: Page, exc: BadRequest, **extra: Any) -> Response:
+def _refused(page: Page, exc: AppError, **extra: Any) -> Response:
     page.session.rollback()  # nothing half-done shows on the page drawn next
-    return _detail(page, status=400, error=exc.custom_message, **extra)
+    segment_id = _segment_id(page)
+    segment = service.get_segment(page.session, team_id=page.team_id, segment_id=segment_id)
+    # The service names the segment by its id (for the CLI); the page names it as it shows it.
+    message = exc.custom_message.replace(f"Segment '{segment_id}'", f"Segment '{segment.name}'")
+    return _detail(page, status=exc.status_code, error=message, **extra)
 
 
 @console.post("/segments/{segment_id}/rename", access=Access.MEMBER)
@@ -145,7 +158,7 @@ def segment_rename(page: Page) -> Response:
             segment_id=segment_id,
             name=page.text("name", max_length=255),
         )
-    except BadRequest as exc:
+    except (BadRequest, Conflict) as exc:
         return _refused(page, exc)
     return page.redirect(f"/segments/{segment_id}?notice=renamed")
 
@@ -160,7 +173,7 @@ def segment_status(page: Page) -> Response:
             segment_id=segment_id,
             status=page.text("status", max_length=16),
         )
-    except BadRequest as exc:
+    except (BadRequest, Conflict) as exc:
         return _refused(page, exc)
     return page.redirect(f"/segments/{segment_id}?notice=status")
 
@@ -246,6 +259,20 @@ def _read_tree(page: Page) -> segment_form.Node:
     return segment_form.from_form(names, lambda name: page.text(name, max_length=20_000))
 
 
+def _place(
+    tree: segment_form.Node,
+    message: str,
+    fields: list[FieldSpec],
+    within: segment_form.Node | None = None,
+) -> segment_form.Node | None:
+    """Put the service's message, in the page's words, on the node it names (found in within)."""
+    named = segment_form.locate(within or tree, message)
+    node = segment_form.find(tree, named.path) if named is not None else None
+    if node is not None:
+        node.error = segment_form.explain(node, message, fields)
+    return node
+
+
 @console.post("/segments/{segment_id}/rules", access=Access.MEMBER)
 def segment_rules(page: Page) -> Response:
     segment_id = _segment_id(page)
@@ -269,28 +296,50 @@ def segment_rules(page: Page) -> Response:
         preview = service.preview_rules(page.session, team_id=page.team_id, rules=doc)
     except BadRequest as exc:
         page.session.rollback()
-        placed = segment_form.mark_error(tree, exc.custom_message)
+        node = _place(tree, exc.custom_message, fields)
         return _detail(
             page,
             status=400,
             tree=tree,
-            rules_error=exc.custom_message,
-            rules_error_placed=placed,
+            rules_error=node.error if node is not None else exc.custom_message,
+            rules_error_placed=node is not None,
         )
     return _detail(page, tree=tree, preview=preview)
 
 
 @console.post("/segments/{segment_id}/rules/preview", access=Access.MEMBER, writes=False)
 def segment_rules_preview(page: Page) -> Response:
-    """The live preview the page script asks for while the rules are edited."""
+    """The live count the page script asks for while the rules are edited.
+
+    Conditions whose value is still empty are left out of the check: an untouched condition
+    is not a mistake yet, so the answer asks for its value instead of refusing it.
+    """
     service.get_segment(page.session, team_id=page.team_id, segment_id=_segment_id(page))
-    by_name = {f.name: f for f in _fields(page)}
+    fields = _fields(page)
+    by_name = {f.name: f for f in fields}
     try:
-        doc = segment_form.to_rules(_read_tree(page), by_name)
+        tree = _read_tree(page)
+    except BadRequest as exc:
+        return JSONResponse({"count": None, "error": exc.custom_message, "path": None})
+    filled = segment_form.without_blanks(tree)
+    try:
+        if filled is None:
+            return JSONResponse({"count": None, "error": None, "note": FILL_IN})
+        doc = segment_form.to_rules(filled, by_name)
+        if segment_form.has_blanks(tree):
+            service.check_rules(page.session, team_id=page.team_id, rules=doc)
+            return JSONResponse({"count": None, "error": None, "note": FILL_IN})
         preview = service.preview_rules(page.session, team_id=page.team_id, rules=doc)
     except BadRequest as exc:
         # The preview itself worked: its answer is that these rules cannot be saved yet.
-        return JSONResponse({"count": None, "error": exc.custom_message})
+        node = _place(tree, exc.custom_message, fields, within=filled)
+        return JSONResponse(
+            {
+                "count": None,
+                "error": node.error if node is not None else exc.custom_message,
+                "path": node.path if node is not None else None,
+            }
+        )
     return JSONResponse(
         {
             "count": preview.count,

@@ -10,6 +10,7 @@ from jinja2.runtime import Context
 from starlette.requests import Request
 
 from intentsync import __version__
+from intentsync.console.labels import source_label
 
 _WEB_URL = re.compile(r"https?://[^\s/?#]", re.IGNORECASE)
 
@@ -78,7 +79,13 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        when=when, instant=instant, day=day, number=number, signed=signed, stage_name=stage_name
+        when=when,
+        instant=instant,
+        day=day,
+        number=number,
+        signed=signed,
+        stage_name=stage_name,
+        source_label=source_label,
     )
     env.tests.update(web_url=web_url)
     env.globals.update(app_version=__version__)

@@ -26,6 +26,16 @@ def find(session: Session, *, team_id: int, segment_id: str) -> Segment | None:
     )
 
 
+def visible_names(session: Session, *, team_id: int) -> list[tuple[int, str]]:
+    """(key, name) of the team's segments that are not archived."""
+    rows = session.execute(
+        select(Segment.id, Segment.name).where(
+            Segment.team_id == team_id, Segment.status != "archived"
+        )
+    )
+    return [(pk, name) for pk, name in rows]
+
+
 def list_static_page(
     session: Session, *, team_id: int, page: PageRequest
 ) -> list[tuple[int, str, str, str]]:

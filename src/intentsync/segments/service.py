@@ -14,7 +14,7 @@ from intentsync.custom_fields.service import active_definitions
 from intentsync.db.models import Segment
 from intentsync.kit.clock import format_ms
 from intentsync.kit.domains import clean_domain
-from intentsync.kit.errors import BadRequest, NotFound
+from intentsync.kit.errors import BadRequest, Conflict, NotFound
 from intentsync.kit.ids import new_object_id
 from intentsync.kit.pagination import PageRequest
 from intentsync.kit.schemas import Page
@@ -38,6 +38,18 @@ def _check_name(name: str) -> str:
     if not name.strip():
         raise BadRequest("Segment name should not be empty")
     return name.strip()
+
+
+def _check_name_free(
+    session: Session, *, team_id: int, name: str, status: str, segment_pk: int | None = None
+) -> None:
+    """Two visible segments of a team never share a name (trimmed, case-insensitive)."""
+    if status == "archived":
+        return
+    wanted = name.strip().casefold()
+    for pk, other in repository.visible_names(session, team_id=team_id):
+        if pk != segment_pk and other.strip().casefold() == wanted:
+            raise Conflict(f"A segment named '{other}' already exists")
 
 
 def _check_rules(session: Session, *, team_id: int, type_: str, rules: Any) -> None:
@@ -66,6 +78,7 @@ def create_segment(
     _check_status(status)
     clean_name = _check_name(name)
     stamp = _lock_team(session, team_id=team_id)
+    _check_name_free(session, team_id=team_id, name=clean_name, status=status)
     if rules is not None:
         _check_rules(session, team_id=team_id, type_=type_, rules=rules)
     segment = Segment(
@@ -108,10 +121,19 @@ def update_segment(
     clean_name = _check_name(name) if name is not None else None
     stamp = _lock_team(session, team_id=team_id)
     segment = get_segment(session, team_id=team_id, segment_id=segment_id)
+    renamed = clean_name is not None and clean_name != segment.name
+    unarchived = segment.status == "archived" and status not in (None, "archived")
+    if renamed or unarchived:  # names shared before this rule existed stay editable
+        _check_name_free(
+            session,
+            team_id=team_id,
+            name=clean_name or segment.name,
+            status=status or segment.status,
+            segment_pk=segment.id,
+        )
     if rules is not None:
         _check_rules(session, team_id=team_id, type_=segment.type, rules=rules)
     was_visible = segment.status != "archived"
-    renamed = clean_name is not None and clean_name != segment.name
     if clean_name is not None:
         segment.name = clean_name
     if status is not None:
@@ -393,6 +415,11 @@ def change_members_itemized(
 def rule_fields(session: Session, *, team_id: int) -> list[FieldSpec]:
     """The fields, operators and options a rule of this team may use today."""
     return catalogue(active_definitions(session, team_id=team_id))
+
+
+def check_rules(session: Session, *, team_id: int, rules: Any) -> None:
+    """Refuse rules a segment could not evaluate, without counting what they match."""
+    validate_rules(rules, custom_fields=active_definitions(session, team_id=team_id))
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,36 @@
     hint.textContent = spec.kind + (spec.options.length ? ": " + spec.options.join(", ") : "");
   }
 
+  // A rule error shows once, next to the condition it is about; a good answer clears it.
+  function clearProblems() {
+    form.querySelectorAll(".rule-error").forEach((p) => p.remove());
+    form.querySelectorAll(".rule-invalid").forEach((node) => node.classList.remove("rule-invalid"));
+    form.querySelectorAll("[aria-invalid]").forEach((input) => {
+      input.removeAttribute("aria-invalid");
+      const ids = (input.getAttribute("aria-describedby") || "").split(" ");
+      input.setAttribute("aria-describedby", ids.filter((id) => !id.endsWith("-error")).join(" "));
+    });
+  }
+  function placeProblem(path, message) {
+    const node = path && form.querySelector('[data-path="' + CSS.escape(path) + '"]');
+    if (!node) return false;
+    const id = "rule-" + path.replace(/\./g, "-") + "-error";
+    const note = document.createElement("p");
+    note.className = "error rule-error";
+    note.id = id;
+    note.textContent = message;
+    node.classList.add("rule-invalid");
+    if (node.matches(".rule-condition")) {
+      node.append(note);
+      const value = node.querySelector("[data-role=value]");
+      value.setAttribute("aria-invalid", "true");
+      value.setAttribute("aria-describedby", value.getAttribute("aria-describedby") + " " + id);
+    } else {
+      node.querySelector(":scope > .rule-items").before(note);
+    }
+    return true;
+  }
+
   let timer = null;
   let asked = 0;
   function preview() {
@@ -45,9 +75,20 @@
       .then((response) => response.json())
       .then((answer) => {
         if (mine !== asked) return;
+        clearProblems();
         if (answer.error) {
-          output.classList.add("error");
-          output.textContent = answer.error;
+          if (placeProblem(answer.path, answer.error)) {
+            output.textContent = "Fix the highlighted part to see a count";
+          } else {
+            output.classList.add("error");
+            output.textContent = answer.error;
+          }
+          return;
+        }
+        const banner = form.querySelector("[data-role=rules-banner]");
+        if (banner) banner.remove();
+        if (answer.count === null) {
+          output.textContent = answer.note;
         } else {
           const n = answer.count;
           output.textContent = n.toLocaleString("en-US") + (n === 1 ? " account matches" : " accounts match") + " these rules";
@@ -68,5 +109,6 @@
     later();
   });
   form.addEventListener("input", later);
-  preview();
+  // After a refused Preview or Save the page already shows the problem: count once it changes.
+  if (!form.querySelector("[data-role=rules-banner]")) preview();
 })();
