@@ -1,5 +1,6 @@
 """Team settings for admins: API keys, users and roles, tracking, IP ranges, scoring, stages."""
 
+import re
 from typing import Any
 
 from starlette.responses import Response
@@ -23,6 +24,8 @@ console = ConsoleRouter()
 
 MAX_ID = 2**31 - 1
 MAX_BAD_LINES_SHOWN = 50
+NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+STALE_ISSUE_FORM = "This form is out of date; press Issue key again on this page."
 IMPORT_BATCH = 500
 SECTIONS = (
     ("/settings/keys", "API keys"),
@@ -67,8 +70,16 @@ def _keys_page(page: Page, *, status: int = 200, **context: Any) -> Response:
     context.setdefault("new_key", None)
     context.setdefault("new_key_email", "")
     rows = auth.team_keys(page.session, team_id=page.team_id)
+    # Each issue form carries a fresh one-time nonce, so resending it (F5) issues nothing.
+    nonces = {row.user_id: auth.new_issue_nonce() for row in rows}
     return _render(
-        page, "settings_keys.html", status=status, title="API keys", rows=rows, **context
+        page,
+        "settings_keys.html",
+        status=status,
+        title="API keys",
+        rows=rows,
+        nonces=nonces,
+        **context,
     )
 
 
@@ -80,7 +91,16 @@ def keys_page(page: Page) -> Response:
 @console.post("/settings/keys/{user_id}/issue", access=Access.ADMIN)
 def issue_key(page: Page) -> Response:
     """The new key is in this response only: never in a redirect, a cookie or the database."""
-    email, key = auth.issue_key(page.session, team_id=page.team_id, user_id=_user_id(page))
+    user_id = _user_id(page)
+    nonce = page.text("nonce")
+    if not NONCE.fullmatch(nonce):
+        return _keys_page(page, status=400, error=STALE_ISSUE_FORM)
+    try:
+        email, key = auth.issue_key(
+            page.session, team_id=page.team_id, user_id=user_id, nonce=nonce
+        )
+    except AppError as exc:  # a resent form: the key issued the first time stays active
+        return _keys_page(page, status=exc.status_code, error=exc.custom_message)
     return _keys_page(page, new_key=key, new_key_email=email)
 
 
@@ -132,7 +152,13 @@ def create_user(page: Page) -> Response:
 def change_role(page: Page) -> Response:
     role = page.text("role", max_length=16)
     try:
-        teams.change_role(page.session, team_id=page.team_id, user_id=_user_id(page), role=role)
+        teams.change_role(
+            page.session,
+            team_id=page.team_id,
+            user_id=_user_id(page),
+            role=role,
+            by_user_id=page.viewer.user_id,
+        )
     except AppError as exc:
         return _users_page(page, status=exc.status_code, error=exc.custom_message)
     return page.redirect("/settings/users?done=role")
@@ -247,6 +273,71 @@ def import_ranges(page: Page) -> Response:
 # --- scoring ---------------------------------------------------------------------------------
 
 
+SOURCE_LABELS = {
+    "website": "Website",
+    "g2": "G2",
+    "bombora": "Bombora",
+    "linkedin": "LinkedIn",
+    "sales": "Sales",
+}
+# Labels of the form's fields, for the service's messages that name a config path.
+SETTING_LABELS = {
+    **{f"weights.{s}": f"{label} weight" for s, label in SOURCE_LABELS.items()},
+    **{f"enabled.{s}": f"{label} on/off switch" for s, label in SOURCE_LABELS.items()},
+}
+SETTING_PATH = re.compile(r"\b(?:weights|enabled)\.[a-z0-9_]+\b")
+MAX_WEIGHT = 1000
+# The journey thresholds in the scoring config (read-only here), as the stage rules use them.
+STAGE_THRESHOLDS = (
+    ("consideration_overall", "Consideration: overall score at least", ""),
+    ("consideration_sub_score", "Consideration: any enabled source's sub-score at least", ""),
+    (
+        "consideration_days",
+        "Consideration: a strong signal (demo or pricing page view; G2 pricing, compare or "
+        "competitor; inbound sales touch) within the last",
+        "days",
+    ),
+    ("aware_overall", "Aware: overall score at least", ""),
+    ("aware_days", "Aware: any signal or outbound sales touch within the last", "days"),
+    (
+        "downgrade_days",
+        "Moving down (not for deal-driven stages): the lower stage must have held for",
+        "days",
+    ),
+)
+
+
+def _on_screen(message: str) -> str:
+    """The service names config paths (weights.website); the form shows labels (Website weight)."""
+    text = SETTING_PATH.sub(lambda m: SETTING_LABELS.get(m.group(0), m.group(0)), message)
+    return text[:1].upper() + text[1:]
+
+
+def _percent(part: int, whole: int) -> str:
+    """To a tenth, half up in integers, exactly as settings.js shows it while typing."""
+    tenths = (2000 * part + whole) // (2 * whole)
+    whole_part, tenth = divmod(tenths, 10)
+    return f"{whole_part}%" if tenth == 0 else f"{whole_part}.{tenth}%"
+
+
+def _shares(values: dict[str, Any]) -> tuple[dict[str, str], str]:
+    """Each source's share of the overall score (its weight over the enabled weights' sum)."""
+    weights: dict[str, int] = {}
+    for source in SOURCES:
+        raw = str(values[f"weights.{source}"]).strip()
+        if values[f"enabled.{source}"] and raw.isdigit() and int(raw) <= MAX_WEIGHT:
+            weights[source] = int(raw)
+    enabled = [s for s in SOURCES if values[f"enabled.{s}"]]
+    unknown = {s: "—" if s in enabled else "off" for s in SOURCES}
+    if len(weights) < len(enabled):  # a weight the form refuses: no share can be told
+        return unknown, ""
+    total = sum(weights.values())
+    if total == 0:
+        return unknown, "No enabled source has a weight above 0, so nothing would be scored."
+    shares = {s: _percent(weights[s], total) if s in weights else "off" for s in SOURCES}
+    return shares, f"The enabled sources' weights sum to {total}; each share is weight ÷ {total}."
+
+
 def _scoring_page(page: Page, *, status: int = 200, **context: Any) -> Response:
     version, doc = scoring.current_document(page.session, team_id=page.team_id)
     history = scoring.config_history(page.session, team_id=page.team_id)
@@ -256,6 +347,10 @@ def _scoring_page(page: Page, *, status: int = 200, **context: Any) -> Response:
         **{f"enabled.{s}": bool(doc["enabled"][s]) for s in SOURCES},
         **context.pop("values"),
     }
+    shares, share_note = _shares(values)
+    thresholds = [
+        (label, doc["stages"][key], unit, f"stages.{key}") for key, label, unit in STAGE_THRESHOLDS
+    ]
     context.setdefault("diff", None)
     context.setdefault("diff_from", history[1].version if len(history) > 1 else version)
     context.setdefault("diff_to", version)
@@ -266,7 +361,12 @@ def _scoring_page(page: Page, *, status: int = 200, **context: Any) -> Response:
         title="Scoring",
         version=version,
         sources=SOURCES,
+        labels=SOURCE_LABELS,
+        max_weight=MAX_WEIGHT,
         values=values,
+        shares=shares,
+        share_note=share_note,
+        thresholds=thresholds,
         history=history,
         **context,
     )
@@ -291,7 +391,9 @@ def save_scoring(page: Page) -> Response:
     try:
         version = scoring.change_settings(page.session, team_id=page.team_id, changes=changes)
     except AppError as exc:
-        return _scoring_page(page, status=exc.status_code, error=exc.custom_message, values=typed)
+        return _scoring_page(
+            page, status=exc.status_code, error=_on_screen(exc.custom_message), values=typed
+        )
     if version is None:
         return _scoring_page(page, notice="Nothing changed, so no new version was saved.")
     return _scoring_page(
