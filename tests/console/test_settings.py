@@ -398,9 +398,7 @@ def test_saving_scoring_makes_a_version_and_the_diff_shows_the_changed_weights(
     assert "no scoring config version 99" in missing.text
 
 
-SHARE = re.compile(
-    r'<th scope="row">([^<]+)</th>.*?<output class="share"[^>]*>([^<]*)</output>', re.S
-)
+SHARE = re.compile(r'<th scope="row">([^<]+)</th>.*?<span class="share">([^<]*)</span>', re.S)
 
 
 def test_scoring_says_weights_are_relative_and_shows_each_share(

@@ -22,7 +22,7 @@ function showWeightTotal() {
   for (const input of form.querySelectorAll("input.weight")) {
     const row = input.closest("tr");
     const toggle = row && row.querySelector("input[type=checkbox]");
-    const share = row && row.querySelector("output.share");
+    const share = row && row.querySelector(".share");
     const on = !toggle || toggle.checked;
     const text = input.value.trim();
     const value = /^[0-9]+$/.test(text) ? Number(text) : NaN;
