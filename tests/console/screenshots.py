@@ -9,6 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from playwright.sync_api import Browser
 from sqlalchemy import select
 
 from intentsync.app import create_app
@@ -59,8 +60,14 @@ def pages(account: str, segment: str, rules: str) -> dict[str, str]:
     }
 
 
-def take(out: Path) -> list[Path]:
-    """Write the screenshots into out; return their paths."""
+def take(out: Path, browser: Browser | None = None) -> list[Path]:
+    """Write the screenshots into out; return their paths.
+
+    A test passes its session's browser: Playwright's sync API runs one instance per thread.
+    """
+    if browser is None:
+        with chromium() as own:
+            return take(out, own)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -71,7 +78,7 @@ def take(out: Path) -> list[Path]:
             demo = build(db, today=day_of(now_ms()))
             account, segment, rules = _first(db, demo.built.team_id)
             app = create_app(Settings(database_url=url, scoring_interval=0), db)
-            with live_server(app) as base, chromium() as browser:
+            with live_server(app) as base:
                 context = browser.new_context(viewport=DESKTOP)  # type: ignore[arg-type]
                 page = context.new_page()
                 page.goto(f"{base}/sign-in")

@@ -403,11 +403,106 @@ def test_save_as_segment_from_trend_and_source_ranges(
     assert counts[segment_id] == 2
 
 
+# Letters beyond ASCII: SQLite's LIKE and lower() fold ASCII only, PostgreSQL folds them all.
+UNICODE = [
+    spec(11, name="Über Straße GmbH", tags=["ÜBER"], account_score=30, journey_stage="Aware"),
+    spec(12, name="Ärzte Verbund", ext="KUNDE-ÖL-12", account_score=20, tags=["Priorität"]),
+    spec(13, name="Uber Freight", tags=["uber"], account_score=10),  # ASCII: u is not ü
+    spec(14, name="Sale 50%_off", account_score=5),
+]
+
+
+@pytest.fixture
+def unicode_sample(ws: Workspace, database: Database) -> list[dict[str, Any]]:
+    seed(ws, database, SAMPLE + UNICODE)
+    return SAMPLE + UNICODE
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"q": "über"}, ["Über Straße GmbH"]),
+        ({"q": "ÜBER STRASSE"}, []),  # lower-casing folds case, it does not spell ß as ss
+        ({"q": "über straße"}, ["Über Straße GmbH"]),
+        ({"q": "STRAßE"}, ["Über Straße GmbH"]),
+        ({"q": "öl"}, ["Ärzte Verbund"]),  # the externalId
+        ({"q": "ÄRZTE"}, ["Ärzte Verbund"]),
+        ({"q": "uber"}, ["Uber Freight"]),
+        ({"tag": "über"}, ["Über Straße GmbH"]),
+        ({"tag": "ÜBER"}, ["Über Straße GmbH"]),
+        ({"tag": "Über"}, ["Über Straße GmbH"]),
+        ({"tag": "PRIORITÄT"}, ["Ärzte Verbund"]),
+        ({"tag": "uber"}, ["Uber Freight"]),
+        ({"q": "straße", "tag": "über"}, ["Über Straße GmbH"]),
+        ({"q": "50%_OFF"}, ["Sale 50%_off"]),
+        ({"q": "5_%"}, []),  # LIKE's wildcards are plain text
+    ],
+)
+def test_search_and_tag_ignore_case_beyond_ascii(
+    admin: ConsoleClient,
+    unicode_sample: list[dict[str, Any]],
+    params: dict[str, str],
+    expected: list[str],
+) -> None:
+    assert listed(admin, **params) == expected
+    exported = [line[0] for line in _csv(admin, **params)[1:]]
+    assert exported == expected
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "acme"},  # name, externalId and domain of three accounts
+        {"q": "ACME-ext"},
+        {"q": "acme", "stage": "Opportunity"},
+        {"q": "über"},
+        {"q": "ÖL"},
+        {"q": "ärzte", "tag": "priorität"},
+        {"tag": "ÜBER"},
+        {"q": "50%_off"},  # LIKE's wildcards are plain text in both
+    ],
+)
+def test_save_as_segment_with_a_search_has_the_lists_members(
+    admin: ConsoleClient,
+    ws: Workspace,
+    database: Database,
+    unicode_sample: list[dict[str, Any]],
+    params: dict[str, str],
+) -> None:
+    shown = listed(admin, **params)
+    saved = admin.post("/accounts", {**params, "segment_name": "From a search"})
+    assert saved.status_code == 303, html.unescape(saved.text)[:2000]
+    segment_id = saved.headers["location"].removeprefix("/segments/")
+    with database.transaction(write=False) as session:
+        counts = {s[0]: s[4] for s in summaries(session, team_id=ws.team_id)}
+    assert counts[segment_id] == len(shown)
+    assert listed(admin, segment=segment_id) == shown
+    assert listed(admin, segment=segment_id, **params) == shown
+
+
+def test_a_search_saves_as_an_or_of_contains(
+    admin: ConsoleClient, unicode_sample: list[dict[str, Any]]
+) -> None:
+    rules = accounts_service.segment_rules(AccountFilter(search="Über", stage="Aware"))
+    assert rules == {
+        "and": [
+            {
+                "or": [
+                    {"field": "name", "operator": "contains", "value": "Über"},
+                    {"field": "domain", "operator": "contains", "value": "Über"},
+                    {"field": "external_id", "operator": "contains", "value": "Über"},
+                ]
+            },
+            {"field": "journey_stage", "operator": "eq", "value": "Aware"},
+        ]
+    }
+    assert listed(admin, q="Über", stage="Aware") == ["Über Straße GmbH"]
+
+
 @pytest.mark.parametrize(
     ("form", "message"),
     [
         ({"segment_name": "All"}, "Choose at least one filter"),
-        ({"q": "acme", "segment_name": "Acme"}, "externalIds, which segment rules cannot read"),
         ({"stage": "Aware", "segment_name": ""}, "Give the segment a name"),
         ({"score_min": "x", "segment_name": "Bad"}, "Score minimum should be a whole number"),
     ],

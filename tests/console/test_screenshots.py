@@ -2,13 +2,15 @@
 
 from pathlib import Path
 
+from playwright.sync_api import Browser
+
 from tests.console.screenshots import take
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def test_every_console_page_is_captured(tmp_path: Path) -> None:
-    written = take(tmp_path)
+def test_every_console_page_is_captured(tmp_path: Path, browser: Browser) -> None:
+    written = take(tmp_path, browser)
     names = sorted(p.name for p in written)
     assert names == sorted(
         [

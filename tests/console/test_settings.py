@@ -459,6 +459,14 @@ def test_scoring_shows_the_stage_thresholds_the_stages_page_points_to(
         ("7 days", "stages.downgrade_days"),
     ]
     assert rows[0][0] == "Consideration: overall score at least"
+    renamed = admin.post(
+        "/settings/stages/names",
+        {"name.Consideration": "Evaluating"},
+        token_from="/settings/stages",
+    )
+    assert renamed.status_code == 303, renamed.text[:500]
+    page = admin.get("/settings/scoring")
+    assert "<tr><td>Evaluating: overall score at least</td>" in page.text  # the team's names
 
 
 def test_stages_show_the_journey_and_deal_stage_categories_change(
@@ -483,8 +491,8 @@ def test_stages_show_the_journey_and_deal_stage_categories_change(
     page = admin.get("/settings/stages")
     assert page.status_code == 200
     for stage in ("Unaware", "Aware", "Consideration", "Opportunity", "Customer"):
-        assert f"<li>{stage}</li>" in page.text
-    assert "cannot be renamed" in page.text
+        assert f'<th scope="row">{stage}</th>' in page.text
+    assert "CSV exports and segment rules keep" in page.text  # renaming is for the console
     changed = admin.post(
         "/settings/stages/category",
         {"pipeline_id": "sales", "stage_id": "s9", "category": "won"},

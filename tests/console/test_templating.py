@@ -31,3 +31,19 @@ def test_numbers() -> None:
     assert signed(3) == "+3"
     assert signed(-2) == "-2"
     assert signed(0) == "0"
+
+
+def test_a_page_variable_named_version_cannot_change_the_footer_or_asset_urls() -> None:
+    from starlette.requests import Request
+
+    from intentsync import __version__
+    from intentsync.console.templating import render
+
+    request = Request(
+        {"type": "http", "method": "GET", "path": "/", "headers": [], "query_string": b""}
+    )
+    page = render(
+        "error.html", request=request, viewer=None, status=404, title="t", message="m", version=7
+    )
+    assert f"intentsync {__version__}" in page
+    assert f"console.css?v={__version__}" in page

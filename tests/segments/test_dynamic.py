@@ -147,6 +147,18 @@ def test_changing_rules_re_evaluates(ws):
     assert segments_of(ws) == {"crm-1": [], "crm-2": ["Hot accounts"], "crm-3": ["Hot accounts"]}
 
 
+def test_external_id_rules_read_the_stored_external_id(ws):
+    ws.push(account("Öl-1"), account("ol-2"))
+    pushed = ws.v1.post("/accounts", {"accounts": [{"domain": "keyless.com", "name": "Keyless"}]})
+    assert pushed.status_code == 200, pushed.text
+    fragment = dynamic(ws, {"field": "externalId", "operator": "contains", "value": "ÖL"})
+    keyless = dynamic(ws, {"field": "external_id", "operator": "is_empty", "value": True}, name="K")
+    with ws.db.transaction(write=False) as session:
+        counts = {s[0]: s[4] for s in service.summaries(session, team_id=ws.team_id)}
+    assert counts == {fragment: 1, keyless: 1}
+    assert segments_of(ws) == {"crm-Öl-1": ["Hot accounts"], "crm-ol-2": [], None: ["K"]}
+
+
 def test_custom_field_rules(ws):
     tier = ws.custom_field("Tier", "singleSelection", options=["Gold", "Silver"])
     arr = ws.custom_field("ARR", "number")

@@ -36,6 +36,7 @@ ACME = AccountFacts(
     journey_stage="Consideration",
     domain="acme.com",
     name="Acme Corp",
+    external_id="CRM-Acme-7",
     tags=["VIP", "emea"],
     custom_fields={
         "ARR_C": 250000,
@@ -179,6 +180,40 @@ def test_date_field(operator, value, expected):
     assert check("customFields.RENEWAL_C", operator, value) is expected
 
 
+@pytest.mark.parametrize(
+    ("field", "operator", "value", "expected", "when_missing"),
+    [
+        ("external_id", "eq", "crm-acme-7", True, False),
+        ("externalId", "contains", "ACME", True, False),  # the wire's spelling names it too
+        ("external_id", "in", ["x", "CRM-ACME-7"], True, False),
+        ("external_id", "neq", "x", True, True),  # a missing value is not equal to anything
+        ("external_id", "nin", ["crm-acme-7"], False, True),
+        ("external_id", "is_empty", True, False, True),
+        ("external_id", "contains", "crm-acme-8", False, False),
+    ],
+)
+def test_external_id_is_text_that_may_be_missing(field, operator, value, expected, when_missing):
+    assert check(field, operator, value) is expected
+    assert check(field, operator, value, BLANK) is when_missing
+
+
+@pytest.mark.parametrize(
+    ("field", "fragment", "expected"),
+    [
+        ("name", "über", True),  # every letter folds, not only ASCII ones
+        ("name", "ÜBER", True),
+        ("name", "straße", True),
+        ("name", "strasse", False),  # folding is lower-casing: ß is not ss
+        ("name", "uber", False),
+        ("external_id", "öl", True),
+        ("external_id", "ÄRZTE-Öl", True),
+    ],
+)
+def test_contains_folds_case_beyond_ascii(field, fragment, expected):
+    facts = AccountFacts(domain="uber.example", name="Über Straße GmbH", external_id="ÄRZTE-ÖL-1")
+    assert check(field, "contains", fragment, facts) is expected
+
+
 def test_a_missing_or_unreadable_date_is_empty_and_never_compares():
     broken = AccountFacts(custom_fields={"RENEWAL_C": "someday"})
     for facts in (BLANK, broken):
@@ -311,9 +346,9 @@ def test_at_most_100_conditions():
 FIELD_LIST = (
     "account_score, website_intent_score, g2_intent_score, bombora_intent_score, "
     "advertising_activity_score, open_deal_count, open_deal_amount, won_deal_count, "
-    "days_in_stage, score_change_7d, score_change_30d, journey_stage, domain, name, tags, "
-    "customFields.<KEY> "
-    "(rtp_ wire names work too)"
+    "days_in_stage, score_change_7d, score_change_30d, journey_stage, domain, name, "
+    "external_id, tags, customFields.<KEY> "
+    "(rtp_ wire names and externalId work too)"
 )
 
 

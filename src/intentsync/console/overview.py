@@ -16,6 +16,7 @@ console = ConsoleRouter()
 
 SURGING = 10
 STAGE_MOVES = 20
+HALF_WIDTH = 480  # charts in a half-width card: a narrower drawing keeps labels legible
 VOLUME_DAYS = 90
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -54,9 +55,10 @@ def overview(page: Page) -> Response:
         stages=stages,
         funnel_chart=bar_chart(
             title="Accounts per journey stage",
-            labels=[name for name, _ in stages],
+            labels=[page.stage_name(name) for name, _ in stages],
             values=[n for _, n in stages],
             horizontal=True,
+            width=HALF_WIDTH,
             height=40 + 36 * len(stages),
         ),
         bands=bands,
@@ -64,6 +66,7 @@ def overview(page: Page) -> Response:
             title="Accounts per overall score band",
             labels=[label for label, _ in bands],
             values=[n for _, n in bands],
+            width=HALF_WIDTH,
         ),
         surging=top_gainers(page.session, team_id=team, limit=SURGING),
         moves=recent_stage_moves(page.session, team_id=team, limit=STAGE_MOVES),

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -26,6 +27,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from intentsync.auth.service import Viewer, viewer_for
 from intentsync.console.templating import render
 from intentsync.db.engine import Database
+from intentsync.journey.service import stage_names
 from intentsync.kit.errors import AppError, BadRequest
 
 SESSION_COOKIE = "intentsync_session"
@@ -110,7 +112,19 @@ class Page:
             return value
         return None
 
+    @cached_property
+    def stage_names(self) -> dict[str, str]:
+        """The team's names for the journey stages, read once per request (canonical if none)."""
+        if self.viewer_or_none is None:
+            return {}
+        return stage_names(self.session, team_id=self.viewer_or_none.team_id)
+
+    def stage_name(self, canonical: str) -> str:
+        """What the team calls a stage; a name outside the catalogue is shown as it is."""
+        return self.stage_names.get(canonical, canonical)
+
     def render(self, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
+        context.setdefault("stage_names", self.stage_names)
         return HTMLResponse(
             render(template, request=self.request, viewer=self.viewer_or_none, **context),
             status_code=status,

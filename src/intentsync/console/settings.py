@@ -9,6 +9,7 @@ from intentsync.auth import service as auth
 from intentsync.console.routing import Access, ConsoleRouter, Page
 from intentsync.ip_ranges import service as ip_ranges
 from intentsync.ip_ranges.parsing import ParsedRange, read_ranges
+from intentsync.journey import service as journey
 from intentsync.journey.stages import JOURNEY_STAGES
 from intentsync.kit.errors import AppError, BadRequest
 from intentsync.pipelines import service as pipelines
@@ -41,6 +42,7 @@ NOTICES = {
     "password-removed": "The password was removed: that user can no longer sign in here.",
     "write-key": "A new write key was issued: pages with the old one are no longer counted.",
     "category": "The stage's category was changed.",
+    "stage-names": "The stage names were saved: every console page shows them now.",
 }
 
 
@@ -288,22 +290,19 @@ SETTING_LABELS = {
 SETTING_PATH = re.compile(r"\b(?:weights|enabled)\.[a-z0-9_]+\b")
 MAX_WEIGHT = 1000
 # The journey thresholds in the scoring config (read-only here), as the stage rules use them.
+AWARE, CONSIDERATION = JOURNEY_STAGES[1], JOURNEY_STAGES[2]
 STAGE_THRESHOLDS = (
-    ("consideration_overall", "Consideration: overall score at least", ""),
-    ("consideration_sub_score", "Consideration: any enabled source's sub-score at least", ""),
+    ("consideration_overall", CONSIDERATION, "overall score at least", ""),
+    ("consideration_sub_score", CONSIDERATION, "any enabled source's sub-score at least", ""),
     (
         "consideration_days",
-        "Consideration: a strong signal (demo or pricing page view; G2 pricing, compare or "
-        "competitor; inbound sales touch) within the last",
+        CONSIDERATION,
+        "a strong signal (demo or pricing page view; G2 pricing, compare or competitor; "
+        "inbound sales touch) within the last",
         "days",
     ),
-    ("aware_overall", "Aware: overall score at least", ""),
-    ("aware_days", "Aware: any signal or outbound sales touch within the last", "days"),
-    (
-        "downgrade_days",
-        "Moving down (not for deal-driven stages): the lower stage must have held for",
-        "days",
-    ),
+    ("aware_overall", AWARE, "overall score at least", ""),
+    ("aware_days", AWARE, "any signal or outbound sales touch within the last", "days"),
 )
 
 
@@ -349,8 +348,17 @@ def _scoring_page(page: Page, *, status: int = 200, **context: Any) -> Response:
     }
     shares, share_note = _shares(values)
     thresholds = [
-        (label, doc["stages"][key], unit, f"stages.{key}") for key, label, unit in STAGE_THRESHOLDS
+        (f"{page.stage_name(stage)}: {rule}", doc["stages"][key], unit, f"stages.{key}")
+        for key, stage, rule, unit in STAGE_THRESHOLDS
     ]
+    thresholds.append(
+        (
+            "Moving down (not for deal-driven stages): the lower stage must have held for",
+            doc["stages"]["downgrade_days"],
+            "days",
+            "stages.downgrade_days",
+        )
+    )
     context.setdefault("diff", None)
     context.setdefault("diff_from", history[1].version if len(history) > 1 else version)
     context.setdefault("diff_to", version)
@@ -415,12 +423,15 @@ def scoring_diff(page: Page) -> Response:
 
 
 def _stages_page(page: Page, *, status: int = 200, **context: Any) -> Response:
+    context.setdefault("name_values", page.stage_names)
+    context.setdefault("name_errors", {})
     return _render(
         page,
         "settings_stages.html",
         status=status,
         title="Stages",
         journey=JOURNEY_STAGES,
+        max_label=journey.MAX_LABEL,
         pipelines=pipelines.list_pipelines(page.session, team_id=page.team_id),
         categories=CATEGORIES,
         **context,
@@ -450,3 +461,22 @@ def stage_category(page: Page) -> Response:
     except AppError as exc:
         return _stages_page(page, status=exc.status_code, error=exc.custom_message)
     return page.redirect("/settings/stages?done=category")
+
+
+@console.post("/settings/stages/names", access=Access.ADMIN)
+def stage_names(page: Page) -> Response:
+    """Every `name.<stage>` field of the form; the service refuses a stage it does not know."""
+    prefix = "name."
+    fields = page.form.keys() if page.form is not None else []
+    names = {f[len(prefix) :]: page.text(f) for f in fields if f.startswith(prefix)}
+    try:
+        journey.rename_stages(page.session, team_id=page.team_id, names=names)
+    except journey.StageNamesInvalid as exc:  # shown next to each field, which keeps the text
+        return _stages_page(
+            page,
+            status=exc.status_code,
+            error="The stage names were not saved: correct the names marked below.",
+            name_values={**page.stage_names, **names},
+            name_errors=exc.problems,
+        )
+    return page.redirect("/settings/stages?done=stage-names")

@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 from starlette.requests import Request
 
 from intentsync import __version__
@@ -50,6 +51,15 @@ def signed(value: int | None) -> str:
     return f"+{value}" if value > 0 else str(value)
 
 
+@pass_context
+def stage_name(context: Context, canonical: str | None) -> str:
+    """A journey stage as the team names it; pages without a signed-in team show it as stored."""
+    if canonical is None:
+        return "—"
+    names = context.get("stage_names") or {}
+    return str(names.get(canonical, canonical))
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -59,8 +69,10 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(when=when, instant=instant, day=day, number=number, signed=signed)
-    env.globals.update(version=__version__)
+    env.filters.update(
+        when=when, instant=instant, day=day, number=number, signed=signed, stage_name=stage_name
+    )
+    env.globals.update(app_version=__version__)
     return env
 
 

@@ -13,6 +13,12 @@ from intentsync.db.writers import QueuedConnection, WriterQueue
 
 WRITE_OPTION = "intentsync_write"
 BUSY_TIMEOUT_SECONDS = 60
+UNICODE_LOWER = "unicode_lower"
+
+
+def unicode_lower(value: object) -> object:
+    """Python's lower() for SQL on SQLite, whose own lower() leaves non-ASCII letters alone."""
+    return value.lower() if isinstance(value, str) else value
 
 
 def is_sqlite(url: str) -> bool:
@@ -39,6 +45,9 @@ def _configure_sqlite(engine: Engine, writers: WriterQueue | None) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
         cursor.close()
+        # SQLite's lower() and LIKE fold ASCII letters only; queries that must match
+        # "Über" for "über" as PostgreSQL does call this instead.
+        dbapi_connection.create_function(UNICODE_LOWER, 1, unicode_lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:

@@ -422,6 +422,18 @@ class SignalVolume(Base):
     quantity: Mapped[float] = mapped_column(Float)
 
 
+class JourneyStageName(Base):
+    """What a team's people see for a journey stage; the canonical name stays on the API."""
+
+    __tablename__ = "journey_stage_names"
+
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    stage: Mapped[str] = mapped_column(String(64), primary_key=True)
+    label: Mapped[str] = mapped_column(String(64))
+
+
 class ScoringConfig(Base):
     """A team's scoring constants; every change adds a version, the newest one applies."""
 

@@ -84,7 +84,7 @@ def _y_axis(parts: list[str], *, top: float, width: int, height: int) -> None:
         )
         parts.append(
             f'<text x="{MARGIN_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#4b5563" '
-            f'font-size="11">{_number(value)}</text>'
+            f'font-size="13">{_number(value)}</text>'
         )
 
 
@@ -95,7 +95,7 @@ def _x_labels(parts: list[str], labels: Sequence[str], xs: Sequence[float], heig
     for index in range(0, len(labels), every):
         parts.append(
             f'<text x="{xs[index]:.1f}" y="{height - 8}" text-anchor="middle" fill="#4b5563" '
-            f'font-size="11">{escape(labels[index])}</text>'
+            f'font-size="13">{escape(labels[index])}</text>'
         )
 
 
@@ -173,13 +173,13 @@ def bar_chart(
             length = (width - left - right) * value / top
             parts.append(
                 f'<text x="{left - 8}" y="{y + slot / 2 + 4:.1f}" text-anchor="end" '
-                f'fill="#111827" font-size="12">{escape(label)}</text>'
+                f'fill="#111827" font-size="13">{escape(label)}</text>'
                 f'<rect class="bar" x="{left}" y="{y + slot * 0.15:.1f}" width="{length:.1f}" '
                 f'height="{slot * 0.7:.1f}" fill="{colour(0)}" data-label="{escape(label)}" '
                 f'data-value="{_number(value)}"><title>{escape(label)}: {_number(value)}</title>'
                 f"</rect>"
                 f'<text x="{left + length + 6:.1f}" y="{y + slot / 2 + 4:.1f}" fill="#111827" '
-                f'font-size="12">{_number(value)}</text>'
+                f'font-size="13">{_number(value)}</text>'
             )
     else:
         _y_axis(parts, top=top, width=width, height=height)

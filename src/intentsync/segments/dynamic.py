@@ -36,6 +36,7 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "journey_stage": ("journey_stage",),
     "domain": ("domain",),
     "name": ("name",),
+    "external_id": ("external_id",),
     "tags": ("tags",),
     "days_in_stage": ("stage_entered_ms", "created_ms"),
     "score_change_7d": ("score_change_7d",),
@@ -51,6 +52,7 @@ _DIRECT = {
     "journey_stage": "journey_stage",
     "domain": "domain",
     "name": "name",
+    "external_id": "external_id",
     "score_change_7d": "score_change_7d",
     "score_change_30d": "score_change_30d",
 }

@@ -27,13 +27,13 @@ def _reader(condition: Condition) -> Reader:
     kind = condition.kind
     if not condition.field.startswith(CUSTOM_PREFIX):
         if kind in ("number", "text", "stage"):
-            # Built-in numbers and stages are never missing; names and domains never empty.
+            # Built-in numbers and stages are never missing; only externalIds may be.
             get: Reader = attrgetter(condition.field)
             if kind == "number":
                 return get
             if kind == "stage":
                 return lambda f: STAGE_RANK.get(get(f))
-            return lambda f: get(f).lower() or None
+            return lambda f: v.lower() if (v := get(f)) else None
         raw: Reader = attrgetter(condition.field)
     else:
         key = condition.field[len(CUSTOM_PREFIX) :]

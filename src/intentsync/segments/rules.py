@@ -84,10 +84,12 @@ BUILTIN_FIELDS: dict[str, Kind] = {
     "journey_stage": "stage",
     "domain": "text",
     "name": "text",
+    "external_id": "text",
     "tags": "tags",
 }
-# The rtp_ names accounts carry on the wire.
+# The rtp_ names accounts carry on the wire (and the wire's spelling of external_id).
 ALIASES = {
+    "externalId": "external_id",
     "rtp_account_score": "account_score",
     "rtp_website_intent_score": "website_intent_score",
     "rtp_g2_intent_score": "g2_intent_score",
@@ -125,6 +127,7 @@ class AccountFacts(NamedTuple):
     journey_stage: str = JOURNEY_STAGES[0]
     domain: str = ""
     name: str = ""
+    external_id: str | None = None
     tags: Sequence[str] = ()
     custom_fields: Mapping[str, Any] = _NO_FIELDS
 
@@ -205,7 +208,10 @@ def _show(value: Any) -> str:
 
 
 def _field_list() -> str:
-    return ", ".join([*BUILTIN_FIELDS, CUSTOM_PREFIX + "<KEY>"]) + " (rtp_ wire names work too)"
+    return (
+        ", ".join([*BUILTIN_FIELDS, CUSTOM_PREFIX + "<KEY>"])
+        + " (rtp_ wire names and externalId work too)"
+    )
 
 
 def _day(value: str) -> int | None:

@@ -90,9 +90,19 @@ def team_users(session: Session, team_id: int) -> list[User]:
     return list(session.scalars(select(User).where(User.team_id == team_id).order_by(User.email)))
 
 
-def count_admins(session: Session, team_id: int) -> int:
-    query = select(func.count()).where(User.team_id == team_id, User.role == "admin")
-    return session.scalar(query) or 0
+def lock_admins(session: Session, team_id: int) -> list[int]:
+    """Ids of the team's admins, locked until commit (on PostgreSQL; SQLite writes are serial).
+
+    Taken in id order, so two transactions changing roles queue here instead of deadlocking,
+    and the one that waited reads the admins the other left (READ COMMITTED re-reads them).
+    """
+    query = (
+        select(User.id)
+        .where(User.team_id == team_id, User.role == "admin")
+        .order_by(User.id)
+        .with_for_update()
+    )
+    return list(session.scalars(query))
 
 
 def set_password_hash(session: Session, *, user_id: int, password_hash: str | None) -> None:

@@ -120,8 +120,12 @@ def change_role(
     if user.id == by_user_id:
         raise Conflict("You cannot change your own role; ask another admin to do it")
     clean = require_role(role)
-    if user.role == ADMIN and clean != ADMIN and repository.count_admins(session, team_id) <= 1:
-        raise Conflict(f"{user.email} is the team's only admin; make another user admin first")
+    if clean != ADMIN:
+        # Locked before counting: two admins demoting each other at once would otherwise
+        # both see two admins, and the team would be left with none.
+        admins = repository.lock_admins(session, team_id)
+        if admins == [user_id]:
+            raise Conflict(f"{user.email} is the team's only admin; make another user admin first")
     repository.set_role(session, user_id=user_id, role=clean)
     user.role = clean
     return user
