@@ -89,6 +89,21 @@ def test_cli_errors_exit_1_with_a_reason(database_url):
     assert result.returncode == 1
 
 
+def test_the_cli_changes_roles_but_keeps_the_teams_only_admin(database_url, ws):
+    """The console refuses changing one's own role, so only the CLI reaches the last admin."""
+    refused = run_cli(
+        database_url, "user", "set-role", "--email", ws.email, "--role", "member", check=False
+    )
+    assert refused.returncode == 1
+    assert "is the team's only admin; make another user admin first" in refused.stderr
+    other = f"second-{ws.team_id}@example.com"
+    run_cli(database_url, "user", "create", "--team", str(ws.team_id), "--email", other)
+    made = run_cli(database_url, "user", "set-role", "--email", other, "--role", "admin")
+    assert last_line(made) == "admin"
+    demoted = run_cli(database_url, "user", "set-role", "--email", ws.email, "--role", "member")
+    assert last_line(demoted) == "member"
+
+
 def test_db_upgrade_is_idempotent(database_url):
     assert last_line(run_cli(database_url, "db", "upgrade")) == "database is up to date"
 

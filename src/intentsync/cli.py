@@ -167,7 +167,9 @@ def user_set_role(
     def work(db: Database) -> str:
         with db.transaction() as session:
             user = require_user(session, email=email)
-            return change_role(session, team_id=user.team_id, user_id=user.id, role=role).role
+            return change_role(
+                session, team_id=user.team_id, user_id=user.id, role=role, by_user_id=None
+            ).role
 
     typer.echo(run_work(work))
 

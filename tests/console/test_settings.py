@@ -2,6 +2,7 @@
 
 import re
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -17,7 +18,7 @@ from intentsync.db.models import ApiKey
 from intentsync.scoring.service import current_document
 from intentsync.teams.service import find_user
 from intentsync.tracking.service import find_write_key
-from tests.console.conftest import PASSWORD, ConsoleClient, add_user, sign_in
+from tests.console.conftest import PASSWORD, ConsoleClient, add_user, csrf_of, sign_in
 from tests.factories import Workspace, create_workspace
 
 API = "/api/v1/journey-stages"
@@ -29,8 +30,25 @@ def _api_no_lifespan(app: FastAPI, key: str) -> int:
     return client.get(API, headers={"X-Api-Key": key}).status_code
 
 
+def _issue_form(admin: ConsoleClient, user_id: int) -> dict[str, str]:
+    """The hidden fields of one user's Issue key form, as the keys page renders them."""
+    page = admin.get("/settings/keys")
+    assert page.status_code == 200
+    found = re.search(
+        rf'action="/settings/keys/{user_id}/issue".*?name="nonce" value="([^"]+)"', page.text, re.S
+    )
+    assert found, "the issue form carries no nonce"
+    return {"csrf_token": csrf_of(page.text), "nonce": found.group(1)}
+
+
+def _post_issue(admin: ConsoleClient, user_id: int, form: dict[str, str]) -> httpx.Response:
+    return admin.client.post(
+        f"/settings/keys/{user_id}/issue", data=form, headers={"Accept": "text/html"}
+    )
+
+
 def _issue(admin: ConsoleClient, user_id: int) -> str:
-    answer = admin.post(f"/settings/keys/{user_id}/issue", token_from="/settings/keys")
+    answer = _post_issue(admin, user_id, _issue_form(admin, user_id))
     assert answer.status_code == 200, answer.text[:500]
     found = NEW_KEY.search(answer.text)
     assert found, "the new key is not on the page"
@@ -53,9 +71,49 @@ def test_an_issued_key_is_shown_once_and_works_on_the_api(
     again = admin.get("/settings/keys")
     assert key not in again.text
     assert key[:10] in again.text  # its prefix is listed
-    issued = admin.post(f"/settings/keys/{ws.user_id}/issue", token_from="/settings/keys")
+    issued = _post_issue(admin, ws.user_id, _issue_form(admin, ws.user_id))
     assert 'data-copy="new-key"' in issued.text
     assert "shown this once" in issued.text
+
+
+def test_sending_the_issue_form_again_issues_nothing(
+    admin: ConsoleClient, app: FastAPI, database: Database, ws: Workspace
+) -> None:
+    form = _issue_form(admin, ws.user_id)
+    first = _post_issue(admin, ws.user_id, form)
+    assert first.status_code == 200, first.text[:500]
+    found = NEW_KEY.search(first.text)
+    assert found
+    key = found.group(1)
+    again = _post_issue(admin, ws.user_id, form)  # what a reload of the answer sends
+    assert again.status_code == 409
+    assert (
+        "This key was already issued from this form; it is shown only once — issue a new one "
+        "if you did not copy it" in again.text
+    )
+    assert NEW_KEY.search(again.text) is None
+    assert 'name="nonce"' in again.text  # fresh forms to issue another key on purpose
+    assert _api_no_lifespan(app, key) == 200
+    assert _api_no_lifespan(app, ws.key) == 401
+    with database.transaction(write=False) as session:
+        stored = session.scalars(select(ApiKey).where(ApiKey.user_id == ws.user_id)).all()
+    assert len(stored) == 2  # the workspace's first key and the one issued once
+    assert all(row.key_hash != key for row in stored)  # stored hashed, never in plain text
+    assert [row.revoked_ms is None for row in stored].count(True) == 1
+    fresh = _post_issue(admin, ws.user_id, _issue_form(admin, ws.user_id))
+    assert fresh.status_code == 200
+    assert _api_no_lifespan(app, key) == 401  # a new form issues a new key as asked
+
+
+@pytest.mark.parametrize("nonce", ["", "short", "x" * 65, "not a nonce at all!"])
+def test_an_issue_form_without_a_good_nonce_issues_nothing(
+    admin: ConsoleClient, app: FastAPI, ws: Workspace, nonce: str
+) -> None:
+    form = {**_issue_form(admin, ws.user_id), "nonce": nonce}
+    answer = _post_issue(admin, ws.user_id, form)
+    assert answer.status_code == 400
+    assert "This form is out of date" in answer.text
+    assert _api_no_lifespan(app, ws.key) == 200
 
 
 def test_a_revoked_key_gets_401_at_once(admin: ConsoleClient, app: FastAPI, ws: Workspace) -> None:
@@ -171,17 +229,35 @@ def test_users_are_created_and_roles_changed_but_the_last_admin_stays(
     assert "at least 12 characters" in short.text
     assert 'value="other@example.com"' in short.text  # the form keeps what was typed
 
-    last = admin.post(
-        f"/settings/users/{ws.user_id}/role", {"role": "member"}, token_from="/settings/users"
-    )
-    assert last.status_code == 409
-    assert "only admin" in last.text
     promoted = admin.post(
         f"/settings/users/{new_id}/role", {"role": "admin"}, token_from="/settings/users"
     )
     assert promoted.status_code == 303
     assert newcomer.get("/settings").status_code == 200
+    demoted = newcomer.post(
+        f"/settings/users/{ws.user_id}/role", {"role": "member"}, token_from="/settings/users"
+    )
+    assert demoted.status_code == 303  # another admin may change it
     newcomer.close()
+
+
+def test_an_admin_cannot_change_their_own_role(
+    admin: ConsoleClient, database: Database, ws: Workspace
+) -> None:
+    add_user(database, ws.team_id, role="admin")  # so the only-admin rule is not what refuses
+    page = admin.get("/settings/users")
+    assert f'action="/settings/users/{ws.user_id}/role"' not in page.text
+    assert "another admin can change your role" in page.text
+    own = admin.post(
+        f"/settings/users/{ws.user_id}/role", {"role": "member"}, token_from="/settings/users"
+    )
+    assert own.status_code == 409
+    assert "You cannot change your own role; ask another admin to do it" in own.text
+    with database.transaction(write=False) as session:
+        user = find_user(session, email=ws.email)
+        assert user is not None
+        assert user.role == "admin"
+    assert admin.get("/settings").status_code == 200
 
 
 def test_removing_a_password_ends_console_access(
@@ -353,11 +429,12 @@ def test_saving_scoring_makes_a_version_and_the_diff_shows_the_changed_weights(
         token_from="/settings/scoring",
     )
     assert bad.status_code == 400
-    assert "weights.sales must be a whole number from 0 to 1000" in bad.text
+    assert "Sales weight must be a whole number from 0 to 1000" in bad.text
+    assert "weights.sales" not in bad.text.split("<form")[0]  # the message names the label
     assert 'value="5000"' in bad.text
     off = {f"enabled.{s}": "" for s in ("website", "g2", "bombora", "linkedin", "sales")}
     none = admin.post("/settings/scoring", _scoring_form(**off), token_from="/settings/scoring")
-    assert "at least one source must be enabled" in none.text
+    assert "At least one source must be enabled" in none.text
 
     diff = admin.get("/settings/scoring/diff?from=1&to=2")
     assert diff.status_code == 200
@@ -369,6 +446,77 @@ def test_saving_scoring_makes_a_version_and_the_diff_shows_the_changed_weights(
     missing = admin.get("/settings/scoring/diff?from=1&to=99")
     assert missing.status_code == 404
     assert "no scoring config version 99" in missing.text
+
+
+SHARE = re.compile(r'<th scope="row">([^<]+)</th>.*?<span class="share">([^<]*)</span>', re.S)
+
+
+def test_scoring_says_weights_are_relative_and_shows_each_share(
+    admin: ConsoleClient, ws: Workspace
+) -> None:
+    page = admin.get("/settings/scoring")
+    assert "Weights are relative" in page.text
+    assert "add up to 100" not in page.text
+    assert SHARE.findall(page.text) == [
+        ("Website", "30%"),
+        ("G2", "20%"),
+        ("Bombora", "20%"),
+        ("LinkedIn ads", "15%"),
+        ("Sales", "15%"),
+    ]
+    assert "weights sum to 100; each share is weight ÷ 100" in page.text
+    saved = admin.post(
+        "/settings/scoring",
+        _scoring_form(**{"weights.website": "1000", "enabled.g2": ""}),
+        token_from="/settings/scoring",
+    )
+    assert saved.status_code == 200, saved.text[:500]
+    assert SHARE.findall(saved.text) == [
+        ("Website", "95.2%"),  # 1000 / 1050
+        ("G2", "off"),
+        ("Bombora", "1.9%"),
+        ("LinkedIn ads", "1.4%"),
+        ("Sales", "1.4%"),
+    ]
+    assert "weights sum to 1050; each share is weight ÷ 1050" in saved.text
+    bad = admin.post(
+        "/settings/scoring",
+        _scoring_form(**{"weights.website": "abc"}),
+        token_from="/settings/scoring",
+    )
+    assert bad.status_code == 400
+    assert "Website weight must be a whole number from 0 to 1000" in bad.text
+    assert ("Website", "—") in SHARE.findall(bad.text)  # no share for a weight it refuses
+
+
+def test_scoring_shows_the_stage_thresholds_the_stages_page_points_to(
+    admin: ConsoleClient, ws: Workspace
+) -> None:
+    stages = admin.get("/settings/stages")
+    assert 'href="/settings/scoring#thresholds"' in stages.text
+    page = admin.get("/settings/scoring")
+    assert 'id="thresholds"' in page.text
+    rows = re.findall(
+        r'<tr><td>([^<]+)</td><td class="num">([^<]+)</td><td><code>(stages\.\w+)</code>',
+        page.text,
+    )
+    assert [(value, path) for _, value, path in rows] == [
+        ("40", "stages.consideration_overall"),
+        ("50", "stages.consideration_sub_score"),
+        ("14 days", "stages.consideration_days"),
+        ("10", "stages.aware_overall"),
+        ("30 days", "stages.aware_days"),
+        ("7 days", "stages.downgrade_days"),
+    ]
+    assert rows[0][0] == "Consideration: overall score at least"
+    renamed = admin.post(
+        "/settings/stages/names",
+        {"name.Consideration": "Evaluating"},
+        token_from="/settings/stages",
+    )
+    assert renamed.status_code == 303, renamed.text[:500]
+    page = admin.get("/settings/scoring")
+    assert "<tr><td>Evaluating: overall score at least</td>" in page.text  # the team's names
 
 
 def test_stages_show_the_journey_and_deal_stage_categories_change(
@@ -452,7 +600,7 @@ def test_teams_never_see_or_touch_each_other(
             f"/settings/keys/{ws.user_id}/revoke",
             f"/settings/users/{ws.user_id}/remove-password",
         ):
-            answer = outsider.post(path, token_from="/settings")
+            answer = outsider.post(path, {"nonce": "n" * 32}, token_from="/settings")
             assert answer.status_code == 404, path
         role = outsider.post(
             f"/settings/users/{ws.user_id}/role", {"role": "member"}, token_from="/settings"

@@ -31,14 +31,22 @@ def _admins(database: Database, ws: Workspace) -> tuple[int, int]:
 def test_the_only_admin_cannot_step_down(database: Database, ws: Workspace) -> None:
     first, second = _admins(database, ws)
     with database.transaction() as session:
-        assert change_role(session, team_id=ws.team_id, user_id=second, role="member").role == (
-            "member"
+        demoted = change_role(
+            session, team_id=ws.team_id, user_id=second, role="member", by_user_id=first
         )
+        assert demoted.role == "member"
     with database.transaction() as session, pytest.raises(Conflict, match="only admin"):
-        change_role(session, team_id=ws.team_id, user_id=first, role="member")
+        change_role(session, team_id=ws.team_id, user_id=first, role="member", by_user_id=None)
     with database.transaction() as session:  # a member stays a member without the check
-        change_role(session, team_id=ws.team_id, user_id=second, role="member")
+        change_role(session, team_id=ws.team_id, user_id=second, role="member", by_user_id=first)
     assert _roles(database, ws.team_id) == {first: "admin", second: "member"}
+
+
+def test_nobody_changes_their_own_role(database: Database, ws: Workspace) -> None:
+    first, second = _admins(database, ws)
+    with database.transaction() as session, pytest.raises(Conflict, match="your own role"):
+        change_role(session, team_id=ws.team_id, user_id=first, role="member", by_user_id=first)
+    assert _roles(database, ws.team_id) == {first: "admin", second: "admin"}
 
 
 def test_two_admins_demoting_each_other_at_once_leave_one_admin(
@@ -49,10 +57,12 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(
     demoted = threading.Event()
     release = threading.Event()
 
-    def demote(name: str, user_id: int, *, hold: bool) -> None:
+    def demote(name: str, user_id: int, by: int, *, hold: bool) -> None:
         try:
             with database.transaction() as session:
-                change_role(session, team_id=ws.team_id, user_id=user_id, role="member")
+                change_role(
+                    session, team_id=ws.team_id, user_id=user_id, role="member", by_user_id=by
+                )
                 if hold:  # the first demotion waits, uncommitted, while the second one starts
                     demoted.set()
                     assert release.wait(30)
@@ -62,10 +72,10 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(
         finally:
             demoted.set()
 
-    holder = threading.Thread(target=demote, args=("second", second), kwargs={"hold": True})
+    holder = threading.Thread(target=demote, args=("second", second, first), kwargs={"hold": True})
     holder.start()
     assert demoted.wait(30)
-    other = threading.Thread(target=demote, args=("first", first), kwargs={"hold": False})
+    other = threading.Thread(target=demote, args=("first", first, second), kwargs={"hold": False})
     other.start()
     # The second demotion waits for the first one's lock (PostgreSQL) or write turn (SQLite):
     # were it to count the admins now, it would still see two and go through.

@@ -75,6 +75,19 @@ def revoke_for_user(session: Session, *, user_id: int, at_ms: int) -> bool:
     return done.first() is not None
 
 
+def lock_user(session: Session, *, user_id: int) -> None:
+    """Queue key changes of one user (PostgreSQL; SQLite writers are already serial)."""
+    session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+
+def nonce_used(session: Session, *, team_id: int, nonce: str) -> bool:
+    """Whether a key of the team was already issued from the form that carried this nonce."""
+    found = session.execute(
+        select(ApiKey.id).where(ApiKey.team_id == team_id, ApiKey.issue_nonce == nonce)
+    )
+    return found.first() is not None
+
+
 def add(session: Session, key: ApiKey) -> None:
     session.add(key)
     session.flush()

@@ -83,10 +83,30 @@ def _team_user(session: Session, *, team_id: int, user_id: int) -> User:
     return user
 
 
-def issue_key(session: Session, *, team_id: int, user_id: int) -> tuple[str, str]:
-    """(email, new key) for a user of this team; their previous key stops working."""
+ALREADY_ISSUED = (
+    "This key was already issued from this form; it is shown only once — "
+    "issue a new one if you did not copy it"
+)
+
+
+def new_issue_nonce() -> str:
+    """A one-time token for an issue-key form, so sending that form again issues nothing."""
+    return secrets.token_urlsafe(24)
+
+
+def issue_key(
+    session: Session, *, team_id: int, user_id: int, nonce: str | None = None
+) -> tuple[str, str]:
+    """(email, new key) for a user of this team; their previous key stops working.
+
+    With the nonce of the form that asked, a second request from the same form (a reload, a
+    double click) is refused and the key issued the first time stays the active one.
+    """
     user = _team_user(session, team_id=team_id, user_id=user_id)
-    return user.email, generate_key(session, email=user.email)
+    repository.lock_user(session, user_id=user.id)
+    if nonce is not None and repository.nonce_used(session, team_id=team_id, nonce=nonce):
+        raise Conflict(ALREADY_ISSUED)
+    return user.email, generate_key(session, email=user.email, nonce=nonce)
 
 
 def revoke_key(session: Session, *, team_id: int, user_id: int) -> str:
@@ -97,7 +117,7 @@ def revoke_key(session: Session, *, team_id: int, user_id: int) -> str:
     return user.email
 
 
-def generate_key(session: Session, *, email: str) -> str:
+def generate_key(session: Session, *, email: str, nonce: str | None = None) -> str:
     """Issue a new key for the user, revoking the previous one in the same transaction."""
     user = find_user(session, email=email)
     if user is None:
@@ -113,6 +133,7 @@ def generate_key(session: Session, *, email: str) -> str:
             key_hash=keys.hash_key(key),
             key_prefix=keys.display_prefix(key),
             created_ms=at,
+            issue_nonce=nonce,
         ),
     )
     return key

@@ -1,10 +1,12 @@
 """Team settings for admins: API keys, users and roles, tracking, IP ranges, scoring, stages."""
 
+import re
 from typing import Any
 
 from starlette.responses import Response
 
 from intentsync.auth import service as auth
+from intentsync.console.labels import SOURCE_LABELS
 from intentsync.console.routing import Access, ConsoleRouter, Page
 from intentsync.ip_ranges import service as ip_ranges
 from intentsync.journey import service as journey
@@ -23,6 +25,8 @@ console = ConsoleRouter()
 
 MAX_ID = 2**31 - 1
 MAX_BAD_LINES_SHOWN = 50
+NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+STALE_ISSUE_FORM = "This form is out of date; press Issue key again on this page."
 SECTIONS = (
     ("/settings/keys", "API keys"),
     ("/settings/users", "Users and roles"),
@@ -67,8 +71,16 @@ def _keys_page(page: Page, *, status: int = 200, **context: Any) -> Response:
     context.setdefault("new_key", None)
     context.setdefault("new_key_email", "")
     rows = auth.team_keys(page.session, team_id=page.team_id)
+    # Each issue form carries a fresh one-time nonce, so resending it (F5) issues nothing.
+    nonces = {row.user_id: auth.new_issue_nonce() for row in rows}
     return _render(
-        page, "settings_keys.html", status=status, title="API keys", rows=rows, **context
+        page,
+        "settings_keys.html",
+        status=status,
+        title="API keys",
+        rows=rows,
+        nonces=nonces,
+        **context,
     )
 
 
@@ -80,7 +92,16 @@ def keys_page(page: Page) -> Response:
 @console.post("/settings/keys/{user_id}/issue", access=Access.ADMIN)
 def issue_key(page: Page) -> Response:
     """The new key is in this response only: never in a redirect, a cookie or the database."""
-    email, key = auth.issue_key(page.session, team_id=page.team_id, user_id=_user_id(page))
+    user_id = _user_id(page)
+    nonce = page.text("nonce")
+    if not NONCE.fullmatch(nonce):
+        return _keys_page(page, status=400, error=STALE_ISSUE_FORM)
+    try:
+        email, key = auth.issue_key(
+            page.session, team_id=page.team_id, user_id=user_id, nonce=nonce
+        )
+    except AppError as exc:  # a resent form: the key issued the first time stays active
+        return _keys_page(page, status=exc.status_code, error=exc.custom_message)
     return _keys_page(page, new_key=key, new_key_email=email)
 
 
@@ -133,7 +154,13 @@ def create_user(page: Page) -> Response:
 def change_role(page: Page) -> Response:
     role = page.text("role", max_length=16)
     try:
-        teams.change_role(page.session, team_id=page.team_id, user_id=_user_id(page), role=role)
+        teams.change_role(
+            page.session,
+            team_id=page.team_id,
+            user_id=_user_id(page),
+            role=role,
+            by_user_id=page.viewer.user_id,
+        )
     except AppError as exc:
         page.session.rollback()
         return _users_page(page, status=exc.status_code, error=exc.custom_message)
@@ -243,6 +270,61 @@ def import_ranges(page: Page) -> Response:
 # --- scoring ---------------------------------------------------------------------------------
 
 
+# Labels of the form's fields, for the service's messages that name a config path.
+SETTING_LABELS = {
+    **{f"weights.{s}": f"{label} weight" for s, label in SOURCE_LABELS.items()},
+    **{f"enabled.{s}": f"{label} on/off switch" for s, label in SOURCE_LABELS.items()},
+}
+SETTING_PATH = re.compile(r"\b(?:weights|enabled)\.[a-z0-9_]+\b")
+MAX_WEIGHT = 1000
+# The journey thresholds in the scoring config (read-only here), as the stage rules use them.
+AWARE, CONSIDERATION = JOURNEY_STAGES[1], JOURNEY_STAGES[2]
+STAGE_THRESHOLDS = (
+    ("consideration_overall", CONSIDERATION, "overall score at least", ""),
+    ("consideration_sub_score", CONSIDERATION, "any enabled source's sub-score at least", ""),
+    (
+        "consideration_days",
+        CONSIDERATION,
+        "a strong signal (demo or pricing page view; G2 pricing, compare or competitor; "
+        "inbound sales touch) within the last",
+        "days",
+    ),
+    ("aware_overall", AWARE, "overall score at least", ""),
+    ("aware_days", AWARE, "any signal or outbound sales touch within the last", "days"),
+)
+
+
+def _on_screen(message: str) -> str:
+    """The service names config paths (weights.website); the form shows labels (Website weight)."""
+    text = SETTING_PATH.sub(lambda m: SETTING_LABELS.get(m.group(0), m.group(0)), message)
+    return text[:1].upper() + text[1:]
+
+
+def _percent(part: int, whole: int) -> str:
+    """To a tenth, half up in integers, exactly as settings.js shows it while typing."""
+    tenths = (2000 * part + whole) // (2 * whole)
+    whole_part, tenth = divmod(tenths, 10)
+    return f"{whole_part}%" if tenth == 0 else f"{whole_part}.{tenth}%"
+
+
+def _shares(values: dict[str, Any]) -> tuple[dict[str, str], str]:
+    """Each source's share of the overall score (its weight over the enabled weights' sum)."""
+    weights: dict[str, int] = {}
+    for source in SOURCES:
+        raw = str(values[f"weights.{source}"]).strip()
+        if values[f"enabled.{source}"] and raw.isdigit() and int(raw) <= MAX_WEIGHT:
+            weights[source] = int(raw)
+    enabled = [s for s in SOURCES if values[f"enabled.{s}"]]
+    unknown = {s: "—" if s in enabled else "off" for s in SOURCES}
+    if len(weights) < len(enabled):  # a weight the form refuses: no share can be told
+        return unknown, ""
+    total = sum(weights.values())
+    if total == 0:
+        return unknown, "No enabled source has a weight above 0, so nothing would be scored."
+    shares = {s: _percent(weights[s], total) if s in weights else "off" for s in SOURCES}
+    return shares, f"The enabled sources' weights sum to {total}; each share is weight ÷ {total}."
+
+
 def _scoring_page(page: Page, *, status: int = 200, **context: Any) -> Response:
     version, doc = scoring.current_document(page.session, team_id=page.team_id)
     history = scoring.config_history(page.session, team_id=page.team_id)
@@ -252,6 +334,19 @@ def _scoring_page(page: Page, *, status: int = 200, **context: Any) -> Response:
         **{f"enabled.{s}": bool(doc["enabled"][s]) for s in SOURCES},
         **context.pop("values"),
     }
+    shares, share_note = _shares(values)
+    thresholds = [
+        (f"{page.stage_name(stage)}: {rule}", doc["stages"][key], unit, f"stages.{key}")
+        for key, stage, rule, unit in STAGE_THRESHOLDS
+    ]
+    thresholds.append(
+        (
+            "Moving down (not for deal-driven stages): the lower stage must have held for",
+            doc["stages"]["downgrade_days"],
+            "days",
+            "stages.downgrade_days",
+        )
+    )
     context.setdefault("diff", None)
     context.setdefault("diff_from", history[1].version if len(history) > 1 else version)
     context.setdefault("diff_to", version)
@@ -262,7 +357,12 @@ def _scoring_page(page: Page, *, status: int = 200, **context: Any) -> Response:
         title="Scoring",
         version=version,
         sources=SOURCES,
+        labels=SOURCE_LABELS,
+        max_weight=MAX_WEIGHT,
         values=values,
+        shares=shares,
+        share_note=share_note,
+        thresholds=thresholds,
         history=history,
         **context,
     )
@@ -288,7 +388,9 @@ def save_scoring(page: Page) -> Response:
         version = scoring.change_settings(page.session, team_id=page.team_id, changes=changes)
     except AppError as exc:
         page.session.rollback()
-        return _scoring_page(page, status=exc.status_code, error=exc.custom_message, values=typed)
+        return _scoring_page(
+            page, status=exc.status_code, error=_on_screen(exc.custom_message), values=typed
+        )
     if version is None:
         return _scoring_page(page, notice="Nothing changed, so no new version was saved.")
     return _scoring_page(

@@ -77,6 +77,7 @@ class ApiKey(Base):
             sqlite_where=text("revoked_ms IS NULL"),
             postgresql_where=text("revoked_ms IS NULL"),
         ),
+        Index("uq_api_keys_issue_nonce", "issue_nonce", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -87,6 +88,8 @@ class ApiKey(Base):
     created_ms: Mapped[int] = mapped_column(BigInteger)
     revoked_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     last_used_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The one-time nonce of the console form that issued the key: a resent form issues nothing.
+    issue_nonce: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class SyncClock(Base):

@@ -106,11 +106,19 @@ def store_password_hash(session: Session, *, user_id: int, password_hash: str | 
     repository.set_password_hash(session, user_id=user_id, password_hash=password_hash)
 
 
-def change_role(session: Session, *, team_id: int, user_id: int, role: str) -> User:
-    """Set a user's role; a team always keeps at least one admin."""
+def change_role(
+    session: Session, *, team_id: int, user_id: int, role: str, by_user_id: int | None
+) -> User:
+    """Set a user's role; a team always keeps at least one admin.
+
+    by_user_id is the team user acting (None for an operator at the command line): an admin
+    cannot change their own role, so nobody locks themselves out of settings by a slip.
+    """
     user = repository.get_user(session, user_id)
     if user is None or user.team_id != team_id:
         raise NotFound(f"No user with id {user_id} in this team")
+    if user.id == by_user_id:
+        raise Conflict("You cannot change your own role; ask another admin to do it")
     clean = require_role(role)
     if clean != ADMIN:
         # Locked before counting: two admins demoting each other at once would otherwise
