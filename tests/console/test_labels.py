@@ -62,7 +62,7 @@ def test_every_page_names_the_sources_alike(demo: DemoWorkspace, demo_admin: Con
 
     scoring = demo_admin.get("/settings/scoring").text
     assert re.findall(r'<th scope="row">([^<]+)</th>', scoring)[:5] == [*NAMES, "Sales"]
-    assert '<label for="w-linkedin" class="sr-only">Weight of LinkedIn ads</label>' in scoring
+    assert '<label for="w-linkedin" class="sr-only">LinkedIn ads weight</label>' in scoring
     assert 'name="weights.linkedin"' in scoring  # the form still sends the key
 
     scored = account[: account.index('id="signals-h"')]  # signal topics are data, not labels
