@@ -357,7 +357,6 @@ def _scoring_page(page: Page, *, status: int = 200, **context: Any) -> Response:
         title="Scoring",
         version=version,
         sources=SOURCES,
-        labels=SOURCE_LABELS,
         max_weight=MAX_WEIGHT,
         values=values,
         shares=shares,
