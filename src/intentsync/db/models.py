@@ -4,6 +4,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Float,
     ForeignKey,
     Index,
@@ -616,3 +617,93 @@ class SignalImportError(Base):
     line: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)  # the raw line, truncated
+
+
+class WebhookSubscription(Base):
+    """Where a team wants events pushed: a signed webhook or a Slack incoming webhook.
+
+    A rotated secret keeps signing beside the new one until previous_secret_until_ms.
+    """
+
+    __tablename__ = "webhook_subscriptions"
+    __table_args__ = (Index("ix_webhook_subscriptions_team_id", "team_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    webhook_id: Mapped[str] = mapped_column(String(24), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # webhook or slack
+    url: Mapped[str] = mapped_column(String(2048))
+    events: Mapped[list[str]] = mapped_column(JsonDoc)
+    segment_ids: Mapped[list[str]] = mapped_column(JsonDoc)  # empty: every account
+    min_score_change: Mapped[int] = mapped_column(Integer, default=5)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set when deliveries failed for too long and the subscription was switched off.
+    disabled_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    failing_since_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    secret: Mapped[str] = mapped_column(String(128))
+    previous_secret: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    previous_secret_until_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    deleted_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_ms: Mapped[int] = mapped_column(BigInteger)
+    changed_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class WebhookEvent(Base):
+    """The outbox: written in the same transaction as the change it reports."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (Index("ix_webhook_events_team_id", "team_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(String(32), unique=True)  # the webhook-id header
+    type: Mapped[str] = mapped_column(String(64))
+    occurred_ms: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonDoc)  # the body as sent
+
+
+class WebhookDelivery(Base):
+    """One event owed to one subscription: pending until delivered or given up."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("event_pk", "subscription_pk"),
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_ms"),
+        Index("ix_webhook_deliveries_subscription", "subscription_pk", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    event_pk: Mapped[int] = mapped_column(
+        BigId, ForeignKey("webhook_events.id", ondelete="CASCADE")
+    )
+    subscription_pk: Mapped[int] = mapped_column(
+        ForeignKey("webhook_subscriptions.id", ondelete="CASCADE")
+    )
+    status: Mapped[str] = mapped_column(String(16))  # pending, delivered or failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_ms: Mapped[int] = mapped_column(BigInteger)
+    # A worker that claimed the delivery owns it until then; after, another may take it.
+    lease_until_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_ms: Mapped[int] = mapped_column(BigInteger)
+    finished_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class WebhookAttempt(Base):
+    """The delivery log: one row per HTTP attempt."""
+
+    __tablename__ = "webhook_attempts"
+    __table_args__ = (Index("ix_webhook_attempts_delivery", "delivery_pk", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    delivery_pk: Mapped[int] = mapped_column(
+        BigId, ForeignKey("webhook_deliveries.id", ondelete="CASCADE")
+    )
+    attempted_ms: Mapped[int] = mapped_column(BigInteger)
+    latency_ms: Mapped[int] = mapped_column(Integer)
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    response_excerpt: Mapped[str | None] = mapped_column(Text, nullable=True)
