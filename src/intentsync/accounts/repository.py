@@ -257,6 +257,15 @@ def one_for_output(
     return session.connection().execute(query).first()
 
 
+def many_for_output(
+    session: Session, *, team_id: int, account_ids: Sequence[int]
+) -> Sequence[AccountRow]:
+    query = select(*ACCOUNT_ROW.columns).where(
+        Account.team_id == team_id, Account.id.in_(account_ids)
+    )
+    return session.connection().execute(query).all()
+
+
 def find_one_by_rtp_aid(session: Session, *, team_id: int, rtp_aid: str) -> Existing | None:
     rows = session.execute(
         select(*_EXISTING_COLUMNS).where(Account.team_id == team_id, Account.rtp_aid == rtp_aid)

@@ -42,6 +42,7 @@ from intentsync.segments.service import add_members as add_segment_members
 from intentsync.segments.service import create_segment, get_segment, member_target
 from intentsync.segments.service import memberships as segment_memberships
 from intentsync.teams.service import change_stamp, sync_watermark
+from intentsync.webhooks import service as webhooks
 
 DEFAULT_STAGE = JOURNEY_STAGES[0]
 
@@ -573,6 +574,22 @@ def get_account(session: Session, *, team_id: int, external_id: str) -> dict[str
     members = segment_memberships(session, [row.id])
     return account_wire(row, members.get(row.id, []))
 
+
+def wire_accounts(
+    session: Session, team_id: int, account_ids: Sequence[int]
+) -> dict[int, dict[str, Any]]:
+    """Accounts as GET /accounts shows them, by key: what webhook events carry."""
+    shown: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(account_ids), 500):
+        rows = repository.many_for_output(
+            session, team_id=team_id, account_ids=account_ids[start : start + 500]
+        )
+        members = segment_memberships(session, [r[0] for r in rows])
+        shown.update({r[0]: account_wire(r, members.get(r[0], [])) for r in rows})
+    return shown
+
+
+webhooks.render_accounts_with(wire_accounts)
 
 SCORE_BANDS = 10  # 0-9, 10-19, ... 90-100: a score of 100 counts in the top band
 

@@ -87,7 +87,14 @@ def make_engine(url: str, *, pool_size: int = 10, writers: WriterQueue | None = 
         )
         _configure_sqlite(engine, writers)
         return engine
-    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+    engine = create_engine(
+        url,
+        json_serializer=dump_json,  # as on SQLite: one encoder, which keeps orjson fragments
+        json_deserializer=orjson.loads,
+        pool_size=pool_size,
+        max_overflow=pool_size * 2,
+        pool_pre_ping=True,
+    )
     _configure_postgresql(engine)
     return engine
 

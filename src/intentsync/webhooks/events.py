@@ -28,6 +28,8 @@ DEFAULT_MIN_SCORE_CHANGE = 5
 class Event:
     """What a change reports; the facts beside data are what subscription filters match on.
 
+    account_pk names the account the event is about: emit() puts it in data["account"] as
+    GET /accounts shows it, rendered only when some subscription is owed the event.
     segment_ids are the segments the event concerns (an account's segments, or the segment
     whose members changed); score_change is the overall score's move, for score events.
     """
@@ -36,3 +38,4 @@ class Event:
     data: dict[str, Any]
     segment_ids: tuple[str, ...] = field(default=())
     score_change: int | None = None
+    account_pk: int | None = None

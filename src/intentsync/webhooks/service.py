@@ -4,7 +4,8 @@ An event is only written when some active subscription wants it, so a team witho
 subscriptions pays one query per batch of changes and nothing more.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,24 @@ from intentsync.webhooks.events import (
 
 EVENT_ID_PREFIX = "msg_"
 TEAM_WIDE = frozenset({SCORING_RUN_COMPLETED, IMPORT_COMPLETED})
+
+
+# accounts.service registers how an account is shown (it sits above webhooks, which cannot
+# import it); an account event emitted before that is a bug, refused rather than sent thin.
+AccountRenderer = Callable[[Session, int, Sequence[int]], Mapping[int, dict[str, Any]]]
+_account_renderers: list[AccountRenderer] = []
+
+
+def render_accounts_with(renderer: AccountRenderer) -> None:
+    _account_renderers[:] = [renderer]
+
+
+def _render_accounts(session: Session, team_id: int, pks: Sequence[int]) -> Mapping[int, Any]:
+    if not pks:
+        return {}
+    if not _account_renderers:
+        raise RuntimeError("no account renderer: import intentsync.accounts.service first")
+    return _account_renderers[0](session, team_id, pks)
 
 
 def new_event_id(at_ms: int) -> str:
@@ -66,20 +85,27 @@ def emit(
     if not subscriptions:
         return 0
     at = now_ms() if at_ms is None else at_ms
+    owed = [(event, [s.id for s in subscriptions if matches(s, event)]) for event in events]
+    owed = [(event, subs) for event, subs in owed if subs]
+    accounts = _render_accounts(
+        session, team_id, sorted({e.account_pk for e, _ in owed if e.account_pk is not None})
+    )
     rows = []
-    for event in events:
-        owed = [s.id for s in subscriptions if matches(s, event)]
-        if not owed:
-            continue
+    for event, subs in owed:
+        data = event.data
+        if event.account_pk is not None:
+            account = accounts.get(event.account_pk)
+            if account is None:
+                continue  # the change was undone in this same transaction
+            data = {"account": account, **data}
         event_id = new_event_id(at)
         payload = {
             "id": event_id,
             "type": event.type,
             "occurredAt": format_ms(at),
             "teamId": team_id,
-            "data": event.data,
+            "data": data,
         }
-        rows.append((event_id, event.type, at, payload, owed))
+        rows.append((event_id, event.type, at, payload, subs))
     repository.add_events(session, team_id=team_id, events=rows, at_ms=at)
     return len(rows)
-
