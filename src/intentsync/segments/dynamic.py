@@ -11,7 +11,7 @@ from intentsync.deals.service import DealFacts, account_deal_facts
 from intentsync.journey.stages import days_in_stage
 from intentsync.kit.clock import DAY_MS, now_ms
 from intentsync.kit.errors import BadRequest
-from intentsync.segments import repository
+from intentsync.segments import membership, repository
 from intentsync.segments.matching import matching
 from intentsync.segments.rules import (
     CUSTOM_PREFIX,
@@ -183,6 +183,7 @@ def refreshed_accounts(
     used = frozenset().union(*(fields_used(rule) for rule in rules))
     facts = load_facts(session, team_id=team_id, used=used, account_ids=only) if rules else []
     changed: set[int] = set()
+    changes: list[membership.Change] = []
     for pk, rule in parsed:
         target = matching(rule, facts) if rule is not None else set()
         current = repository.member_ids(session, segment_pk=pk, account_ids=only)
@@ -192,7 +193,10 @@ def refreshed_accounts(
         )
         repository.remove_members(session, segment_pk=pk, account_ids=left)
         changed |= joined | left
+        changes.append(membership.Change(pk, added=joined, removed=left))
     mark_accounts_changed(session, changed, at_ms=stamp)
+    if changed and membership.wanted(session, team_id=team_id):
+        membership.announce(session, team_id=team_id, changes=changes, at_ms=stamp)
     return changed
 
 

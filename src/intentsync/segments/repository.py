@@ -273,3 +273,22 @@ def accounts_by_ids(session: Session, *, team_id: int, account_ids: Sequence[int
         .where(Account.team_id == team_id, Account.id.in_(list(account_ids)))
         .order_by(Account.id)
     ).all()
+
+
+def refs(session: Session, *, segment_pks: Collection[int]) -> dict[int, tuple[str, str, str]]:
+    """(segmentId, name, type) by key, for the events that name a segment."""
+    rows = session.execute(
+        select(Segment.id, Segment.segment_id, Segment.name, Segment.type).where(
+            Segment.id.in_(sorted(set(segment_pks)))
+        )
+    )
+    return {pk: (segment_id, name, type_) for pk, segment_id, name, type_ in rows}
+
+
+def member_ids_page(session: Session, *, segment_pk: int, page: PageRequest) -> list[int]:
+    """Account keys of one page of members in key order, one past the limit."""
+    query = select(SegmentMember.account_id).where(SegmentMember.segment_pk == segment_pk)
+    query = one_page(
+        query, id_column=SegmentMember.account_id, changed_column=SegmentMember.added_ms, page=page
+    )
+    return list(session.scalars(query))

@@ -18,14 +18,20 @@ from intentsync.kit.errors import BadRequest, Conflict, NotFound
 from intentsync.kit.ids import new_object_id
 from intentsync.kit.pagination import PageRequest
 from intentsync.kit.schemas import Page
-from intentsync.segments import repository
+from intentsync.segments import membership, repository
 from intentsync.segments.dynamic import (
     mark_accounts_changed,
     matching_ids,
     refresh_dynamic_segments,
 )
+from intentsync.segments.membership import Change
 from intentsync.segments.rules import FieldSpec, catalogue, validate_rules
-from intentsync.segments.schemas import SEGMENT_STATUSES, SEGMENT_TYPES, SegmentOut
+from intentsync.segments.schemas import (
+    SEGMENT_STATUSES,
+    SEGMENT_TYPES,
+    SegmentDetail,
+    SegmentOut,
+)
 from intentsync.teams.service import change_stamp, find_team, sync_watermark
 
 
@@ -179,7 +185,10 @@ def _static_for_change(session: Session, *, team_id: int, segment_id: str) -> Se
             "its rules, so change the rules instead"
         )
     if segment.status == "archived":
-        raise BadRequest(f"Segment '{segment_id}' is archived; its members cannot change")
+        raise BadRequest(
+            f"Segment '{segment_id}' is archived; its members cannot change. "
+            "Set its status to active or draft first"
+        )
     return segment
 
 
@@ -204,7 +213,31 @@ def change_members(
             at_ms=stamp,
         )
     mark_accounts_changed(session, changed, at_ms=stamp)
+    _announce(
+        session,
+        team_id=team_id,
+        segment_pk=segment.id,
+        changed=changed,
+        remove=remove,
+        at_ms=stamp,
+    )
     return len(changed)
+
+
+def _announce(
+    session: Session,
+    *,
+    team_id: int,
+    segment_pk: int,
+    changed: set[int],
+    remove: bool,
+    at_ms: int,
+) -> None:
+    """The membership events of a static change, when some subscription wants them."""
+    if not changed or not membership.wanted(session, team_id=team_id):
+        return
+    change = Change(segment_pk, removed=changed) if remove else Change(segment_pk, added=changed)
+    membership.announce(session, team_id=team_id, changes=[change], at_ms=at_ms)
 
 
 def refresh(session: Session, *, team_id: int, segment_id: str | None = None) -> int:
@@ -245,9 +278,20 @@ def add_members(
     session: Session, *, team_id: int, segment_pk: int, account_ids: Iterable[int], at_ms: int
 ) -> None:
     """Join accounts to a segment member_target accepted; members already in stay as they are."""
-    repository.add_members(
-        session, team_id=team_id, segment_pk=segment_pk, account_ids=account_ids, at_ms=at_ms
+    ids = set(account_ids)
+    announce = bool(ids) and membership.wanted(session, team_id=team_id)
+    joined = (
+        ids - repository.member_ids(session, segment_pk=segment_pk, account_ids=ids)
+        if announce
+        else set()
     )
+    repository.add_members(
+        session, team_id=team_id, segment_pk=segment_pk, account_ids=sorted(ids), at_ms=at_ms
+    )
+    if joined:
+        membership.announce(
+            session, team_id=team_id, changes=[Change(segment_pk, added=joined)], at_ms=at_ms
+        )
 
 
 def memberships(session: Session, account_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
@@ -386,6 +430,14 @@ def change_members_itemized(
             at_ms=stamp,
         )
     mark_accounts_changed(session, changed, at_ms=stamp)
+    _announce(
+        session,
+        team_id=team_id,
+        segment_pk=segment.id,
+        changed=changed,
+        remove=remove,
+        at_ms=stamp,
+    )
     aids = {
         row[0]: row[1]
         for start in range(0, len(ids), 5000)
@@ -435,3 +487,99 @@ def preview_rules(session: Session, *, team_id: int, rules: Any, sample: int = 1
     first = sorted(ids)[:sample]
     rows = repository.accounts_by_ids(session, team_id=team_id, account_ids=first)
     return RulePreview(count=len(ids), sample=[MemberRow(*row) for row in rows])
+
+
+# ---------------------------------------------------------------- the segments API extension
+
+
+def detail(session: Session, segment: Segment) -> SegmentDetail:
+    """A segment as GET /segments/{segmentId} shows it, with its member count."""
+    return SegmentDetail(
+        segment_id=segment.segment_id,
+        name=segment.name,
+        type=segment.type,
+        status=segment.status,
+        rules=segment.rules if segment.type == "dynamic" else None,
+        member_count=repository.member_count(session, segment_pk=segment.id),
+        created_at=format_ms(segment.created_ms),
+        updated_at=format_ms(segment.changed_ms),
+    )
+
+
+@dataclass(frozen=True)
+class MemberKeys:
+    """One page of a segment's members as account keys, with the page's paging fields."""
+
+    account_ids: list[int]
+    next_cursor: str | None
+    has_next_page: bool
+    sync_timestamp: str
+
+
+def member_keys_page(
+    session: Session, *, team_id: int, segment_id: str, page: PageRequest
+) -> MemberKeys:
+    """A page of members in account order, by cursor (keyset) or offset, as other lists page."""
+    segment = get_segment(session, team_id=team_id, segment_id=segment_id)
+    sync_ms = page.sync_ms(sync_watermark(session, team_id=team_id))
+    ids, has_next = page.trim(repository.member_ids_page(session, segment_pk=segment.id, page=page))
+    return MemberKeys(
+        account_ids=list(ids),
+        next_cursor=page.next_cursor(has_next, ids[-1] if ids else 0, sync_ms),
+        has_next_page=has_next,
+        sync_timestamp=format_ms(sync_ms),
+    )
+
+
+@dataclass(frozen=True)
+class MemberResult:
+    """What happened to one account named in an API request, in the wire's words."""
+
+    account: str
+    rtp_aid: str | None
+    status: str
+    message: str
+
+
+_RESULTS = {
+    "added": ("added", "Added to the segment"),
+    "already a member": ("already_member", "Already a member; nothing changed"),
+    "removed": ("removed", "Removed from the segment"),
+    "not a member": ("not_member", "Not a member; nothing changed"),
+    "no account matches": ("not_found", "No account has this externalId or domain"),
+}
+
+
+def change_members_by_item(
+    session: Session, *, team_id: int, segment_id: str, accounts: Sequence[str], remove: bool
+) -> list[MemberResult]:
+    """change_members_itemized with one result per name sent, in order, repeats included.
+
+    A name sent twice finds the change its first mention made.
+    """
+    by_key = {
+        change.key: change
+        for change in change_members_itemized(
+            session, team_id=team_id, segment_id=segment_id, accounts=accounts, remove=remove
+        )
+    }
+    results: list[MemberResult] = []
+    seen: set[str] = set()
+    for sent in accounts:
+        key = sent.strip()
+        change = by_key[key]
+        outcome = change.outcome
+        if key in seen and change.account is not None:
+            outcome = "not a member" if remove else "already a member"
+        seen.add(key)
+        status, message = _RESULTS[outcome]
+        results.append(MemberResult(sent, change.account, status, message))
+    return results
+
+
+def preview_keys(
+    session: Session, *, team_id: int, rules: Any, limit: int
+) -> tuple[int, list[int]]:
+    """How many accounts rules match now and the keys of the first `limit`; writes nothing."""
+    preview = preview_rules(session, team_id=team_id, rules=rules, sample=limit)
+    return preview.count, [row.account_id for row in preview.sample]
