@@ -53,7 +53,8 @@ def test_create_a_static_segment_and_read_it_back(ws, base):
     assert created["status"] == "active"
     assert created["memberCount"] == 0
     assert "rules" not in created
-    assert ISO_MS.match(created["createdAt"]) and ISO_MS.match(created["updatedAt"])
+    assert ISO_MS.match(created["createdAt"])
+    assert ISO_MS.match(created["updatedAt"])
     assert re.fullmatch(r"[0-9a-f]{24}", created["segmentId"])
     assert data(api.get(f"/segments/{created['segmentId']}")) == created
     # The documented list still shows exactly its three fields.
