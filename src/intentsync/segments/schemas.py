@@ -50,7 +50,7 @@ class SegmentDetail(WireModel):
 
 
 class SegmentCreate(RequestModel):
-    name: Annotated[str, Rules("isString", "isNotEmpty"), Name]
+    name: Annotated[Name, Rules("isString", "isNotEmpty")]
     type: Annotated[
         str, Rules("isString", "isIn", values=", ".join(SEGMENT_TYPES)), one_of(*SEGMENT_TYPES)
     ]
@@ -59,7 +59,7 @@ class SegmentCreate(RequestModel):
 
 
 class SegmentUpdate(RequestModel):
-    name: Annotated[str | None, NoNull, NotNull(), Name] = None
+    name: Annotated[Name | None, NoNull, NotNull()] = None
     status: Annotated[str | None, NoNull, NotNull(), one_of(*SEGMENT_STATUSES)] = None
     rules: Annotated[dict[str, Any] | None, NoNull, NotNull()] = None
 
