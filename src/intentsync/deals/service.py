@@ -69,10 +69,10 @@ def upsert_deals(session: Session, *, team_id: int, body: DealsCreate) -> DealsC
 
     all_links = [link for _, links in planned for link in links]
     by_ext = repository.account_ids_by_external_id(
-        session, team_id=team_id, external_ids={e for e, _, _ in all_links if e}
+        session, team_id=team_id, external_ids={e for e, _, _ in all_links if e}, archived=True
     )
     by_domain = repository.account_ids_by_domain(
-        session, team_id=team_id, domains={d for _, d, _ in all_links if d}
+        session, team_id=team_id, domains={d for _, d, _ in all_links if d}, archived=True
     )
 
     new_rows = [
