@@ -333,3 +333,43 @@ def test_a_failed_delete_changes_nothing(ws, monkeypatch):
     assert ws.get("/accounts/crm-1").json()["data"] == before
     assert ws.get("/accounts/deleted").json()["data"]["data"] == []
     assert {ext for ext, _ in _members(ws)} == {"crm-1"}
+
+
+def test_a_push_item_that_fails_does_not_restore(ws):
+    ws.push(account(1))
+    ws.delete("/accounts/crm-1")
+    item = ws.push(account(1, customFields={"NOPE_C": 1}))["results"][0]
+    assert item["status"] == "failed"
+    assert ws.get("/accounts/crm-1").status_code == 404
+    response = ws.v1.post(
+        "/accounts", {"accounts": [{"domain": "company1.com", "name": "C", "externalId": "x/"}]}
+    )
+    assert response.json()["data"]["results"][0]["status"] == "failed"
+    assert listed(ws) == []
+
+
+def test_mapping_and_segment_changes_do_not_reach_a_deleted_account(ws):
+    from intentsync.kit.errors import BadRequest
+    from intentsync.segments.service import change_members
+
+    ws.push(account(1), account(2))
+    ws.delete("/accounts/crm-1")
+    response = ws.patch(
+        "/accounts/external-ids",
+        {
+            "mappings": [
+                {"domain": "company1.com", "externalId": "new-1"},
+                {"domain": "company2.com", "externalId": "crm-1"},
+            ]
+        },
+    )
+    data = response.json()["data"]
+    assert data["notFound"] == ["company1.com"]
+    # The deleted account keeps its externalId: a push of it must still restore that account.
+    assert [c["domain"] for c in data["conflicts"]] == ["company2.com"]
+    static = ws.segment(name="Picked")
+    with pytest.raises(BadRequest, match="No account with externalId or domain: crm-1"):
+        with ws.db.transaction() as session:
+            change_members(
+                session, team_id=ws.team_id, segment_id=static, accounts=["crm-1"], remove=False
+            )
