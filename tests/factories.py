@@ -36,6 +36,9 @@ class Surface:
     def patch(self, path: str, body: Any, **kwargs: Any) -> httpx.Response:
         return self.client.patch(self.base + path, json=body, **kwargs)
 
+    def delete(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.client.delete(self.base + path, **kwargs)
+
 
 @dataclass
 class Workspace:
@@ -65,6 +68,9 @@ class Workspace:
 
     def patch(self, path: str, body: Any, **kwargs: Any) -> httpx.Response:
         return self.surface(CRM).patch(path, body, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.surface(CRM).delete(path, **kwargs)
 
     def segment(
         self, *, name: str = "Q2 Targets", type_: str = "static", status: str = "active"

@@ -3,16 +3,20 @@
 import pytest
 from fastapi.routing import iter_route_contexts
 
-from intentsync.accounts.service import RESERVED_EXTERNAL_IDS, RESERVED_SUFFIXES
+from intentsync.accounts.service import (
+    RESERVED_EXTERNAL_IDS,
+    RESERVED_PREFIXES,
+    RESERVED_SUFFIXES,
+)
 from tests.factories import CRM, account
 
-RESERVED = ["custom-fields", "missing-external-ids", "q2/score"]
-ACCOUNT_METHODS = {"GET", "PUT"}  # what GET/PUT /accounts/{externalId} answer
+RESERVED = ["custom-fields", "missing-external-ids", "q2/score", "deleted", "custom-fields/A_C"]
+ACCOUNT_METHODS = {"GET", "PUT", "DELETE"}  # what GET/PUT/DELETE /accounts/{externalId} answer
 
 
 def test_the_reserved_names_are_exactly_the_routes_beside_an_account(app):
     """Enumerates every route under /accounts/: a new one must be added to the reserved names."""
-    fixed, suffixes = set(), set()
+    fixed, suffixes, prefixes = set(), set(), set()
     for context in iter_route_contexts(app.router.routes):
         path = context.path or ""
         if not path.startswith(CRM + "/accounts/"):
@@ -24,11 +28,14 @@ def test_the_reserved_names_are_exactly_the_routes_beside_an_account(app):
             suffix = rest[len("{external_id:path}") :]
             if suffix:
                 suffixes.add(suffix)
+        elif rest.endswith(":path}"):
+            prefixes.add(rest[: rest.index("{")])
         else:
             assert "{" not in rest, path
             fixed.add(rest)
     assert fixed == RESERVED_EXTERNAL_IDS
     assert suffixes == set(RESERVED_SUFFIXES)
+    assert prefixes == set(RESERVED_PREFIXES)
 
 
 @pytest.mark.parametrize("external_id", ["custom-field", "external-ids"])

@@ -126,6 +126,7 @@ ACCOUNT_DEFAULTS = {
     "intent_signals": [],
     "score_change_7d": 0,
     "score_change_30d": 0,
+    "deleted_ms": None,
 }
 
 

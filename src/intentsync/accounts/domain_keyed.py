@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from intentsync.accounts import repository
+from intentsync.accounts import archive, repository
 from intentsync.accounts.schemas import (
     DomainKeyedAccountIn,
     DomainKeyedAccountsCreate,
@@ -24,7 +24,7 @@ from intentsync.custom_fields.service import active_definitions
 from intentsync.custom_fields.values import FieldDef, check_values
 from intentsync.kit import json_limits
 from intentsync.kit.domains import clean_domain
-from intentsync.kit.errors import BadRequest, NotFound, ValidationFailed
+from intentsync.kit.errors import BadRequest, ValidationFailed
 from intentsync.kit.ids import is_object_id
 from intentsync.segments.service import memberships as segment_memberships
 from intentsync.teams.service import change_stamp
@@ -73,7 +73,7 @@ def _item_error(
         return f"domain '{item.domain}' is not a valid domain"
     if domain in seen:
         return f"domain '{domain}' appears earlier in this request"
-    if existing is not None and not upsert:
+    if existing is not None and not upsert and existing.deleted_ms is None:
         return (
             f"Account with domain '{domain}' already exists. "
             f"Use PUT /accounts/{existing.rtp_aid} to update it."
@@ -85,8 +85,9 @@ def _item_error(
         if item.external_id in seen_external:
             return f"externalId '{item.external_id}' appears earlier in this request"
         if holder is not None and holder.domain != domain:
+            deleted = "deleted " if holder.deleted_ms is not None else ""
             return (
-                f"externalId '{item.external_id}' already belongs to the account with "
+                f"externalId '{item.external_id}' already belongs to the {deleted}account with "
                 f"domain '{holder.domain}'"
             )
     problem = check_values(fields, item.custom_fields or {})
@@ -130,6 +131,7 @@ def create_accounts(
     created: list[int] = []
     updates: list[tuple[int, dict[str, Any]]] = []
     touched: list[tuple[int, str | None, str]] = []
+    restored: list[int] = []
     for index, (item, domain) in enumerate(zip(body.accounts, domains, strict=True)):
         existing = by_domain.get(domain)
         holder = holders.get(item.external_id) if item.external_id is not None else None
@@ -162,9 +164,12 @@ def create_accounts(
             updates.append((existing.id, _upsert_values(item, existing, stamp)))
             external = item.external_id if item.external_id is not None else existing.external_id
             touched.append((existing.id, external, domain))
+            if existing.deleted_ms is not None:
+                restored.append(existing.id)  # a deleted account comes back under this push
+            status = "updated" if existing.deleted_ms is None else "created"
             results.append(
                 item_result(
-                    external_id=external, rtp_aid=existing.rtp_aid, domain=domain, status="updated"
+                    external_id=external, rtp_aid=existing.rtp_aid, domain=domain, status=status
                 )
             )
             continue
@@ -179,6 +184,7 @@ def create_accounts(
         )
     for account_id, values in updates:
         repository.update_one(session, account_id=account_id, values=values)
+    repository.restore(session, restored, at_ms=stamp)
     finish_account_writes(
         session,
         team_id=team_id,
@@ -202,7 +208,7 @@ def get_account(session: Session, *, team_id: int, rtp_aid: str) -> dict[str, An
     require_rtp_aid(rtp_aid)
     row = repository.one_for_output(session, team_id=team_id, rtp_aid=rtp_aid)
     if row is None:
-        raise NotFound(f"Account with rtp_aid '{rtp_aid}' not found")
+        raise archive.missing(session, team_id=team_id, rtp_aid=rtp_aid)
     members = segment_memberships(session, [row.id])
     return account_wire(row, members.get(row.id, []))
 
@@ -213,8 +219,8 @@ def update_account(
     require_rtp_aid(rtp_aid)
     stamp = change_stamp(session, team_id=team_id)
     existing = repository.find_one_by_rtp_aid(session, team_id=team_id, rtp_aid=rtp_aid)
-    if existing is None:
-        raise NotFound(f"Account with rtp_aid '{rtp_aid}' not found")
+    if existing is None or existing.deleted_ms is not None:
+        raise archive.missing(session, team_id=team_id, rtp_aid=rtp_aid)
     problem = check_values(active_definitions(session, team_id=team_id), body.custom_fields or {})
     if problem:
         raise BadRequest(problem)

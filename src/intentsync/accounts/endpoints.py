@@ -4,12 +4,14 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from intentsync.accounts import domain_keyed, service
+from intentsync.accounts import archive, domain_keyed, service
 from intentsync.accounts.schemas import (
     AccountOut,
     AccountsCreate,
     AccountsCreateResult,
     AccountUpdate,
+    DeletedAccountOut,
+    DeletedMessage,
     DomainKeyedAccountsCreate,
     DomainKeyedAccountUpdate,
     MappingsResult,
@@ -59,6 +61,32 @@ def list_accounts(
     session: Session = Depends(get_session),
 ) -> Response:
     page = service.list_accounts(
+        session, team_id=principal.team_id, page=page_request(limit, cursor, last_sync)
+    )
+    return envelope(request, page)
+
+
+@ext_router.get(
+    "/accounts/deleted",
+    response_model=Envelope[Page[DeletedAccountOut]],
+    summary="Accounts deleted (archived) since lastSync; paged like GET /accounts",
+)
+@router.get(
+    "/accounts/deleted",
+    response_model=Envelope[Page[DeletedAccountOut]],
+    summary="Accounts deleted (archived) since lastSync; paged like GET /accounts",
+)
+def list_deleted_accounts(
+    request: Request,
+    principal: Principal,
+    limit: int = Query(100, ge=1, le=1000),
+    cursor: str | None = Query(None, description="nextCursor of the previous page, or an offset"),
+    last_sync: str | None = Query(
+        None, alias="lastSync", description="ISO 8601; only accounts deleted after it"
+    ),
+    session: Session = Depends(get_session),
+) -> Response:
+    page = archive.list_deleted(
         session, team_id=principal.team_id, page=page_request(limit, cursor, last_sync)
     )
     return envelope(request, page)
@@ -137,6 +165,21 @@ def update_account(
     return envelope(request, UpdatedMessage().model_dump())
 
 
+@router.delete(
+    "/accounts/{external_id:path}",
+    response_model=Envelope[DeletedMessage],
+    summary="Delete (archive) one account; pushing its externalId or domain restores it",
+)
+def delete_account(
+    request: Request,
+    principal: Principal,
+    external_id: str,
+    session: Session = Depends(get_session),
+) -> Response:
+    archive.archive_account(session, team_id=principal.team_id, external_id=external_id)
+    return envelope(request, DeletedMessage().model_dump())
+
+
 @ext_router.post(
     "/accounts",
     response_model=Envelope[AccountsCreateResult],
@@ -208,3 +251,19 @@ def update_account_by_rtp_aid(
 ) -> Response:
     domain_keyed.update_account(session, team_id=principal.team_id, rtp_aid=rtp_aid, body=body)
     return envelope(request, UpdatedMessage().model_dump())
+
+
+@ext_router.delete(
+    "/accounts/{rtp_aid}",
+    response_model=Envelope[DeletedMessage],
+    summary="Delete (archive) one account; pushing its domain again restores it",
+)
+def delete_account_by_rtp_aid(
+    request: Request,
+    principal: Principal,
+    rtp_aid: str,
+    session: Session = Depends(get_session),
+) -> Response:
+    domain_keyed.require_rtp_aid(rtp_aid)
+    archive.archive_account(session, team_id=principal.team_id, rtp_aid=rtp_aid)
+    return envelope(request, DeletedMessage().model_dump())

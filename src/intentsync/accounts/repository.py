@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from intentsync.accounts.schemas import ACCOUNT_ROW, AccountFilter, ListQuery
 from intentsync.db import account_keys
 from intentsync.db.dialect import BoundRows, bind_rows, in_bound_list, insert_bound, insert_rows
+from intentsync.db.live import ARCHIVED_ACCOUNT, LIVE_ACCOUNT
 from intentsync.db.models import Account, DealAccount, SalesActivity, SegmentMember
 from intentsync.db.paging import one_page
 from intentsync.kit.pagination import PageRequest
@@ -49,6 +50,7 @@ class Existing:
     domain: str
     external_id: str | None
     custom_fields: dict[str, Any]
+    deleted_ms: int | None = None  # archived: a push restores it, nothing else sees it
 
 
 def _existing(rows: Sequence[AccountRow]) -> list[Existing]:
@@ -59,6 +61,7 @@ def _existing(rows: Sequence[AccountRow]) -> list[Existing]:
             domain=r.domain,
             external_id=r.external_id,
             custom_fields=dict(r.custom_fields or {}),
+            deleted_ms=r.deleted_ms,
         )
         for r in rows
     ]
@@ -70,6 +73,7 @@ _EXISTING_COLUMNS = (
     Account.domain,
     Account.external_id,
     Account.custom_fields,
+    Account.deleted_ms,
 )
 
 
@@ -116,7 +120,11 @@ def _statements_for(session: Session) -> tuple[Connection, _Statements]:
 def find_by_domains_and_external_ids(
     session: Session, *, team_id: int, domains: Collection[str], external_ids: Collection[str]
 ) -> tuple[dict[str, Existing], dict[str, Existing]]:
-    """Both lookups of a batch push in one round trip: (by domain, by externalId)."""
+    """Both lookups of a batch push in one round trip: (by domain, by externalId).
+
+    Archived accounts are found too (their deleted_ms is set): a push restores them, and their
+    keys stay taken while they are archived.
+    """
     domain_set, external_set = set(domains), set(external_ids)
     if not domain_set and not external_set:
         return {}, {}
@@ -214,7 +222,10 @@ def ids_by_rtp_aid(session: Session, rtp_aids: Sequence[str]) -> list[int]:
 def ids_by_domain(
     session: Session, *, team_id: int, domains: Collection[str]
 ) -> dict[str, tuple[int, str]]:
-    """(id, rtp_aid) per known domain: what signal ingest needs, without the JSON columns."""
+    """(id, rtp_aid) per known domain: what signal ingest needs, without the JSON columns.
+
+    Archived accounts too: a signal for one is kept against it, and does not restore it.
+    """
     if not domains:
         return {}
     connection, statements = _statements_for(session)
@@ -242,7 +253,7 @@ def clear_external_ids(session: Session, account_ids: Collection[int]) -> None:
 def page(
     session: Session, *, team_id: int, page: PageRequest, domains: list[str] | None = None
 ) -> Sequence[AccountRow]:
-    query = select(*ACCOUNT_ROW.columns).where(Account.team_id == team_id)
+    query = select(*ACCOUNT_ROW.columns).where(Account.team_id == team_id, LIVE_ACCOUNT)
     if domains is not None:
         query = query.where(Account.domain.in_(domains))
     query = one_page(query, id_column=Account.id, changed_column=Account.changed_ms, page=page)
@@ -253,13 +264,23 @@ def one_for_output(
     session: Session, *, team_id: int, external_id: str | None = None, rtp_aid: str | None = None
 ) -> AccountRow | None:
     key = Account.external_id == external_id if rtp_aid is None else Account.rtp_aid == rtp_aid
-    query = select(*ACCOUNT_ROW.columns).where(Account.team_id == team_id, key)
+    query = select(*ACCOUNT_ROW.columns).where(Account.team_id == team_id, key, LIVE_ACCOUNT)
     return session.connection().execute(query).first()
+
+
+def archived_one(
+    session: Session, *, team_id: int, external_id: str | None = None, rtp_aid: str | None = None
+) -> int | None:
+    """When the team's archived account with this key was deleted; None if there is none."""
+    key = Account.external_id == external_id if rtp_aid is None else Account.rtp_aid == rtp_aid
+    query = select(Account.deleted_ms).where(Account.team_id == team_id, key, ARCHIVED_ACCOUNT)
+    return session.connection().execute(query).scalar()
 
 
 def many_for_output(
     session: Session, *, team_id: int, account_ids: Sequence[int]
 ) -> Sequence[AccountRow]:
+    """Accounts by key as GET /accounts shows them, archived too: account.deleted shows one."""
     query = select(*ACCOUNT_ROW.columns).where(
         Account.team_id == team_id, Account.id.in_(account_ids)
     )
@@ -288,7 +309,7 @@ def update_one(session: Session, *, account_id: int, values: dict[str, Any]) -> 
 def missing_external_ids(session: Session, *, team_id: int, limit: int) -> Sequence[AccountRow]:
     return session.execute(
         select(Account.name, Account.domain)
-        .where(Account.team_id == team_id, Account.external_id.is_(None))
+        .where(Account.team_id == team_id, Account.external_id.is_(None), LIVE_ACCOUNT)
         .order_by(Account.id)
         .limit(limit)
     ).all()
@@ -305,7 +326,7 @@ def stage_band_counts(session: Session, *, team_id: int) -> Sequence[AccountRow]
     band = Account.account_score // 10
     query = (
         select(Account.journey_stage, band, func.count())
-        .where(Account.team_id == team_id)
+        .where(Account.team_id == team_id, LIVE_ACCOUNT)
         .group_by(Account.journey_stage, band)
     )
     return session.connection().execute(query).all()
@@ -322,7 +343,7 @@ def top_gainers(session: Session, *, team_id: int, limit: int) -> Sequence[Accou
             Account.score_change_7d,
             Account.journey_stage,
         )
-        .where(Account.team_id == team_id, Account.score_change_7d > 0)
+        .where(Account.team_id == team_id, Account.score_change_7d > 0, LIVE_ACCOUNT)
         .order_by(Account.score_change_7d.desc(), Account.account_score.desc(), Account.id)
         .limit(limit)
     )
@@ -350,7 +371,8 @@ def profile(
 ) -> AccountRow | None:
     """One account of the team by rtp_aid or externalId (both are unique per team)."""
     key = Account.external_id == external_id if rtp_aid is None else Account.rtp_aid == rtp_aid
-    return session.execute(select(*_PROFILE_COLUMNS).where(Account.team_id == team_id, key)).first()
+    query = select(*_PROFILE_COLUMNS).where(Account.team_id == team_id, key, LIVE_ACCOUNT)
+    return session.execute(query).first()
 
 
 # ---------------------------------------------------------------- the console's account list
@@ -439,7 +461,7 @@ def _has_tag(tag: str, dialect: str) -> ColumnElement[bool]:
 def _conditions(
     f: AccountFilter, *, team_id: int, segment_pk: int | None, dialect: str
 ) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [Account.team_id == team_id]
+    where: list[ColumnElement[bool]] = [Account.team_id == team_id, LIVE_ACCOUNT]
     if f.search:
         where.append(
             or_(
@@ -511,3 +533,41 @@ def list_page(
     rows = list(connection.execute(statement).all())
     total = int(rows[0][-1]) if rows and count_up_to is not None else None
     return rows, total
+
+
+# ---------------------------------------------------------------- archiving and restoring
+
+
+def archive(session: Session, *, account_id: int, at_ms: int) -> None:
+    """Stamp both: the deleted delta reads deleted_ms, a running delta walk changed_ms."""
+    session.execute(
+        update(_T).where(_T.c.id == account_id).values(deleted_ms=at_ms, changed_ms=at_ms)
+    )
+
+
+def restore(session: Session, account_ids: Collection[int], *, at_ms: int) -> None:
+    """Live again, and changed now so the account delta shows it; scoring re-reads it."""
+    if account_ids:
+        session.execute(
+            update(_T)
+            .where(_T.c.id.in_(list(account_ids)))
+            .values(deleted_ms=None, changed_ms=at_ms, inputs_ms=at_ms)
+        )
+
+
+_DELETED_COLUMNS = (
+    Account.id,
+    Account.rtp_aid,
+    Account.external_id,
+    Account.domain,
+    Account.name,
+    Account.deleted_ms,
+)
+
+
+def deleted_page(session: Session, *, team_id: int, page: PageRequest) -> Sequence[AccountRow]:
+    """Archived accounts, by key; lastSync compares the archive's stamp."""
+    query = select(*_DELETED_COLUMNS).where(Account.team_id == team_id, ARCHIVED_ACCOUNT)
+    stamp = cast(ColumnElement[int], Account.deleted_ms)  # never NULL here
+    query = one_page(query, id_column=Account.id, changed_column=stamp, page=page)
+    return session.connection().execute(query).all()

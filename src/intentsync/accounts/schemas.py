@@ -97,6 +97,20 @@ class UpdatedMessage(WireModel):
     message: str = "Account updated successfully"
 
 
+class DeletedMessage(WireModel):
+    message: str = "Account deleted successfully"
+
+
+class DeletedAccountOut(WireModel):
+    """An archived account in the deleted delta: what a client needs to drop its copy."""
+
+    rtp_aid: RtpAid = Field(serialization_alias="rtp_aid")
+    external_id: str | None
+    domain: str
+    name: str
+    deleted_at: Timestamp
+
+
 class MappingIn(RequestModel):
     domain: Annotated[
         str, Rules("isNotEmpty", "isString"), StringConstraints(max_length=2048), NotBlank

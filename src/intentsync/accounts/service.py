@@ -6,7 +6,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from intentsync.accounts import repository
+from intentsync.accounts import archive, repository
 from intentsync.accounts.schemas import (
     RANGE_FIELDS,
     SORT_KEYS,
@@ -48,7 +48,8 @@ DEFAULT_STAGE = JOURNEY_STAGES[0]
 
 # GET /accounts/{externalId} would answer with another route for these ids, so no account takes
 # them: every stored externalId stays addressable. A test holds these to the routes.
-RESERVED_EXTERNAL_IDS = frozenset({"custom-fields", "missing-external-ids"})
+RESERVED_EXTERNAL_IDS = frozenset({"custom-fields", "missing-external-ids", "deleted"})
+RESERVED_PREFIXES = ("custom-fields/",)  # DELETE /accounts/custom-fields/{key}
 RESERVED_SUFFIXES = ("/score", "/score/history", "/stages", "/signals")
 
 
@@ -62,7 +63,11 @@ def reserved_external_id(external_id: str) -> str | None:
             f"externalId '{external_id}' ends with '/', which request paths drop; "
             "choose another externalId"
         )
-    if external_id in RESERVED_EXTERNAL_IDS or external_id.endswith(RESERVED_SUFFIXES):
+    if (
+        external_id in RESERVED_EXTERNAL_IDS
+        or external_id.endswith(RESERVED_SUFFIXES)
+        or external_id.startswith(RESERVED_PREFIXES)
+    ):
         return (
             f"externalId '{external_id}' is reserved: /accounts/{external_id} is another "
             "route of this API; choose another externalId"
@@ -94,13 +99,19 @@ def _item_error(
         return f"externalId '{item.external_id}' appears earlier in this request"
     if domain in seen_domains:
         return f"domain '{domain}' appears earlier in this request"
-    if item.external_id in by_external:
+    holder = by_external.get(item.external_id)
+    if holder is not None and holder.deleted_ms is not None and holder.domain != domain:
+        return (
+            f"externalId '{item.external_id}' belongs to the deleted account with domain "
+            f"'{holder.domain}'; push it with that domain to restore it"
+        )
+    if holder is not None and holder.deleted_ms is None:
         return (
             f"Account with externalId '{item.external_id}' already exists. "
             f"Use PUT /accounts/{item.external_id} to update it."
         )
     existing = by_domain.get(domain)
-    if existing is not None and existing.external_id is not None:
+    if existing is not None and existing.external_id is not None and existing.deleted_ms is None:
         return (
             f"Account with domain '{domain}' already exists with externalId "
             f"'{existing.external_id}'"
@@ -360,6 +371,7 @@ def create_accounts(session: Session, *, team_id: int, body: AccountsCreate) -> 
     created: list[int] = []
     claims: list[dict[str, Any]] = []
     claimed: list[tuple[int, str | None, str]] = []
+    restored: list[int] = []
     for index, (item, domain) in enumerate(zip(body.accounts, domains, strict=True)):
         error = _item_error(
             item,
@@ -400,12 +412,14 @@ def create_accounts(session: Session, *, team_id: int, body: AccountsCreate) -> 
                 }
             )
             claimed.append((existing.id, item.external_id, domain))
+            if existing.deleted_ms is not None:
+                restored.append(existing.id)  # a deleted account comes back under this push
             results.append(
                 item_result(
                     external_id=item.external_id,
                     rtp_aid=existing.rtp_aid,
                     domain=domain,
-                    status="updated",
+                    status="updated" if existing.deleted_ms is None else "created",
                 )
             )
             continue
@@ -432,6 +446,7 @@ def create_accounts(session: Session, *, team_id: int, body: AccountsCreate) -> 
             "inputs_ms",
         ),
     )
+    repository.restore(session, restored, at_ms=stamp)
     finish_account_writes(
         session,
         team_id=team_id,
@@ -449,8 +464,8 @@ def update_custom_fields(
 ) -> None:
     stamp = change_stamp(session, team_id=team_id)
     existing = repository.find_one_by_external_id(session, team_id=team_id, external_id=external_id)
-    if existing is None:
-        raise NotFound(f"Account with externalId '{external_id}' not found")
+    if existing is None or existing.deleted_ms is not None:
+        raise archive.missing(session, team_id=team_id, external_id=external_id)
     values = body.custom_fields or {}
     problem = check_values(active_definitions(session, team_id=team_id), values)
     if problem:
@@ -508,7 +523,8 @@ def map_external_ids(session: Session, *, team_id: int, body: MappingsUpdate) ->
         domain = clean_domain(mapping.domain) or mapping.domain
         latest.pop(domain, None)  # last mapping wins and keeps its position
         latest[domain] = (mapping.domain, mapping.external_id)
-    accounts = repository.find_by_domains(session, team_id=team_id, domains=set(latest))
+    found = repository.find_by_domains(session, team_id=team_id, domains=set(latest))
+    accounts = {d: e for d, e in found.items() if e.deleted_ms is None}  # deleted: not found
     not_found = [sent for domain, (sent, _) in latest.items() if domain not in accounts]
     wanted = {d: ext for d, (_, ext) in latest.items() if d in accounts}
     holders = repository.find_by_external_ids(
@@ -570,7 +586,7 @@ def list_accounts(
 def get_account(session: Session, *, team_id: int, external_id: str) -> dict[str, Any]:
     row = repository.one_for_output(session, team_id=team_id, external_id=external_id)
     if row is None:
-        raise NotFound(f"Account with externalId '{external_id}' not found")
+        raise archive.missing(session, team_id=team_id, external_id=external_id)
     members = segment_memberships(session, [row.id])
     return account_wire(row, members.get(row.id, []))
 

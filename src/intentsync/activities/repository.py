@@ -9,6 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from intentsync.db import account_keys
+from intentsync.db.live import live_account
 from intentsync.db.models import Account, ActivityContact, Contact, SalesActivity
 from intentsync.db.paging import one_page
 from intentsync.kit.pagination import PageRequest
@@ -82,7 +83,8 @@ def insert_contact_links(session: Session, rows: Sequence[dict[str, Any]]) -> No
 
 def _with_account() -> Select[Any]:
     return select(_ACTS, Account.rtp_aid, Account.name.label("linked_account_name")).outerjoin(
-        Account, Account.id == _ACTS.c.account_id
+        Account,
+        live_account(_ACTS.c.account_id),  # none while it is deleted
     )
 
 

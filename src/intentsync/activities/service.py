@@ -66,7 +66,7 @@ def create_activities(
     )
     domains = [clean_domain(a.domain) for a in body.activities]
     accounts = repository.account_ids_by_domain(
-        session, team_id=team_id, domains={d for d in domains if d}
+        session, team_id=team_id, domains={d for d in domains if d}, archived=True
     )
     results: list[ActivityResult] = []
     kept: list[ActivityIn] = []

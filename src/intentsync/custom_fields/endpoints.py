@@ -7,7 +7,11 @@ from starlette.responses import Response
 from intentsync.api.routing import api_router, get_session
 from intentsync.auth.service import Principal
 from intentsync.custom_fields import service
-from intentsync.custom_fields.schemas import CustomFieldCreate, CustomFieldOut
+from intentsync.custom_fields.schemas import (
+    CustomFieldCreate,
+    CustomFieldDeletedMessage,
+    CustomFieldOut,
+)
 from intentsync.kit.responses import envelope
 from intentsync.kit.schemas import Envelope
 
@@ -42,3 +46,18 @@ def create_custom_field(
 ) -> Response:
     field = service.create_field(session, team_id=principal.team_id, body=body)
     return envelope(request, [field.model_dump()], status=201)
+
+
+@router.delete(
+    "/accounts/custom-fields/{key:path}",
+    response_model=Envelope[CustomFieldDeletedMessage],
+    summary="Delete (archive) an account custom field; stored values stay, the key is free",
+)
+def delete_custom_field(
+    request: Request,
+    principal: Principal,
+    key: str,
+    session: Session = Depends(get_session),
+) -> Response:
+    service.archive_field(session, team_id=principal.team_id, key=key)
+    return envelope(request, CustomFieldDeletedMessage().model_dump())

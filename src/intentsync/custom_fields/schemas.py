@@ -55,3 +55,7 @@ class CustomFieldOut(WireModel):
     options: list[str]
     object_type: Annotated[str, enum(("accounts",))]
     status: Annotated[str, enum(("active",))]
+
+
+class CustomFieldDeletedMessage(WireModel):
+    message: str = "Custom field deleted successfully"

@@ -7,7 +7,7 @@ from intentsync.custom_fields.schemas import SELECTION_TYPES, CustomFieldCreate,
 from intentsync.custom_fields.values import FieldDef, key_for_label, key_length_error
 from intentsync.db.models import CustomField
 from intentsync.kit.clock import now_ms
-from intentsync.kit.errors import Conflict, ValidationFailed
+from intentsync.kit.errors import Conflict, NotFound, ValidationFailed
 from intentsync.teams.service import change_stamp
 
 
@@ -80,3 +80,22 @@ def create_field(session: Session, *, team_id: int, body: CustomFieldCreate) -> 
     )
     repository.add(session, field)
     return to_out(field)
+
+
+def archive_field(session: Session, *, team_id: int, key: str) -> None:
+    """Archive the active field with this key: values stay on accounts, the key is free again.
+
+    An archived field leaves the field list and the segment rule catalogue, and pushes that
+    send its key fail as for any unknown key. Creating a field with the same label makes a new
+    active field under that key, which reads the values kept. A second DELETE is a 404.
+    """
+    change_stamp(session, team_id=team_id)
+    field = repository.find_active(session, team_id=team_id, key=key)
+    if field is None:
+        known = repository.find_any(session, team_id=team_id, key=key)
+        if known is not None:
+            raise NotFound(f"Custom field '{key}' is already deleted (archived)")
+        raise NotFound(
+            f"No custom field with key '{key}'; GET /accounts/custom-fields lists the keys"
+        )
+    repository.archive(session, field_id=field.id)

@@ -13,6 +13,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from intentsync.db.dialect import in_bound_list
+from intentsync.db.live import LIVE_ACCOUNT
 from intentsync.db.models import Account
 
 _ACCOUNTS = cast(Table, Account.__table__)
@@ -23,12 +24,13 @@ KEY_COLUMNS = ("external_id", "domain")
 def _statements(dialect: str) -> dict[str, Any]:
     """Lookups and the flag over lists bound as one parameter."""
     team = _ACCOUNTS.c.team_id == bindparam("team_id")
-    statements: dict[str, Any] = {
-        column: select(_ACCOUNTS.c[column], _ACCOUNTS.c.id).where(
+    statements: dict[str, Any] = {}
+    for column in KEY_COLUMNS:
+        every = select(_ACCOUNTS.c[column], _ACCOUNTS.c.id).where(
             team, in_bound_list(_ACCOUNTS.c[column], "keys", dialect)
         )
-        for column in KEY_COLUMNS
-    }
+        statements[column] = every.where(LIVE_ACCOUNT)
+        statements[column + "+archived"] = every
     statements["rescore"] = (
         update(_ACCOUNTS)
         .where(in_bound_list(_ACCOUNTS.c.id, "keys", dialect))
@@ -38,25 +40,33 @@ def _statements(dialect: str) -> dict[str, Any]:
 
 
 def account_ids(
-    session: Session, *, column: str, team_id: int, keys: Collection[str]
+    session: Session, *, column: str, team_id: int, keys: Collection[str], archived: bool = False
 ) -> dict[str, int]:
-    """Account id per key of the team, for keys in `column` (externalId or domain)."""
+    """Account id per key of the team, for keys in `column` (externalId or domain).
+
+    Live accounts only, unless `archived`: deals and activities stay linked to an archived
+    account (a push restores it with them), segments never take one in.
+    """
     if not keys:
         return {}
     connection = session.connection()
-    statement = _statements(connection.dialect.name)[column]
+    statement = _statements(connection.dialect.name)[column + ("+archived" if archived else "")]
     rows = connection.execute(statement, {"team_id": team_id, "keys": list(keys)})
     return {row[0]: row[1] for row in rows}
 
 
 def ids_by_external_id(
-    session: Session, *, team_id: int, external_ids: Collection[str]
+    session: Session, *, team_id: int, external_ids: Collection[str], archived: bool = False
 ) -> dict[str, int]:
-    return account_ids(session, column="external_id", team_id=team_id, keys=external_ids)
+    return account_ids(
+        session, column="external_id", team_id=team_id, keys=external_ids, archived=archived
+    )
 
 
-def ids_by_domain(session: Session, *, team_id: int, domains: Collection[str]) -> dict[str, int]:
-    return account_ids(session, column="domain", team_id=team_id, keys=domains)
+def ids_by_domain(
+    session: Session, *, team_id: int, domains: Collection[str], archived: bool = False
+) -> dict[str, int]:
+    return account_ids(session, column="domain", team_id=team_id, keys=domains, archived=archived)
 
 
 def mark_for_rescoring(session: Session, account_ids: Collection[int], *, at_ms: int) -> None:

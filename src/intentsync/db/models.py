@@ -116,6 +116,8 @@ class Account(Base):
         Index("ix_accounts_team_change_7d", "team_id", "score_change_7d", "id"),
         Index("ix_accounts_team_id", "team_id", "id"),
         Index("ix_accounts_team_inputs", "team_id", "inputs_ms"),
+        # Live accounts (deleted_ms IS NULL) are counted from it; the deleted delta reads it.
+        Index("ix_accounts_team_deleted", "team_id", "deleted_ms", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -147,6 +149,8 @@ class Account(Base):
     # Overall score now minus 7 and 30 days ago, from score_history; 0 when not known.
     score_change_7d: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     score_change_30d: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Team clock stamp of the DELETE that archived the account; None while it is live.
+    deleted_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class CustomField(Base):

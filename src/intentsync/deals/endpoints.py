@@ -7,7 +7,7 @@ from starlette.responses import Response
 from intentsync.api.routing import api_router, get_session
 from intentsync.auth.service import Principal
 from intentsync.deals import service
-from intentsync.deals.schemas import DealOut, DealsCreate, DealsCreateResult
+from intentsync.deals.schemas import DealDeletedMessage, DealOut, DealsCreate, DealsCreateResult
 from intentsync.kit.pagination import page_request
 from intentsync.kit.responses import envelope
 from intentsync.kit.schemas import Envelope, Page
@@ -47,3 +47,18 @@ def list_deals(
         session, team_id=principal.team_id, page=page_request(limit, cursor, last_sync)
     )
     return envelope(request, page.model_dump())
+
+
+@router.delete(
+    "/deals/{external_deal_id:path}",
+    response_model=Envelope[DealDeletedMessage],
+    summary="Delete one deal by its externalDealId; its accounts re-score without it",
+)
+def delete_deal(
+    request: Request,
+    principal: Principal,
+    external_deal_id: str,
+    session: Session = Depends(get_session),
+) -> Response:
+    service.delete_deal(session, team_id=principal.team_id, external_deal_id=external_deal_id)
+    return envelope(request, DealDeletedMessage().model_dump())

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from intentsync.db import account_keys
+from intentsync.db.live import live_account
 from intentsync.db.models import Account, Deal, DealAccount, Pipeline, PipelineStage
 from intentsync.db.paging import one_page
 from intentsync.kit.pagination import PageRequest
@@ -109,6 +110,12 @@ def for_account(
     return session.execute(query).all()
 
 
+def delete_deal(session: Session, *, deal_pk: int) -> None:
+    """Remove a deal and the accounts it names: a push of the same id creates it anew."""
+    session.execute(delete(_LINKS).where(_LINKS.c.deal_pk == deal_pk))
+    session.execute(delete(_DEALS).where(_DEALS.c.id == deal_pk))
+
+
 def links_for(session: Session, deal_pks: Sequence[int]) -> dict[int, list[tuple[Any, ...]]]:
     found: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     if not deal_pks:
@@ -117,7 +124,7 @@ def links_for(session: Session, deal_pks: Sequence[int]) -> dict[int, list[tuple
         select(
             _LINKS.c.deal_pk, _LINKS.c.external_id, _LINKS.c.domain, _LINKS.c.name, Account.rtp_aid
         )
-        .outerjoin(Account, Account.id == _LINKS.c.account_id)
+        .outerjoin(Account, live_account(_LINKS.c.account_id))  # none while it is deleted
         .where(_LINKS.c.deal_pk.in_(list(deal_pks)))
         .order_by(_LINKS.c.deal_pk, _LINKS.c.position)
     )

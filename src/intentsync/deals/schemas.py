@@ -121,3 +121,7 @@ def sent_values(deal: DealIn) -> dict[str, Any]:
         for field, col in DEAL_COLUMNS.items()
         if field in deal.model_fields_set
     }
+
+
+class DealDeletedMessage(WireModel):
+    message: str = "Deal deleted successfully"

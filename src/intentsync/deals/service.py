@@ -20,6 +20,7 @@ from intentsync.deals.schemas import (
 )
 from intentsync.kit.clock import format_ms
 from intentsync.kit.domains import clean_domain
+from intentsync.kit.errors import NotFound
 from intentsync.kit.pagination import PageRequest
 from intentsync.kit.schemas import Page, count_statuses
 from intentsync.pipelines.categories import category_for_label
@@ -69,10 +70,10 @@ def upsert_deals(session: Session, *, team_id: int, body: DealsCreate) -> DealsC
 
     all_links = [link for _, links in planned for link in links]
     by_ext = repository.account_ids_by_external_id(
-        session, team_id=team_id, external_ids={e for e, _, _ in all_links if e}
+        session, team_id=team_id, external_ids={e for e, _, _ in all_links if e}, archived=True
     )
     by_domain = repository.account_ids_by_domain(
-        session, team_id=team_id, domains={d for _, d, _ in all_links if d}
+        session, team_id=team_id, domains={d for _, d, _ in all_links if d}, archived=True
     )
 
     new_rows = [
@@ -122,6 +123,25 @@ def upsert_deals(session: Session, *, team_id: int, body: DealsCreate) -> DealsC
     repository.mark_accounts_for_rescoring(session, scored, at_ms=stamp)
     counts = count_statuses(results, ("upserted", "failed"))
     return DealsCreateResult(results=results, summary=DealsSummary(total=len(results), **counts))
+
+
+def delete_deal(session: Session, *, team_id: int, external_deal_id: str) -> None:
+    """Delete a deal outright; the accounts it named re-score without it on the next run.
+
+    A deal is the CRM's record, not ours to keep: nothing links to it, so no archive is
+    needed, and a second DELETE of the same id is a 404 like any unknown deal.
+    """
+    stamp = change_stamp(session, team_id=team_id)
+    pk = repository.find_ids(session, team_id=team_id, external_ids={external_deal_id}).get(
+        external_deal_id
+    )
+    if pk is None:
+        raise NotFound(
+            f"Deal with externalDealId '{external_deal_id}' not found; it may already be deleted"
+        )
+    scored = repository.linked_account_ids(session, [pk])
+    repository.delete_deal(session, deal_pk=pk)
+    repository.mark_accounts_for_rescoring(session, scored, at_ms=stamp)
 
 
 def has_waiting_deals(session: Session, *, team_id: int) -> bool:

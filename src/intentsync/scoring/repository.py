@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, Row, Table, bindparam, delete, func, inser
 from sqlalchemy.orm import Session
 
 from intentsync.db.dialect import insert_ignore, upsert_replace
+from intentsync.db.live import LIVE_ACCOUNT, live_account
 from intentsync.db.models import (
     Account,
     AccountScore,
@@ -150,7 +151,7 @@ def recent_runs(session: Session, *, team_id: int, limit: int) -> Sequence[Scori
 def accounts_by_ids(session: Session, *, team_id: int, ids: Collection[int]) -> Sequence[AnyRow]:
     return session.execute(
         select(*ACCOUNT_COLUMNS)
-        .where(Account.team_id == team_id, Account.id.in_(list(ids)))
+        .where(Account.team_id == team_id, Account.id.in_(list(ids)), LIVE_ACCOUNT)
         .order_by(Account.id)
     ).all()
 
@@ -158,7 +159,7 @@ def accounts_by_ids(session: Session, *, team_id: int, ids: Collection[int]) -> 
 def accounts_with_new_inputs(session: Session, *, team_id: int, since_ms: int) -> list[int]:
     rows = session.execute(
         select(Account.id)
-        .where(Account.team_id == team_id, Account.inputs_ms > since_ms)
+        .where(Account.team_id == team_id, Account.inputs_ms > since_ms, LIVE_ACCOUNT)
         .order_by(Account.id)
     )
     return [row[0] for row in rows]
@@ -390,18 +391,20 @@ def account_for_explanation(
             Account.created_ms,
             Account.score_change_7d,
             Account.score_change_30d,
-        ).where(Account.team_id == team_id, key)
+        ).where(Account.team_id == team_id, key, LIVE_ACCOUNT)
     ).first()
 
 
 def count_accounts(session: Session, *, team_id: int) -> int:
-    query = select(func.count()).select_from(Account).where(Account.team_id == team_id)
+    query = (
+        select(func.count()).select_from(Account).where(Account.team_id == team_id, LIVE_ACCOUNT)
+    )
     return session.scalar(query) or 0
 
 
 def all_account_ids(session: Session, *, team_id: int) -> list[int]:
     rows = session.execute(
-        select(Account.id).where(Account.team_id == team_id).order_by(Account.id)
+        select(Account.id).where(Account.team_id == team_id, LIVE_ACCOUNT).order_by(Account.id)
     )
     return [row[0] for row in rows]
 
@@ -409,7 +412,7 @@ def all_account_ids(session: Session, *, team_id: int) -> list[int]:
 def accounts_between(session: Session, *, team_id: int, lo: int, hi: int) -> Sequence[AnyRow]:
     return session.execute(
         select(*ACCOUNT_COLUMNS)
-        .where(Account.team_id == team_id, Account.id >= lo, Account.id <= hi)
+        .where(Account.team_id == team_id, Account.id >= lo, Account.id <= hi, LIVE_ACCOUNT)
         .order_by(Account.id)
     ).all()
 
@@ -464,7 +467,7 @@ def recent_transitions(session: Session, *, team_id: int, limit: int) -> Sequenc
             Account.rtp_aid,
             Account.name,
         )
-        .join(Account, Account.id == StageTransition.account_id)
+        .join(Account, live_account(StageTransition.account_id))
         .where(StageTransition.team_id == team_id)
         .order_by(StageTransition.id.desc())
         .limit(limit)

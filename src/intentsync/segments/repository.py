@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from intentsync.db import account_keys
 from intentsync.db.dialect import in_bound_list, insert_ignore
+from intentsync.db.live import LIVE_ACCOUNT
 from intentsync.db.models import Account, Segment, SegmentMember
 from intentsync.db.paging import one_page
 from intentsync.kit.pagination import PageRequest
@@ -123,6 +124,11 @@ def member_ids(
     return found
 
 
+def remove_from_every_segment(session: Session, *, account_id: int) -> None:
+    """An archived account leaves every segment, static and dynamic."""
+    session.execute(delete(SegmentMember).where(SegmentMember.account_id == account_id))
+
+
 def remove_members(session: Session, *, segment_pk: int, account_ids: Collection[int]) -> None:
     for part in chunks(account_ids):
         session.execute(
@@ -184,7 +190,11 @@ def team_account_columns(
     """Accounts of a team (all, or these ids) as (id, *columns): rules read what they use."""
     table = Account.__table__
     wanted = [table.c[c] for c in sorted(set(columns) - {"id"})]
-    query = select(table.c.id, *wanted).where(table.c.team_id == team_id).order_by(table.c.id)
+    query = (
+        select(table.c.id, *wanted)
+        .where(table.c.team_id == team_id, LIVE_ACCOUNT)
+        .order_by(table.c.id)
+    )
     if account_ids is None:
         return session.execute(query).all()
     return [
@@ -258,6 +268,7 @@ def members_after(
             SegmentMember.segment_pk == segment_pk,
             SegmentMember.account_id > after_id,
             Account.team_id == team_id,
+            LIVE_ACCOUNT,
         )
         .order_by(SegmentMember.account_id)
         .limit(limit)
@@ -270,7 +281,7 @@ def accounts_by_ids(session: Session, *, team_id: int, account_ids: Sequence[int
         return []
     return session.execute(
         select(*_MEMBER_COLUMNS[:-1])
-        .where(Account.team_id == team_id, Account.id.in_(list(account_ids)))
+        .where(Account.team_id == team_id, Account.id.in_(list(account_ids)), LIVE_ACCOUNT)
         .order_by(Account.id)
     ).all()
 

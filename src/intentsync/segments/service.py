@@ -299,6 +299,11 @@ def memberships(session: Session, account_ids: Sequence[int]) -> dict[int, list[
     return repository.memberships(session, account_ids)
 
 
+def leave_every_segment(session: Session, *, account_id: int) -> None:
+    """Take an archived account out of every segment, static and dynamic."""
+    repository.remove_from_every_segment(session, account_id=account_id)
+
+
 def list_segments(session: Session, *, team_id: int, page: PageRequest) -> Page[SegmentOut]:
     sync_ms = page.sync_ms(sync_watermark(session, team_id=team_id))
     rows, has_next = page.trim(repository.list_static_page(session, team_id=team_id, page=page))
