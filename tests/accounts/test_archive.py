@@ -320,6 +320,23 @@ def test_the_delete_event_carries_the_account_and_its_segments(ws):
     assert payload["occurredAt"] == sent["rtp_last_account_date"]
 
 
+def test_a_delete_tells_membership_subscribers_the_account_left(ws):
+    static = ws.segment(name="Picked")
+    ws.push(account(1), segmentId=static)
+    with ws.db.transaction() as session:
+        subscribe(session, ws.team_id, ["segment.membership_changed"])
+    ws.delete("/accounts/crm-1")
+    with ws.db.transaction() as session:
+        payloads = session.scalars(
+            select(WebhookEvent.payload).where(WebhookEvent.team_id == ws.team_id)
+        ).all()
+    assert [(p["data"]["change"], p["data"]["segment"]["segmentId"]) for p in payloads] == [
+        ("removed", static)
+    ]
+    assert payloads[0]["data"]["account"]["externalId"] == "crm-1"
+    assert payloads[0]["data"]["account"]["rtp_segments"] == []
+
+
 def test_a_failed_delete_changes_nothing(ws, monkeypatch):
     static = ws.segment(name="Picked")
     ws.push(account(1), segmentId=static)

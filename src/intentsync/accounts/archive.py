@@ -62,7 +62,7 @@ def archive_account(
     # Rendered before it leaves its segments: the event shows the memberships it had.
     event = Event(ACCOUNT_DELETED, {}, segment_ids=segment_ids, account_pk=found.id)
     webhooks.emit(session, team_id=team_id, events=[event], at_ms=stamp)
-    leave_every_segment(session, account_id=found.id)
+    leave_every_segment(session, team_id=team_id, account_id=found.id, at_ms=stamp)
 
 
 def list_deleted(session: Session, *, team_id: int, page: PageRequest) -> dict[str, Any]:

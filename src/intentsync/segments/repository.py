@@ -124,9 +124,14 @@ def member_ids(
     return found
 
 
-def remove_from_every_segment(session: Session, *, account_id: int) -> None:
-    """An archived account leaves every segment, static and dynamic."""
-    session.execute(delete(SegmentMember).where(SegmentMember.account_id == account_id))
+def remove_from_every_segment(session: Session, *, account_id: int) -> list[int]:
+    """An archived account leaves every segment, static and dynamic; returns which it left."""
+    left = session.scalars(
+        delete(SegmentMember)
+        .where(SegmentMember.account_id == account_id)
+        .returning(SegmentMember.segment_pk)
+    ).all()
+    return sorted(left)
 
 
 def remove_members(session: Session, *, segment_pk: int, account_ids: Collection[int]) -> None:

@@ -299,9 +299,12 @@ def memberships(session: Session, account_ids: Sequence[int]) -> dict[int, list[
     return repository.memberships(session, account_ids)
 
 
-def leave_every_segment(session: Session, *, account_id: int) -> None:
-    """Take an archived account out of every segment, static and dynamic."""
-    repository.remove_from_every_segment(session, account_id=account_id)
+def leave_every_segment(session: Session, *, team_id: int, account_id: int, at_ms: int) -> None:
+    """Take an archived account out of every segment, telling membership subscribers."""
+    left = repository.remove_from_every_segment(session, account_id=account_id)
+    if left and membership.wanted(session, team_id=team_id):
+        changes = [Change(segment_pk, removed=[account_id]) for segment_pk in left]
+        membership.announce(session, team_id=team_id, changes=changes, at_ms=at_ms)
 
 
 def list_segments(session: Session, *, team_id: int, page: PageRequest) -> Page[SegmentOut]:
