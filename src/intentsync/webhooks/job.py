@@ -39,6 +39,8 @@ from intentsync.webhooks.delivery import (
 from intentsync.webhooks.signing import signature_headers
 
 log = logging.getLogger("intentsync.webhooks")
+# httpx logs every request at INFO; each try is in webhook_attempts instead.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 USER_AGENT = f"intentsync/{__version__}"
 RECORD_BATCH = 200
@@ -53,9 +55,10 @@ class DeliveryWorker:
         *,
         public_url: str = "http://127.0.0.1:8000",
         timeout: float = 10.0,
+        lease_margin: float = LEASE_MARGIN_MS / 1000,
         concurrency: int = 16,
         per_subscription: int = 4,
-        lane_size: int = 25,
+        lane_size: int = 50,
         poll_seconds: float = 0.5,
         clock: Callable[[], int] = now_ms,
         jitter: Callable[[], float] = random.random,
@@ -64,6 +67,7 @@ class DeliveryWorker:
         self.db = db
         self.public_url = public_url
         self.timeout = timeout
+        self.lease_margin_ms = round(lease_margin * 1000)
         self.concurrency = concurrency
         self.per_subscription = per_subscription
         self.lane_size = lane_size
@@ -86,7 +90,7 @@ class DeliveryWorker:
 
     @property
     def lease_ms(self) -> int:
-        return round(self.timeout * 1000) + LEASE_MARGIN_MS
+        return round(self.timeout * 1000) + self.lease_margin_ms
 
     # The main loop -----------------------------------------------------------------------
 
@@ -189,7 +193,7 @@ class DeliveryWorker:
         try:
             for claimed in lane:
                 # Never send on a lease that could run out before the answer arrives.
-                if self._stop.is_set() or self.clock() + self.lease_ms - LEASE_MARGIN_MS > (
+                if self._stop.is_set() or self.clock() + self.lease_ms - self.lease_margin_ms > (
                     claimed.lease_until_ms
                 ):
                     self._results.put((claimed, None))
