@@ -69,9 +69,11 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                     Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                 )
             answer = receiver.next_answer(self.path)
+            if answer.delay:
+                time.sleep(answer.delay)
+            with receiver.lock:  # before answering: the client cannot start another one first
+                receiver.in_flight[self.path] -= 1
             try:
-                if answer.delay:
-                    time.sleep(answer.delay)
                 self.send_response(answer.status)
                 for name, value in answer.headers.items():
                     self.send_header(name, value)
@@ -80,9 +82,6 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(answer.body)
             except OSError:
                 pass  # the client gave up (a timeout test)
-            finally:
-                with receiver.lock:
-                    receiver.in_flight[self.path] -= 1
 
         def log_message(self, format: str, *args: object) -> None:
             pass

@@ -253,3 +253,24 @@ def test_a_worker_running_in_its_thread_delivers_what_is_emitted(ws, receiver, w
         time.sleep(0.02)
     ids = {orjson.loads(r.body)["data"]["run"] for r in receiver.received("/hook")}
     assert ids == set(range(30))
+
+
+def test_two_workers_together_keep_to_four_requests_per_endpoint(ws, receiver, workers):
+    for i in range(3):
+        add_subscription(ws.db, ws.team_id, receiver.url + f"/s{i}", [RUN])
+        receiver.answer(f"/s{i}", always=Answer(200, delay=0.02))
+    emit(ws, count=150)
+    first, second = workers(poll_seconds=0.02, lane_size=5), workers(poll_seconds=0.02, lane_size=5)
+    first.start()
+    second.start()
+    deadline = time.monotonic() + 30
+    while len(receiver.received()) < 450 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(receiver.received()) >= 450
+    first.stop()
+    second.stop()
+    assert first.delivered + second.delivered == 450  # each delivery was sent by one of them
+    assert max(receiver.most_in_flight[f"/s{i}"] for i in range(3)) <= 4
+    for i in range(3):
+        runs = sorted(orjson.loads(r.body)["data"]["run"] for r in receiver.received(f"/s{i}"))
+        assert runs == list(range(150))

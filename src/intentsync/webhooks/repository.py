@@ -80,7 +80,12 @@ def _due(now_ms: int) -> Any:
 
 
 def due_subscriptions(session: Session, *, now_ms: int, limit: int) -> list[int]:
-    """Active subscriptions with a due delivery that nobody holds."""
+    """Active subscriptions with a due delivery and none held now, the longest waiting first."""
+    held = select(WebhookDelivery.subscription_pk).where(
+        WebhookDelivery.status == "pending",
+        WebhookDelivery.next_attempt_ms <= now_ms,
+        WebhookDelivery.lease_until_ms >= now_ms,
+    )
     return list(
         session.scalars(
             select(WebhookDelivery.subscription_pk)
@@ -89,8 +94,10 @@ def due_subscriptions(session: Session, *, now_ms: int, limit: int) -> list[int]
                 *_due(now_ms),
                 WebhookSubscription.active.is_(True),
                 WebhookSubscription.deleted_ms.is_(None),
+                WebhookDelivery.subscription_pk.not_in(held),
             )
-            .distinct()
+            .group_by(WebhookDelivery.subscription_pk)
+            .order_by(func.min(WebhookDelivery.next_attempt_ms))
             .limit(limit)
         )
     )
