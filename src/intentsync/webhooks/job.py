@@ -77,7 +77,6 @@ class DeliveryWorker:
         self.client = client or httpx.Client(
             timeout=httpx.Timeout(timeout),
             limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-            headers={"user-agent": USER_AGENT},
         )
         self._owns_client = client is None
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="webhook")
@@ -212,7 +211,7 @@ class DeliveryWorker:
         at = self.clock()
         start = time.monotonic()
         body = self.body(claimed)
-        headers = {"content-type": "application/json"}
+        headers = {"content-type": "application/json", "user-agent": USER_AGENT}
         if claimed.kind != "slack":
             headers |= signature_headers(
                 secret=claimed.secret,
@@ -225,7 +224,7 @@ class DeliveryWorker:
         try:
             with self.client.stream("POST", claimed.url, content=body, headers=headers) as response:
                 excerpt = bytearray()
-                for chunk in response.iter_raw():
+                for chunk in response.iter_bytes():
                     excerpt += chunk
                     if len(excerpt) >= EXCERPT_BYTES:
                         break
