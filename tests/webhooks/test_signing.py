@@ -70,3 +70,17 @@ def test_the_signature_matches_the_specs_example():
         sign(secret, msg_id="msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp=1614265330, body=body)
         == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
     )
+
+
+def test_retry_after_reads_seconds_and_dates_within_bounds():
+    from intentsync.webhooks.delivery import parse_retry_after
+
+    now = 1_700_000_000_000
+    assert parse_retry_after("30", now) == 30_000
+    assert parse_retry_after(" 0 ", now) == 1000  # never at once
+    assert parse_retry_after("999999", now) == 3600_000  # at most an hour
+    assert parse_retry_after("Tue, 14 Nov 2023 22:12:20 GMT", now) == 1000  # a date passed
+    assert parse_retry_after("Tue, 14 Nov 2023 22:22:20 GMT", now) == 540_000
+    assert parse_retry_after("soon", now) is None  # the schedule applies
+    assert parse_retry_after("-5", now) is None
+    assert parse_retry_after(None, now) is None
