@@ -83,3 +83,16 @@ def test_segment_changes_read_as_added_or_removed():
     }
     message = slack.message(payload, PUBLIC)
     assert message["text"] == "Acme (acme.com): Added to segment Hot; Removed from segment Cold"
+
+
+def test_a_membership_event_names_its_segment_and_the_change():
+    account_ = {"name": "Acme", "domain": "acme.com", "rtp_aid": "b" * 24}
+    segment = {"segmentId": "c" * 24, "name": "Hot accounts", "type": "dynamic"}
+    for change, text in (("added", "Added to"), ("removed", "Removed from")):
+        payload = {
+            "type": SEGMENT_MEMBERSHIP_CHANGED,
+            "data": {"account": account_, "segment": segment, "change": change},
+        }
+        message = slack.message(payload, PUBLIC)
+        assert message["text"] == f"Acme (acme.com): {text} segment Hot accounts"
+        assert "change:" not in message["blocks"][0]["text"]["text"]

@@ -74,7 +74,7 @@ def _facts(data: dict[str, Any]) -> list[str]:
     """Plain values of the event beside the account, as `key: value` lines."""
     facts = []
     for key, value in data.items():
-        if key in ("account", "previous") or isinstance(value, (dict, list)):
+        if key in ("account", "previous", "change") or isinstance(value, (dict, list)):
             continue
         facts.append(f"{key}: {value}")
     return facts[:MAX_FACTS]
