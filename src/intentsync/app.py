@@ -29,7 +29,7 @@ from intentsync.kit.errors import ServiceUnavailable
 from intentsync.kit.security_headers import SecurityHeadersMiddleware
 from intentsync.kit.slashes import TrailingSlashMiddleware
 from intentsync.pipelines.endpoints import router as pipelines_router
-from intentsync.scheduler import ScoringScheduler
+from intentsync.scheduler import ScoringScheduler, webhook_worker
 from intentsync.scoring.endpoints import ext_router as domain_keyed_scores_router
 from intentsync.scoring.endpoints import router as scores_router
 from intentsync.segments.endpoints import router as segments_router
@@ -105,9 +105,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 retention_days=settings.history_retention_days,
             )
             scheduler.start()
+        deliveries = webhook_worker(settings, db) if settings.serve_webhooks else None
+        if deliveries is not None:
+            deliveries.start()
         try:
             yield
         finally:
+            if deliveries is not None:
+                deliveries.stop()
             if scheduler is not None:
                 scheduler.stop()
             key_uses.stop()

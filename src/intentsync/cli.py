@@ -492,35 +492,46 @@ def worker(
         int | None,
         typer.Option("--interval", min=1, help="Seconds between rounds (default: setting)"),
     ] = None,
+    webhooks_only: Annotated[
+        bool, typer.Option("--webhooks-only", help="Deliver webhooks only; do not score")
+    ] = False,
 ) -> None:
-    """Run only the scoring scheduler, for deployments that score apart from the API."""
+    """Score on a schedule and deliver webhooks, for deployments that do so apart from the API."""
     import signal
     import threading
 
     from intentsync.kit.logs import configure_logging
-    from intentsync.scheduler import ScoringScheduler
+    from intentsync.scheduler import ScoringScheduler, webhook_worker
 
     settings = get_settings()
     open_database().dispose()  # one line and exit 1 before the first round
     configure_logging(settings.log_level)
     db = Database(settings.database_url, pool_size=2)
     seconds = interval if interval is not None else settings.scoring_interval or 3600
-    scheduler = ScoringScheduler(
-        db,
-        interval_seconds=seconds,
-        first_delay=0,
-        processes=settings.scoring_processes or None,
-    )
+    scheduler = None
+    if not webhooks_only:
+        scheduler = ScoringScheduler(
+            db,
+            interval_seconds=seconds,
+            first_delay=0,
+            processes=settings.scoring_processes or None,
+        )
+    deliveries = webhook_worker(settings, db)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
-    err.print(f"Scoring every team every {seconds}s; Ctrl+C stops.")
-    scheduler.start()
+    doing = "Delivering webhooks" if webhooks_only else f"Scoring every team every {seconds}s"
+    err.print(f"{doing}{'' if webhooks_only else ' and delivering webhooks'}; Ctrl+C stops.")
+    if scheduler is not None:
+        scheduler.start()
+    deliveries.start()
     try:
         done.wait()
     except KeyboardInterrupt:
         pass
     finally:
-        scheduler.stop()
+        deliveries.stop()
+        if scheduler is not None:
+            scheduler.stop()
         db.dispose()
 
 

@@ -34,6 +34,17 @@ class Settings(BaseSettings):
     history_retention_days: int = Field(default=400, ge=30, le=36500)
     # Beacons one client address may send to POST /track, counted per server process; "off".
     track_rate_limit: str = "120/minute"
+    # Where people reach the console: links in Slack messages point there.
+    public_url: str = "http://127.0.0.1:8000"
+    # Deliver webhooks inside `serve` (every server process helps); `intentsync worker` always does.
+    serve_webhooks: bool = True
+    # Seconds to wait for a webhook endpoint to connect and to answer.
+    webhook_timeout: float = Field(default=10.0, gt=0, le=300)
+    # Seconds a claimed delivery stays a worker's beyond the timeout: a dead worker's deliveries
+    # are sent again by another worker after timeout + this.
+    webhook_lease_margin: float = Field(default=30.0, ge=1, le=3600)
+    # Webhook requests one process keeps in flight (at most 4 to any one endpoint).
+    webhook_concurrency: int = Field(default=16, ge=1, le=256)
     # Browser origins allowed to call /api/ with an API key; none by default (CORS off).
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
 
@@ -42,6 +53,16 @@ class Settings(BaseSettings):
     def _known_rate(cls, value: str) -> str:
         parse_limits(value)
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(
+                f"'{value}' is not a URL; give the console's address, e.g. https://abm.example.com"
+            )
+        return value.strip().rstrip("/")
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -3,8 +3,10 @@
 import logging
 import threading
 
+from intentsync.config import Settings
 from intentsync.db.engine import Database
 from intentsync.scoring.job import RETENTION_DAYS, run_all
+from intentsync.webhooks.job import DeliveryWorker
 
 log = logging.getLogger("intentsync.scheduler")
 
@@ -62,3 +64,14 @@ class ScoringScheduler:
             self.tick()
             if self._stop.wait(self.interval):
                 return
+
+
+def webhook_worker(settings: Settings, db: Database) -> DeliveryWorker:
+    """The webhook delivery worker `serve` and `worker` run, as the settings say."""
+    return DeliveryWorker(
+        db,
+        public_url=settings.public_url,
+        timeout=settings.webhook_timeout,
+        lease_margin=settings.webhook_lease_margin,
+        concurrency=settings.webhook_concurrency,
+    )
