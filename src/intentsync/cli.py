@@ -215,11 +215,6 @@ def _read_rules(path: str) -> Any:
     return doc
 
 
-def _membership_events() -> None:
-    """Segment changes emit webhook events showing accounts; their renderer lives in accounts."""
-    import intentsync.accounts.service  # noqa: F401
-
-
 @segment_app.command("create")
 def segment_create(
     team: TeamOption,
@@ -231,8 +226,6 @@ def segment_create(
     """Create a segment (a dynamic one with --rules) and print its segmentId."""
     from intentsync.segments.service import create_segment
     from intentsync.teams.service import require_team
-
-    _membership_events()
 
     def work(db: Database) -> str:
         if type_ == "dynamic" and rules is None:
@@ -263,8 +256,6 @@ def segment_update(
     from intentsync.segments.service import update_segment
     from intentsync.teams.service import require_team
 
-    _membership_events()
-
     def work(db: Database) -> str:
         doc = _read_rules(rules) if rules is not None else None
         with db.transaction() as session:
@@ -284,8 +275,6 @@ AccountsArgument = Annotated[
 def _change_members(team: int, segment: str, accounts: list[str], *, remove: bool) -> None:
     from intentsync.segments.service import change_members
     from intentsync.teams.service import require_team
-
-    _membership_events()
 
     def work(db: Database) -> int:
         with db.transaction() as session:
@@ -319,8 +308,6 @@ def segment_refresh(
     """Re-evaluate dynamic segments now; print how many accounts joined or left one."""
     from intentsync.segments.service import refresh
     from intentsync.teams.service import require_team
-
-    _membership_events()
 
     def work(db: Database) -> int:
         with db.transaction() as session:

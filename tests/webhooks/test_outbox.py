@@ -1,5 +1,8 @@
 """The outbox: events are written with the change, only when a subscription is owed them."""
 
+import subprocess
+import sys
+
 from sqlalchemy import select
 
 from intentsync.db.models import Account, WebhookDelivery, WebhookEvent, WebhookSubscription
@@ -98,3 +101,33 @@ def test_a_rolled_back_change_leaves_no_event(ws):
             session.scalar(select(WebhookEvent.id).where(WebhookEvent.team_id == ws.team_id))
             is None
         )
+
+
+def test_a_process_that_never_imported_accounts_still_renders_them(ws, database_url):
+    """A segments-only command emits membership events; the account renderer loads itself."""
+    ws.push(account(1))
+    static = ws.segment(name="Picked")
+    with ws.db.transaction() as session:
+        subscribe(session, ws.team_id, ["segment.membership_changed"])
+    script = f"""
+import sys
+from intentsync.db.engine import Database
+from intentsync.segments.service import change_members
+assert "intentsync.accounts.service" not in sys.modules
+db = Database({database_url!r})
+with db.transaction() as session:
+    change_members(
+        session, team_id={ws.team_id}, segment_id={static!r}, accounts=["crm-1"], remove=False
+    )
+db.dispose()
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    with ws.db.transaction(write=False) as session:
+        payload = session.scalars(
+            select(WebhookEvent.payload).where(WebhookEvent.team_id == ws.team_id)
+        ).one()
+    assert payload["data"]["change"] == "added"
+    assert payload["data"]["account"] == ws.get("/accounts/crm-1").json()["data"]

@@ -4,6 +4,7 @@ An event is only written when some active subscription wants it, so a team witho
 subscriptions pays one query per batch of changes and nothing more.
 """
 
+import importlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -24,8 +25,10 @@ EVENT_ID_PREFIX = "msg_"
 TEAM_WIDE = frozenset({SCORING_RUN_COMPLETED, IMPORT_COMPLETED})
 
 
-# accounts.service registers how an account is shown (it sits above webhooks, which cannot
-# import it); an account event emitted before that is a bug, refused rather than sent thin.
+# accounts.service registers how an account is shown: it sits above webhooks, which cannot
+# import it by name. A process that emits before anything imported it (a CLI command that only
+# touched segments, say) loads it here on first need, so no caller has to remember to.
+ACCOUNT_RENDERER_MODULE = "intentsync.accounts.service"
 AccountRenderer = Callable[[Session, int, Sequence[int]], Mapping[int, dict[str, Any]]]
 _account_renderers: list[AccountRenderer] = []
 
@@ -38,7 +41,9 @@ def _render_accounts(session: Session, team_id: int, pks: Sequence[int]) -> Mapp
     if not pks:
         return {}
     if not _account_renderers:
-        raise RuntimeError("no account renderer: import intentsync.accounts.service first")
+        importlib.import_module(ACCOUNT_RENDERER_MODULE)
+    if not _account_renderers:
+        raise RuntimeError(f"{ACCOUNT_RENDERER_MODULE} did not register an account renderer")
     return _account_renderers[0](session, team_id, pks)
 
 
