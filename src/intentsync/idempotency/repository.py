@@ -1,27 +1,32 @@
 """All SQL of idempotency keys: every change is conditional on the claim's token."""
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import CursorResult, Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from intentsync.db.models import IdempotencyKey
 
 T = IdempotencyKey
+TABLE = cast(Table, IdempotencyKey.__table__)
 
 
 def insert_claim(session: Session, row: dict[str, Any]) -> bool:
     """Insert a claim unless the team already has the key; True when this one was inserted."""
     module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = module.insert(T).values(row).on_conflict_do_nothing(index_elements=["team_id", "key"])
-    result: CursorResult[Any] = session.execute(stmt)  # type: ignore[assignment]
-    return result.rowcount == 1
+    stmt = (
+        module.insert(TABLE)
+        .on_conflict_do_nothing(index_elements=["team_id", "key"])
+        .returning(TABLE.c.token)
+    )
+    # RETURNING, since drivers need not count the rows an INSERT wrote.
+    return session.connection().execute(stmt, row).first() is not None
 
 
 def find(session: Session, *, team_id: int, key: str) -> Any:
     """The key's row as stored (a Row with the table's columns), or None."""
-    return session.execute(select(T.__table__).where(T.team_id == team_id, T.key == key)).first()
+    return session.execute(select(TABLE).where(T.team_id == team_id, T.key == key)).first()
 
 
 def replace_claim(session: Session, *, old_token: str, row: dict[str, Any]) -> bool:
