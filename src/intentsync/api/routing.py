@@ -304,7 +304,8 @@ async def _run_once(
         return response  # committed with its answer
     await transaction.finish_async(False)
     final = response.status_code < 500 and "retry-after" not in response.headers
-    await run_in_threadpool(_settle, db, held, answer_of(response) if final else None)
+    stored = final and isinstance(getattr(response, "body", None), bytes)
+    await run_in_threadpool(_settle, db, held, answer_of(response) if stored else None)
     return response
 
 
