@@ -8,6 +8,7 @@ import pytest
 from fastapi import Depends, FastAPI, Request
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -255,6 +256,13 @@ def _probe_app(settings, database) -> tuple[FastAPI, list[str]]:
             raise RuntimeError("the first run breaks")
         return envelope(request, {"run": len(calls)}, status=201)
 
+    @router.post("/probe/race", status_code=201)
+    def race(request: Request, who: Principal) -> Response:
+        calls.append("race")
+        if len(calls) == 1:
+            raise IntegrityError("INSERT", None, Exception("a concurrent insert won"))
+        return envelope(request, {"run": len(calls)}, status=201)
+
     @router.post("/probe/async", status_code=201)
     async def run_async(request: Request, who: Principal) -> Response:
         calls.append("async")
@@ -294,6 +302,24 @@ def test_an_endpoint_that_raises_releases_the_key(settings, database):
         assert_replayed(second, third)
         assert third.json()["data"] == {"run": 2}
         assert calls == ["flaky", "flaky"]
+    finally:
+        workspace.close()
+
+
+def test_a_conflict_with_a_concurrent_change_is_not_stored(settings, database):
+    """Its 409 says to retry, so a retry with the same key runs the request again."""
+    app, calls = _probe_app(settings, database)
+    workspace = create_workspace(app, database)
+    try:
+        key = new_key()
+        first = send(workspace, "POST", "/api/v1/probe/race", {}, key)
+        assert first.status_code == 409
+        assert "retry it" in first.json()["customMessage"]
+        assert rows_of(workspace) == []
+        second = send(workspace, "POST", "/api/v1/probe/race", {}, key)
+        assert second.status_code == 201
+        assert REPLAYED not in second.headers
+        assert calls == ["race", "race"]
     finally:
         workspace.close()
 
