@@ -33,12 +33,14 @@ def accounts_of(ws: Workspace) -> int:
 
 
 @contextmanager
-def servers(settings: Settings, database_url: str, count: int) -> Iterator[list[str]]:
+def servers(
+    settings: Settings, database_url: str, count: int, *, pool_size: int = CLIENTS
+) -> Iterator[list[str]]:
     """count servers, each an app with its own engine and pool, over one database."""
     with ExitStack() as stack:
         bases = []
         for _ in range(count):
-            db = Database(database_url, pool_size=CLIENTS)
+            db = Database(database_url, pool_size=pool_size)
             stack.callback(db.dispose)
             bases.append(stack.enter_context(live_server(create_app(settings, db))))
         yield bases
@@ -103,6 +105,32 @@ def test_simultaneous_repeats_create_once(settings, database_url, ws, count):
             assert again.status_code == 200
             assert again.headers[REPLAYED] == "true"
     assert accounts_of(ws) == 20
+
+
+def test_keyed_requests_never_hold_two_connections(settings, database_url, ws):
+    """A pool of 3 connections serves 8 simultaneous keyed pushes without waiting on itself."""
+    with servers(settings, database_url, 1, pool_size=1) as bases:
+        start = threading.Barrier(CLIENTS)
+        statuses: list[int] = []
+
+        def push(n: int) -> None:
+            start.wait()
+            response = httpx.post(
+                f"{bases[0]}{CRM}/accounts",
+                json={"accounts": [account(f"pool-{n}")]},
+                headers={"X-Api-Key": ws.key, "Idempotency-Key": secrets.token_hex(8)},
+                timeout=60,
+                trust_env=False,
+            )
+            statuses.append(response.status_code)
+
+        threads = [threading.Thread(target=push, args=(n,)) for n in range(CLIENTS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    assert statuses == [200] * CLIENTS
+    assert accounts_of(ws) == CLIENTS
 
 
 def test_servers_over_one_database_share_keys(settings, database_url, ws):

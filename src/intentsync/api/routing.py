@@ -278,6 +278,10 @@ async def _run_once(
     db = transaction.db
 
     def claim() -> idempotency.Claim | idempotency.Answer:
+        if transaction.session.in_transaction():
+            # Only the key check ran in it (PostgreSQL): end it, so that a request never
+            # holds two pooled connections at once and a full pool cannot starve itself.
+            transaction.session.rollback()
         with db.transaction(write=True) as session:
             return idempotency.claim(
                 session, team_id=team_id, key=key, fingerprint=fingerprint, now_ms=now_ms()
