@@ -12,7 +12,13 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
-from intentsync.api.routing import WRITE_METHODS
+from intentsync.api.routing import IDEMPOTENT_METHODS, WRITE_METHODS
+from intentsync.idempotency.service import (
+    KEY_HEADER,
+    KEY_PATTERN,
+    MAX_KEY_LENGTH,
+    REPLAYED_HEADER,
+)
 from intentsync.kit.schemas import RTP_AID_PATTERN, ErrorEnvelope
 from intentsync.kit.security_headers import API_PREFIX
 
@@ -30,12 +36,36 @@ DESCRIPTIONS = {
     500: "An unexpected error; nothing was saved (the message names an incident id)",
     503: "The database is busy; nothing was saved; retry after Retry-After seconds",
 }
-HEADERS = {
-    503: {
-        "Retry-After": {
-            "description": "Seconds to wait before retrying",
-            "schema": {"type": "string", "pattern": "^[0-9]+$"},
-        }
+RETRY_AFTER = {
+    "description": "Seconds to wait before retrying",
+    "schema": {"type": "string", "pattern": "^[0-9]+$"},
+}
+HEADERS = {503: {"Retry-After": RETRY_AFTER}}
+KEY_PARAMETER = {
+    "name": KEY_HEADER,
+    "in": "header",
+    "required": False,
+    "description": (
+        "Makes retries safe: the first answer for this key is stored for 24 hours and replayed "
+        "to a repeat of the same request (same method, path, query and body) with "
+        f"`{REPLAYED_HEADER}: true`. Keys are per team. The same key for a different request, "
+        "or while its first request still runs, is 409. A 5xx is not stored: its retry runs again."
+    ),
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_KEY_LENGTH,
+        "pattern": KEY_PATTERN,
+    },
+}
+KEY_CONFLICT = (
+    "Or the Idempotency-Key was used for a different request, or its first request is still "
+    "running (then retry after Retry-After); nothing was saved"
+)
+REPLAYED = {
+    REPLAYED_HEADER: {
+        "description": f"`true` when this is the stored answer to an earlier {KEY_HEADER}",
+        "schema": {"type": "string", "enum": ["true"]},
     }
 }
 # A page's nextCursor, an offset up to 10,000,000 in at most 20 digits, or empty (the first
@@ -98,6 +128,17 @@ def _document_errors(operation: dict[str, Any], statuses: list[int]) -> None:
         responses[str(status)] = _error_response(status, declared.get(status))
 
 
+def _document_idempotency(operation: dict[str, Any]) -> None:
+    """The optional key, its 409s, and the header that marks a replayed answer."""
+    operation.setdefault("parameters", []).append(KEY_PARAMETER)
+    for status, response in operation["responses"].items():
+        if status == "409":
+            response["description"] = f"{response['description'].rstrip('.')}. {KEY_CONFLICT}"
+            response["headers"] = {**response.get("headers", {}), "Retry-After": RETRY_AFTER}
+        if status[0] in "234":
+            response["headers"] = {**response.get("headers", {}), **REPLAYED}
+
+
 def _constrain_parameters(operation: dict[str, Any]) -> None:
     for parameter in operation.get("parameters", []):
         if parameter["name"] in PARAMETER_CONTENT:
@@ -138,6 +179,8 @@ def build(app: FastAPI) -> dict[str, Any]:
                 continue
             statuses = error_statuses(route, method, operation)
             _document_errors(operation, statuses)
+            if method in IDEMPOTENT_METHODS and (route.path_format or "").startswith(API_PREFIX):
+                _document_idempotency(operation)
             _constrain_parameters(operation)
     _add_error_components(document)
     return document

@@ -13,22 +13,30 @@ from contextvars import ContextVar
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Security
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from intentsync.auth.job import KeyUseRecorder
 from intentsync.auth.service import Principal, authenticate, presented_key
 from intentsync.db.engine import Database
+from intentsync.idempotency import service as idempotency
 from intentsync.kit.clock import now_ms
+from intentsync.kit.errors import AppError, ValidationFailed
 from intentsync.kit.handlers import render_error
 from intentsync.kit.json_body import read_json_body, refuse_nul_in_url
 from intentsync.kit.security_headers import API_PREFIX
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Writes that take an Idempotency-Key; DELETE and reads are idempotent by themselves.
+IDEMPOTENT_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# Errors that are the request's final answer (rendered 4xx); anything else is released.
+FINAL_ERRORS = (AppError, ValidationFailed, RequestValidationError, StarletteHTTPException)
 
 # Declared as a dependency only so OpenAPI shows the scheme; the middleware enforces it.
 api_key_scheme = APIKeyHeader(name="X-Api-Key", auto_error=False)
@@ -45,6 +53,7 @@ class RequestTransaction:
         # statement, so the key is checked in a read transaction of its own before it.
         self.check_key_apart = write and db.writers is not None
         self.principal: Principal | None = None
+        self.claim: idempotency.Claim | None = None  # the Idempotency-Key this request holds
         self.finished = False
 
     def authenticate(self) -> Principal:
@@ -61,6 +70,18 @@ class RequestTransaction:
         if self.principal is None:
             raise RuntimeError("the API key was not checked before the endpoint ran")
         return self.principal
+
+    def conclude(self, response: Response) -> None:
+        """Commit a success together with its stored answer; roll back anything else."""
+        ok = response.status_code < 400
+        if ok and self.claim is not None and not self.finished:
+            try:
+                if not idempotency.store(self.session, self.claim, answer_of(response)):
+                    raise idempotency.taken_over(self.claim)
+            except BaseException:
+                self.finish(commit=False)
+                raise
+        self.finish(commit=ok)
 
     def finish(self, commit: bool) -> None:
         """Commit a request that succeeded, roll back anything else, give the connection back."""
@@ -183,7 +204,7 @@ def _with_principal(endpoint: Callable[..., Any]) -> Callable[..., Any]:
             except BaseException:
                 transaction.finish(commit=False)
                 raise
-            transaction.finish(commit=response.status_code < 400)
+            transaction.conclude(response)
             return response
 
         wrapped = run
@@ -201,6 +222,7 @@ class ApiRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         reads_body = bool((self.methods or set()) & WRITE_METHODS) and self.body_field is not None
+        takes_key = bool((self.methods or set()) & IDEMPOTENT_METHODS)
 
         async def guarded(request: Request) -> Response:
             transaction = current_transaction()
@@ -210,6 +232,9 @@ class ApiRoute(APIRoute):
                 refuse_nul_in_url(request)
                 if reads_body:
                     await read_json_body(request)
+                key = request.headers.get("idempotency-key") if takes_key else None
+                if key is not None and request.method in IDEMPOTENT_METHODS:
+                    return await _run_once(handler, request, transaction, key)
                 response = await handler(request)
                 ok = response.status_code < 400
                 return response
@@ -217,6 +242,84 @@ class ApiRoute(APIRoute):
                 await transaction.finish_async(ok)
 
         return guarded
+
+
+def answer_of(response: Response) -> idempotency.Answer:
+    """What a replay sends again: status, body and its content type."""
+    body = getattr(response, "body", None)
+    if not isinstance(body, bytes):
+        # A streamed answer cannot be stored; refusing keeps a retry from running twice.
+        raise TypeError(f"a {type(response).__name__} cannot be stored for Idempotency-Key")
+    return idempotency.Answer(response.status_code, response.headers.get("content-type"), body)
+
+
+def replay(answer: idempotency.Answer) -> Response:
+    headers = {idempotency.REPLAYED_HEADER: "true"}
+    if answer.content_type is not None:
+        headers["Content-Type"] = answer.content_type
+    return Response(answer.body, status_code=answer.status_code, headers=headers)
+
+
+async def _run_once(
+    handler: Callable[[Request], Coroutine[Any, Any, Response]],
+    request: Request,
+    transaction: RequestTransaction,
+    raw_key: str,
+) -> Response:
+    """Run a keyed write once: claim its key, or replay the answer its first run stored."""
+    key = idempotency.checked_key(raw_key)
+    team_id = transaction.checked_principal().team_id
+    fingerprint = idempotency.request_hash(
+        request.method,
+        request.url.path,
+        request.url.query,
+        await request.body(),
+    )
+    db = transaction.db
+
+    def claim() -> idempotency.Claim | idempotency.Answer:
+        if transaction.session.in_transaction():
+            # Only the key check ran in it (PostgreSQL): end it, so that a request never
+            # holds two pooled connections at once and a full pool cannot starve itself.
+            transaction.session.rollback()
+        with db.transaction(write=True) as session:
+            return idempotency.claim(
+                session, team_id=team_id, key=key, fingerprint=fingerprint, now_ms=now_ms()
+            )
+
+    claimed = await run_in_threadpool(claim)
+    if isinstance(claimed, idempotency.Answer):
+        return replay(claimed)
+    held = claimed
+    transaction.claim = held
+    try:
+        response = await handler(request)
+        if response.status_code < 400 and not transaction.finished:
+            # An async endpoint: its transaction, and the stored answer, commit here.
+            await run_in_threadpool(transaction.conclude, response)
+    except FINAL_ERRORS as exc:
+        await transaction.finish_async(False)
+        response = await render_error(request, exc)
+    except BaseException:
+        await transaction.finish_async(False)
+        await run_in_threadpool(_settle, db, held, None)
+        raise
+    if response.status_code < 400:
+        return response  # committed with its answer
+    await transaction.finish_async(False)
+    final = response.status_code < 500 and "retry-after" not in response.headers
+    stored = final and isinstance(getattr(response, "body", None), bytes)
+    await run_in_threadpool(_settle, db, held, answer_of(response) if stored else None)
+    return response
+
+
+def _settle(db: Database, held: idempotency.Claim, answer: idempotency.Answer | None) -> None:
+    """After the rollback: store a final error so its retry gets it again, or release the key."""
+    with db.transaction(write=True) as session:
+        if answer is None:
+            idempotency.release(session, held)
+        else:
+            idempotency.store(session, held, answer)
 
 
 async def get_session(request: Request) -> Session:
