@@ -278,12 +278,14 @@ def archived_one(
 
 
 def many_for_output(
-    session: Session, *, team_id: int, account_ids: Sequence[int]
+    session: Session, *, team_id: int, account_ids: Sequence[int], archived: bool
 ) -> Sequence[AccountRow]:
-    """Accounts by key as GET /accounts shows them, archived too: account.deleted shows one."""
+    """Accounts by key; archived ones too only when asked (a delete event shows what went)."""
     query = select(*ACCOUNT_ROW.columns).where(
         Account.team_id == team_id, Account.id.in_(account_ids)
     )
+    if not archived:
+        query = query.where(LIVE_ACCOUNT)
     return session.connection().execute(query).all()
 
 

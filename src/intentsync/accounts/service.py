@@ -592,20 +592,30 @@ def get_account(session: Session, *, team_id: int, external_id: str) -> dict[str
 
 
 def wire_accounts(
-    session: Session, team_id: int, account_ids: Sequence[int]
+    session: Session, team_id: int, account_ids: Sequence[int], *, archived: bool = False
 ) -> dict[int, dict[str, Any]]:
-    """Accounts as GET /accounts shows them, by key: what webhook events carry."""
+    """Accounts as GET /accounts shows them, by key; archived ones only when asked."""
     shown: dict[int, dict[str, Any]] = {}
     for start in range(0, len(account_ids), 500):
         rows = repository.many_for_output(
-            session, team_id=team_id, account_ids=account_ids[start : start + 500]
+            session,
+            team_id=team_id,
+            account_ids=account_ids[start : start + 500],
+            archived=archived,
         )
         members = segment_memberships(session, [r[0] for r in rows])
         shown.update({r[0]: account_wire(r, members.get(r[0], [])) for r in rows})
     return shown
 
 
-webhooks.render_accounts_with(wire_accounts)
+def wire_event_accounts(
+    session: Session, team_id: int, account_ids: Sequence[int]
+) -> dict[int, dict[str, Any]]:
+    """What webhook events carry: an account.deleted event shows the account that went."""
+    return wire_accounts(session, team_id, account_ids, archived=True)
+
+
+webhooks.render_accounts_with(wire_event_accounts)
 
 SCORE_BANDS = 10  # 0-9, 10-19, ... 90-100: a score of 100 counts in the top band
 
