@@ -3,10 +3,17 @@
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from intentsync.db.models import WebhookDelivery, WebhookEvent, WebhookSubscription
+from intentsync.db.models import (
+    Segment,
+    SegmentMember,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 
 
 def active_subscriptions(session: Session, *, team_id: int) -> list[WebhookSubscription]:
@@ -60,3 +67,133 @@ def add_events(
         for sub_pk in subs
     ]
     session.execute(insert(WebhookDelivery), deliveries)
+
+
+def subscription(session: Session, *, team_id: int, webhook_id: str) -> WebhookSubscription | None:
+    """A team's subscription by its public id; a removed one is gone."""
+    return session.scalar(
+        select(WebhookSubscription).where(
+            WebhookSubscription.team_id == team_id,
+            WebhookSubscription.webhook_id == webhook_id,
+            WebhookSubscription.deleted_ms.is_(None),
+        )
+    )
+
+
+def add_subscription(session: Session, row: WebhookSubscription) -> None:
+    session.add(row)
+    session.flush()
+
+
+def subscriptions_page(
+    session: Session, *, team_id: int, after_id: int | None, offset: int | None, limit: int
+) -> list[WebhookSubscription]:
+    """Oldest first, one row past the limit so the caller knows whether more follow."""
+    query = (
+        select(WebhookSubscription)
+        .where(WebhookSubscription.team_id == team_id, WebhookSubscription.deleted_ms.is_(None))
+        .order_by(WebhookSubscription.id)
+        .limit(limit + 1)
+    )
+    if after_id is not None:
+        query = query.where(WebhookSubscription.id > after_id)
+    if offset is not None:
+        query = query.offset(offset)
+    return list(session.scalars(query))
+
+
+def existing_segment_ids(session: Session, *, team_id: int, segment_ids: Sequence[str]) -> set[str]:
+    """Which of these public segment ids the team has (a segment is archived, never deleted)."""
+    if not segment_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Segment.segment_id).where(
+                Segment.team_id == team_id, Segment.segment_id.in_(list(segment_ids))
+            )
+        )
+    )
+
+
+def fail_pending(session: Session, *, subscription_pk: int, error: str, at_ms: int) -> int:
+    """Give up every pending delivery of a subscription; returns how many."""
+    done = session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.subscription_pk == subscription_pk,
+            WebhookDelivery.status == "pending",
+        )
+        .values(status="failed", last_error=error, finished_ms=at_ms, lease_until_ms=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(done, "rowcount", 0) or 0)
+
+
+DeliveryRow = tuple[WebhookDelivery, WebhookEvent]
+
+
+def deliveries_page(
+    session: Session,
+    *,
+    subscription_pk: int,
+    before_id: int | None,
+    offset: int | None,
+    limit: int,
+) -> list[DeliveryRow]:
+    """Newest first with their events, one row past the limit."""
+    query = (
+        select(WebhookDelivery, WebhookEvent)
+        .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_pk)
+        .where(WebhookDelivery.subscription_pk == subscription_pk)
+        .order_by(WebhookDelivery.id.desc())
+        .limit(limit + 1)
+    )
+    if before_id is not None:
+        query = query.where(WebhookDelivery.id < before_id)
+    if offset is not None:
+        query = query.offset(offset)
+    return [(delivery, event) for delivery, event in session.execute(query)]
+
+
+def delivery_of_event(
+    session: Session, *, subscription_pk: int, event_id: str
+) -> DeliveryRow | None:
+    row = session.execute(
+        select(WebhookDelivery, WebhookEvent)
+        .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_pk)
+        .where(
+            WebhookDelivery.subscription_pk == subscription_pk,
+            WebhookEvent.event_id == event_id,
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def attempts_of(session: Session, delivery_pks: Sequence[int]) -> dict[int, list[WebhookAttempt]]:
+    """Each delivery's attempts, oldest first."""
+    found: dict[int, list[WebhookAttempt]] = {pk: [] for pk in delivery_pks}
+    if not delivery_pks:
+        return found
+    for attempt in session.scalars(
+        select(WebhookAttempt)
+        .where(WebhookAttempt.delivery_pk.in_(list(delivery_pks)))
+        .order_by(WebhookAttempt.delivery_pk, WebhookAttempt.id)
+    ):
+        found[attempt.delivery_pk].append(attempt)
+    return found
+
+
+def account_segment_ids(session: Session, account_pks: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    """The public ids of every segment each account belongs to, for the segment filter."""
+    found: dict[int, list[str]] = {}
+    if not account_pks:
+        return {}
+    for start in range(0, len(account_pks), 5000):
+        rows = session.execute(
+            select(SegmentMember.account_id, Segment.segment_id)
+            .join(Segment, Segment.id == SegmentMember.segment_pk)
+            .where(SegmentMember.account_id.in_(list(account_pks[start : start + 5000])))
+        )
+        for account_pk, segment_id in rows:
+            found.setdefault(account_pk, []).append(segment_id)
+    return {pk: tuple(ids) for pk, ids in found.items()}
