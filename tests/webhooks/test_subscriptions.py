@@ -186,8 +186,9 @@ def test_rotation_keeps_the_old_secret_for_a_day(ws):
         assert row.previous_secret == first["secret"]
         assert row.previous_secret_until_ms - row.changed_ms == 24 * 3600 * 1000
     assert rotated["previousSecretExpiresAt"] is not None
-    assert ws.get(f"/webhooks/{hook}").json()["data"]["previousSecretExpiresAt"] == (
-        rotated["previousSecretExpiresAt"]
+    assert (
+        ws.get(f"/webhooks/{hook}").json()["data"]["previousSecretExpiresAt"]
+        == (rotated["previousSecretExpiresAt"])
     )
 
 

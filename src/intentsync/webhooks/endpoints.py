@@ -134,9 +134,7 @@ def delete_webhook(
     webhook_id: str,
     session: Session = Depends(get_session),
 ) -> Response:
-    pending = service.remove_subscription(
-        session, team_id=principal.team_id, webhook_id=webhook_id
-    )
+    pending = service.remove_subscription(session, team_id=principal.team_id, webhook_id=webhook_id)
     removed = WebhookRemoved(
         webhook_id=webhook_id.strip(),
         message=f"Webhook removed; {pending} pending deliveries will not be sent",

@@ -348,7 +348,10 @@ def create_subscription(
 def require_subscription(session: Session, *, team_id: int, webhook_id: str) -> WebhookSubscription:
     row = repository.subscription(session, team_id=team_id, webhook_id=webhook_id.strip())
     if row is None:
-        raise NotFound(f"No webhook with id '{webhook_id}' in this team; GET /webhooks lists them")
+        raise NotFound(
+            f"No webhook with id '{webhook_id}' in this team; "
+            "GET /webhooks or intentsync webhook list shows them"
+        )
     return row
 
 
