@@ -117,6 +117,12 @@ def test_other_fields_are_checked(ws):
     assert ws.get("/webhooks").json()["data"]["data"] == []
 
 
+def test_a_whole_number_may_be_written_as_a_float(ws):
+    assert created(ws, minScoreChange=7.0)["minScoreChange"] == 7
+    assert "integer number" in refused(create(ws, minScoreChange=7.5), "minScoreChange")
+    assert "integer number" in refused(create(ws, minScoreChange=True), "minScoreChange")
+
+
 def test_segment_filters_name_the_teams_segments(ws):
     segment = ws.segment(name="Tier 1")
     data = created(ws, segmentIds=[segment, segment])

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints
 
 from intentsync.kit.schemas import NotNull, RequestModel, RtpAid, Timestamp, WireModel, enum
 from intentsync.kit.validation import Rules, one_of
@@ -23,7 +23,14 @@ EventList = Annotated[
 SegmentIds = Annotated[
     list[Annotated[str, StringConstraints(max_length=64)]], Field(max_length=100)
 ]
-MinScoreChange = Annotated[int, Field(ge=0, le=100)]
+
+
+def _whole(value: Any) -> Any:
+    """JSON Schema counts 7.0 as an integer, so it is taken as 7; 7.5 stays refused."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+MinScoreChange = Annotated[int, BeforeValidator(_whole), Field(ge=0, le=100)]
 Description = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION)]
 
 
