@@ -30,7 +30,7 @@ def _whole(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-MinScoreChange = Annotated[int, BeforeValidator(_whole), Field(ge=0, le=100)]
+MinScoreChange = Annotated[int, Field(ge=0, le=100), BeforeValidator(_whole)]
 Description = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION)]
 
 
