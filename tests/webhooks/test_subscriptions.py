@@ -227,3 +227,12 @@ def test_another_teams_subscription_is_not_found(ws, app, database):
     finally:
         other.close()
     assert ws.get(f"/webhooks/{hook}").status_code == 200
+
+
+def test_a_cursor_past_every_key_is_the_end_of_the_list(ws):
+    hook = created(ws)["webhookId"]
+    far = "cA0000000000AAA00000000"  # a key far beyond any id column's range
+    for path in ("/webhooks", f"/webhooks/{hook}/deliveries"):
+        response = ws.get(path, params={"cursor": far})
+        assert response.status_code == 200, response.text
+        assert response.json()["data"]["data"] == []

@@ -15,6 +15,8 @@ from intentsync.db.models import (
     WebhookEvent,
     WebhookSubscription,
 )
+from intentsync.db.paging import largest_id, one_page
+from intentsync.kit.pagination import PageRequest
 
 _EVENTS = cast(Table, WebhookEvent.__table__)
 _DELIVERIES = cast(Table, WebhookDelivery.__table__)
@@ -97,19 +99,18 @@ def add_subscription(session: Session, row: WebhookSubscription) -> None:
 
 
 def subscriptions_page(
-    session: Session, *, team_id: int, after_id: int | None, offset: int | None, limit: int
+    session: Session, *, team_id: int, page: PageRequest
 ) -> list[WebhookSubscription]:
     """Oldest first, one row past the limit so the caller knows whether more follow."""
-    query = (
-        select(WebhookSubscription)
-        .where(WebhookSubscription.team_id == team_id, WebhookSubscription.deleted_ms.is_(None))
-        .order_by(WebhookSubscription.id)
-        .limit(limit + 1)
+    query = select(WebhookSubscription).where(
+        WebhookSubscription.team_id == team_id, WebhookSubscription.deleted_ms.is_(None)
     )
-    if after_id is not None:
-        query = query.where(WebhookSubscription.id > after_id)
-    if offset is not None:
-        query = query.offset(offset)
+    query = one_page(
+        query,
+        id_column=WebhookSubscription.id,
+        changed_column=WebhookSubscription.changed_ms,
+        page=page,
+    )
     return list(session.scalars(query))
 
 
@@ -160,7 +161,7 @@ def deliveries_page(
         .limit(limit + 1)
     )
     if before_id is not None:
-        query = query.where(WebhookDelivery.id < before_id)
+        query = query.where(WebhookDelivery.id < min(before_id, largest_id(WebhookDelivery.id)))
     if offset is not None:
         query = query.offset(offset)
     return [(delivery, event) for delivery, event in session.execute(query)]

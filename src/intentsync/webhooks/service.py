@@ -361,15 +361,7 @@ def get_subscription(session: Session, *, team_id: int, webhook_id: str) -> Webh
 
 def list_subscriptions(session: Session, *, team_id: int, page: PageRequest) -> Page[WebhookOut]:
     at = now_ms()
-    rows, has_next = page.trim(
-        repository.subscriptions_page(
-            session,
-            team_id=team_id,
-            after_id=page.after_id,
-            offset=page.offset,
-            limit=page.limit,
-        )
-    )
+    rows, has_next = page.trim(repository.subscriptions_page(session, team_id=team_id, page=page))
     sync_ms = page.sync_ms(at)
     return Page[WebhookOut](
         data=[to_out(row, now=at) for row in rows],
