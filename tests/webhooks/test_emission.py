@@ -216,3 +216,12 @@ def test_a_command_line_import_reports_its_outcome(database_url, ws):
     assert event["data"]["fileName"] == "g2-buyer-intent.csv"
     assert event["data"]["status"] == "done"
     assert outbox(ws, ACCOUNT_CREATED)  # the file's companies were new accounts
+
+
+def test_a_command_line_scoring_run_reports_score_moves(database_url, ws):
+    ws.push(account(1, domain="acme.com"))
+    subscribe(ws, [ACCOUNT_SCORE_CHANGED], minScoreChange=0)
+    send(ws, [g2("acme.com")])
+    run_cli(database_url, "score", "run", "--team", str(ws.team_id))
+    (event,) = outbox(ws)
+    assert event["data"]["account"] == ws.get("/accounts/crm-1").json()["data"]

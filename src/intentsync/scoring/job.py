@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+import intentsync.accounts.service  # noqa: F401  (registers how webhook events show accounts)
 from intentsync.db.engine import Database
 from intentsync.kit.clock import now_ms
 from intentsync.scoring import repository
