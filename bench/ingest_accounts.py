@@ -23,11 +23,16 @@ from _harness import (
     rate,
     service_row,
 )
+from sqlalchemy import func, select
 
+from intentsync.db.engine import Database
+from intentsync.db.models import WebhookEvent
 from intentsync.kit.clock import now_ms
+from intentsync.webhooks.events import EVENT_TYPES
 
 TARGET_RATE = 10_000
 TARGET_RATIO = 0.3
+SINK = "http://127.0.0.1:9/outbox-bench"  # never called: nothing delivers during the bench
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -48,6 +53,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--check-targets", action="store_true", help="exit 1 when a SQLite target is missed"
+    )
+    parser.add_argument(
+        "--with-subscription",
+        action="store_true",
+        help=(
+            "instead of the baselines, push the same accounts into a team without webhook "
+            "subscriptions and into one subscribed to every event (the outbox's added cost)"
+        ),
     )
     args = parser.parse_args(argv)
     if args.accounts < 1 or args.clients < 1 or args.rounds < 1:
@@ -130,8 +143,71 @@ def measure_round(bench: Bench, args: argparse.Namespace, items: list[dict[str, 
     return Round(api=api_seconds, batched=batched, plain=plain, single=single)
 
 
+def timed_push(
+    bench: Bench, args: argparse.Namespace, items: list[dict[str, object]], *, subscribed: bool
+) -> float:
+    """Seconds to push items into a fresh team, subscribed to every event or not."""
+    url = bench.main_url()
+    ws = bench.provision(url, "bench outbox" if subscribed else "bench no outbox")
+    if subscribed:
+        every = ",".join(EVENT_TYPES)
+        team = str(ws.team_id)
+        bench.cli(url, "webhook", "add", "--team", team, "--url", SINK, "--events", every)
+    label = "one subscription to every event" if subscribed else "no subscription"
+    print(f"pushing {args.accounts:,} accounts, {label} ...", flush=True)
+    with bench.server(ws) as server:
+        seconds = push_accounts(server, items, clients=args.clients, deadline=bench.deadline)
+    if count_accounts(url, ws.team_id) != args.accounts:
+        raise BenchError("the server stored the wrong number of accounts")
+    if outbox_events(url, ws.team_id) != (args.accounts if subscribed else 0):
+        raise BenchError("the outbox does not hold one account.created per new account")
+    return seconds
+
+
+def outbox_events(url: str, team_id: int) -> int:
+    db = Database(url, pool_size=1)
+    try:
+        with db.transaction(write=False) as session:
+            return int(
+                session.scalar(select(func.count()).where(WebhookEvent.team_id == team_id)) or 0
+            )
+    finally:
+        db.dispose()
+
+
+def run_outbox(args: argparse.Namespace) -> bool:
+    """The same push without and with a subscription, alternating which goes first per round."""
+    items = payloads(args.accounts)
+    pairs: list[tuple[float, float]] = []
+    with Bench(args) as bench:
+        for number in range(args.rounds):
+            order = (False, True) if number % 2 == 0 else (True, False)
+            seconds = {s: timed_push(bench, args, items, subscribed=s) for s in order}
+            pairs.append((seconds[False], seconds[True]))
+        backend = bench.describe()
+    without, with_sub = sorted(pairs, key=lambda p: p[1] / p[0])[len(pairs) // 2]
+    print_table(
+        "ingest_accounts outbox cost",
+        [
+            ("backend", backend),
+            ("accounts", f"{args.accounts:,} in batches of {BATCH}"),
+            ("clients", str(args.clients)),
+            ("no subscription", f"{without:.2f} s, {rate(args.accounts, without)} accounts"),
+            (
+                "one subscription (every event)",
+                f"{with_sub:.2f} s, {rate(args.accounts, with_sub)} accounts",
+            ),
+            ("time with / without", f"{with_sub / without:.2f}"),
+            ("rounds (ratio of each)", ", ".join(f"{w / o:.2f}" for o, w in pairs)),
+        ],
+    )
+    return True
+
+
 def run(args: argparse.Namespace) -> bool:
     """Run every measurement; return whether the stated targets were met by the median round."""
+    if args.with_subscription:
+        return run_outbox(args)
     items = payloads(args.accounts)
     with Bench(args) as bench:
         rounds: list[Round] = []

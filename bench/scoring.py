@@ -52,7 +52,13 @@ from sqlalchemy.engine import make_url
 
 from intentsync.db.dialect import upsert_accumulate
 from intentsync.db.engine import Database
-from intentsync.db.models import SegmentMember, SignalDaily, SignalEvent, SignalVolume
+from intentsync.db.models import (
+    SegmentMember,
+    SignalDaily,
+    SignalEvent,
+    SignalVolume,
+    WebhookEvent,
+)
 from intentsync.kit.clock import now_ms
 from intentsync.scoring.job import RunReport, run_team
 from intentsync.segments.service import create_segment
@@ -61,6 +67,8 @@ from intentsync.signals.schemas import MAX_SIGNALS
 from intentsync.signals.service import NewSignal, RollUpKey, ingest_signals, roll_up_rows
 from intentsync.signals.types import day_of, week_start
 from intentsync.teams.service import change_stamp
+from intentsync.webhooks.events import EVENT_TYPES
+from intentsync.webhooks.service import create_subscription, remove_subscription
 
 EVENTS = cast(Table, SignalEvent.__table__)
 DAILY = cast(Table, SignalDaily.__table__)
@@ -183,6 +191,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help=(
             "pairs of full runs on the following days, one without score history writes and "
             "one with, to time what history costs (default 3; 0 skips)"
+        ),
+    )
+    parser.add_argument(
+        "--outbox-pairs",
+        type=int,
+        default=0,
+        help=(
+            "pairs of full runs on the following days, one with no webhook subscription and "
+            "one with a subscription to every event, to time what the outbox costs (default 0)"
         ),
     )
     parser.add_argument(
@@ -920,6 +937,42 @@ def analyze_all(db: Database) -> None:
         conn.commit()
 
 
+OUTBOX_SINK = "http://127.0.0.1:9/outbox-bench"  # never called: nothing delivers here
+
+
+def outbox_rows(db: Database, team_id: int) -> int:
+    with db.transaction(write=False) as session:
+        query = select(func.count()).where(WebhookEvent.team_id == team_id)
+        return int(session.scalar(query) or 0)
+
+
+def outbox_run(
+    db: Database, team_id: int, *, day: int, subscribed: bool, processes: int | None
+) -> tuple[float, int, int]:
+    """A full run as of day, subscribed to every event or not: seconds, changed, events."""
+    hook = None
+    if subscribed:
+        with db.transaction() as session:
+            hook = create_subscription(
+                session,
+                team_id=team_id,
+                url=OUTBOX_SINK,
+                events=list(EVENT_TYPES),
+                min_score_change=0,
+            ).webhook_id
+    before = outbox_rows(db, team_id)
+    report, seconds, _ = timed_run(db, team_id, full=True, as_of=day, processes=processes)
+    if report.status != "succeeded":
+        raise BenchError(f"outbox run: {report.status} {report.errors[:3]}")
+    written = outbox_rows(db, team_id) - before
+    if hook is not None:
+        with db.transaction() as session:
+            remove_subscription(session, team_id=team_id, webhook_id=hook)
+    elif written:
+        raise BenchError(f"{written} events were written with no subscription")
+    return seconds, report.accounts_changed, written
+
+
 def verdict(seconds: float, target: float, kind: str) -> str:
     if kind != "sqlite":
         return f"{seconds:.2f} s (target <= {target:.0f} s is stated for SQLite)"
@@ -1051,6 +1104,20 @@ def run(args: argparse.Namespace) -> bool:
                     if report.status != "succeeded":
                         raise BenchError(f"history run: {report.status} {report.errors[:3]}")
                     history_seconds[history].append(seconds)
+            outbox: dict[bool, list[tuple[float, int, int]]] = {False: [], True: []}
+            first_day = as_of + 2 * args.history_pairs
+            for pair in range(args.outbox_pairs):
+                order = ((1, False), (2, True)) if pair % 2 == 0 else ((1, True), (2, False))
+                for offset, subscribed in order:
+                    day = first_day + 2 * pair + offset
+                    what = "with a subscription" if subscribed else "without subscriptions"
+                    print(f"full run {what}, day +{day - as_of} ...", flush=True)
+                    bench.deadline.check("outbox runs")
+                    outbox[subscribed].append(
+                        outbox_run(
+                            db, ws.team_id, day=day, subscribed=subscribed, processes=args.processes
+                        )
+                    )
         finally:
             db.dispose()
 
@@ -1138,6 +1205,21 @@ def run(args: argparse.Namespace) -> bool:
                 f"{history_ratio:.3f}, target <= {TARGET_HISTORY_RATIO:.2f} "
                 f"{'met' if history_ratio <= TARGET_HISTORY_RATIO else 'NOT met'}",
             ),
+        ]
+    if outbox[True]:
+        plain_runs, subscribed_runs = outbox[False], outbox[True]
+        best_plain = min(t for t, _, _ in plain_runs)
+        best_subscribed = min(t for t, _, _ in subscribed_runs)
+        figures += [
+            (
+                "full runs, no subscription",
+                ", ".join(f"{t:.2f} s ({c:,} changed)" for t, c, _ in plain_runs),
+            ),
+            (
+                "full runs, one subscription (every event)",
+                ", ".join(f"{t:.2f} s ({n:,} events)" for t, _, n in subscribed_runs),
+            ),
+            ("  ratio with / without (best)", f"{best_subscribed / best_plain:.3f}"),
         ]
     print_table("scoring results", figures)
     if load.core_events:

@@ -80,6 +80,35 @@ ARGS: dict[str, tuple[list[str], list[str] | None]] = {
         ["--team", UNKNOWN_TEAM, "weights.website", "10"],
     ),
     "score config reset": (["--team", "1"], ["--team", UNKNOWN_TEAM]),
+    "webhook add": (
+        ["--team", "1", "--url", "https://example.com/h", "--events", "account.created"],
+        ["--team", UNKNOWN_TEAM, "--url", "https://example.com/h", "--events", "account.created"],
+    ),
+    "webhook list": (["--team", "1"], ["--team", UNKNOWN_TEAM]),
+    "webhook disable": (
+        ["--team", "1", "--webhook", "abc"],
+        ["--team", UNKNOWN_TEAM, "--webhook", "abc"],
+    ),
+    "webhook enable": (
+        ["--team", "1", "--webhook", "abc"],
+        ["--team", UNKNOWN_TEAM, "--webhook", "abc"],
+    ),
+    "webhook remove": (
+        ["--team", "1", "--webhook", "abc"],
+        ["--team", UNKNOWN_TEAM, "--webhook", "abc"],
+    ),
+    "webhook rotate-secret": (
+        ["--team", "1", "--webhook", "abc"],
+        ["--team", UNKNOWN_TEAM, "--webhook", "abc"],
+    ),
+    "webhook deliveries": (
+        ["--team", "1", "--webhook", "abc"],
+        ["--team", UNKNOWN_TEAM, "--webhook", "abc"],
+    ),
+    "webhook redeliver": (
+        ["--team", "1", "--webhook", "abc", "--event", "msg_x"],
+        ["--team", UNKNOWN_TEAM, "--webhook", "abc", "--event", "msg_x"],
+    ),
     "demo": ([], NOT_APPLICABLE),
     "serve": (["--port", "{port}"], NOT_APPLICABLE),
     "worker": (["--interval", "60"], NOT_APPLICABLE),

@@ -36,6 +36,7 @@ from intentsync.segments.endpoints import router as segments_router
 from intentsync.signals.endpoints import router as signals_router
 from intentsync.tracking.endpoints import limiter as track_limiter
 from intentsync.tracking.endpoints import router as tracking_router
+from intentsync.webhooks.endpoints import router as webhooks_router
 
 CRM_PREFIX = "/api/v1/crm"
 EXT_PREFIX = "/api/v1"
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         segments_router,
         journey_router,
         signals_router,
+        webhooks_router,
     )
     # Custom-field routes come before /accounts/{id}; both surfaces share one store.
     for router in (custom_fields_router, scores_router, accounts_router, *shared):

@@ -28,6 +28,7 @@ from intentsync.kit.errors import BadRequest
 from intentsync.scoring.cli import score_app
 from intentsync.signals.cli import signals_app
 from intentsync.tracking.cli import tracking_app
+from intentsync.webhooks.cli import webhook_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="intentsync command line")
 team_app = typer.Typer(no_args_is_help=True, help="Teams (workspaces)")
@@ -46,6 +47,7 @@ app.add_typer(signals_app, name="signals")
 app.add_typer(tracking_app, name="tracking")
 app.add_typer(ip_ranges_app, name="ip-ranges")
 app.add_typer(score_app, name="score")
+app.add_typer(webhook_app, name="webhook")
 app.command("demo")(demo)
 
 

@@ -43,6 +43,7 @@ from intentsync.segments.service import create_segment, get_segment, member_targ
 from intentsync.segments.service import memberships as segment_memberships
 from intentsync.teams.service import change_stamp, sync_watermark
 from intentsync.webhooks import service as webhooks
+from intentsync.webhooks.events import ACCOUNT_CREATED, Event
 
 DEFAULT_STAGE = JOURNEY_STAGES[0]
 
@@ -214,7 +215,20 @@ def accounts_for_domains(
             accounts=[(pk, None, row["domain"]) for pk, row in zip(ids, rows, strict=True)],
             at_ms=stamp,
         )
+    announce_created(session, team_id=team_id, account_ids=ids, at_ms=stamp)
     return result
+
+
+def announce_created(
+    session: Session, *, team_id: int, account_ids: Sequence[int], at_ms: int
+) -> None:
+    """account.created for each new account, in the transaction that inserted it."""
+    webhooks.emit(
+        session,
+        team_id=team_id,
+        events=[Event(ACCOUNT_CREATED, {}, account_pk=pk) for pk in account_ids],
+        at_ms=at_ms,
+    )
 
 
 def mark_inputs_changed(session: Session, account_ids: Collection[int], *, at_ms: int) -> None:
@@ -288,10 +302,15 @@ def finish_account_writes(
     created: list[int],
     segment_pk: int | None,
 ) -> None:
-    """Insert the created drafts, then link waiting records and add segment members if needed."""
+    """Insert the created drafts, then link waiting records and add segment members if needed.
+
+    New accounts are announced (account.created) after they joined the push's segment, so a
+    subscription filtered by that segment hears of them.
+    """
     repository.insert_new(session, drafts.bound, stamp=stamp, only=created)
     waiting = has_waiting_records(session, team_id=team_id)
-    if not waiting and segment_pk is None:
+    announce = bool(created) and ACCOUNT_CREATED in webhooks.wanted_types(session, team_id=team_id)
+    if not waiting and segment_pk is None and not announce:
         return  # the common bulk path: no ids to look up
     inserted = [drafts.rows[i] for i in created]
     new_ids = repository.ids_by_rtp_aid(session, [row["rtp_aid"] for row in inserted])
@@ -308,6 +327,8 @@ def finish_account_writes(
             account_ids=[pk for pk, _, _ in touched],
             at_ms=stamp,
         )
+    if announce:
+        announce_created(session, team_id=team_id, account_ids=new_ids, at_ms=stamp)
 
 
 @dataclass(frozen=True)

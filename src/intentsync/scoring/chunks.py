@@ -22,6 +22,15 @@ from intentsync.signals.types import DAY_MS
 
 _NO_DEALS = DealFacts()
 TRENDS = frozenset({"score_change_7d", "score_change_30d"})
+# An update's "previous" holds these columns' values before it, in this order.
+PREVIOUS = (
+    "account_score",
+    "website_score",
+    "g2_score",
+    "bombora_score",
+    "advertising_score",
+    "journey_stage",
+)
 
 
 @dataclass
@@ -238,6 +247,8 @@ def score_chunk(
                     "stage_entered_ms": account.stage_entered_ms,
                     # Trends are not on the wire: a change of them alone moves no delta.
                     "visible": any(values[k] != current[k] for k in values if k not in TRENDS),
+                    # What the account showed before, for the events that report the change.
+                    "previous": tuple(current[k] for k in PREVIOUS),
                     **values,
                 }
             )

@@ -29,6 +29,13 @@ from intentsync.scoring.stages import entered_ms
 from intentsync.segments.dynamic import refreshed_accounts
 from intentsync.signals.types import day_of
 from intentsync.teams.service import change_stamp, sync_watermark, team_ids
+from intentsync.webhooks import service as webhooks
+from intentsync.webhooks.events import (
+    ACCOUNT_SCORE_CHANGED,
+    ACCOUNT_STAGE_CHANGED,
+    SCORING_RUN_COMPLETED,
+    Event,
+)
 
 log = logging.getLogger("intentsync.scoring")
 
@@ -37,6 +44,7 @@ RETENTION_DAYS = 400  # score history kept by default; INTENTSYNC_HISTORY_RETENT
 RETENTION_BATCH = 2000  # accounts whose old history one short transaction trims
 LEASE_TTL_MS = 10 * 60 * 1000
 MAX_PROCESSES = 8
+ACCOUNT_MOVES = frozenset({ACCOUNT_SCORE_CHANGED, ACCOUNT_STAGE_CHANGED})
 
 
 @dataclass
@@ -146,8 +154,51 @@ def _results(
                 pending.append((following, pool.submit(compute_in_worker, following)))
 
 
+# The previous values an account.score_changed event reports, by wire name (PREVIOUS order).
+PREVIOUS_WIRE = (
+    "rtp_account_score",
+    "rtp_website_intent_score",
+    "rtp_g2_intent_score",
+    "rtp_bombora_intent_score",
+    "rtp_advertising_activity_score",
+)
+NOT_WRITTEN = frozenset({"changed_stage", "visible", "previous"})
+
+
+def _events(
+    wanted: frozenset[str], chunk: ChunkResult, visible: list[dict[str, Any]]
+) -> list[Event]:
+    """The score and stage moves of a chunk as events, only of the types some subscription wants."""
+    events = []
+    if ACCOUNT_SCORE_CHANGED in wanted:
+        for u in visible:
+            before = u["previous"]
+            if u["account_score"] != before[0]:
+                events.append(
+                    Event(
+                        ACCOUNT_SCORE_CHANGED,
+                        {"previous": dict(zip(PREVIOUS_WIRE, before[:5], strict=True))},
+                        score_change=u["account_score"] - before[0],
+                        account_pk=u["pk"],
+                    )
+                )
+    if ACCOUNT_STAGE_CHANGED in wanted:
+        events.extend(
+            Event(
+                ACCOUNT_STAGE_CHANGED,
+                {"previous": {"rtp_journey_stage": before}, "reason": reason},
+                account_pk=account_id,
+            )
+            for account_id, before, _after, reason in chunk.transitions
+        )
+    return events
+
+
 def _write_chunk(session: Session, *, team_id: int, as_of: int, chunk: ChunkResult) -> list[int]:
-    """Write one chunk under the team lock; only accounts whose fields changed get a stamp."""
+    """Write one chunk under the team lock; only accounts whose fields changed get a stamp.
+
+    Score and stage moves are reported as events in the same transaction, when wanted.
+    """
     stamp = change_stamp(session, team_id=team_id)
     entered = entered_ms(as_of=as_of, stamp=stamp)
     visible = [u for u in chunk.updates if u["visible"]]
@@ -155,7 +206,7 @@ def _write_chunk(session: Session, *, team_id: int, as_of: int, chunk: ChunkResu
         session,
         [
             {
-                **{k: v for k, v in u.items() if k not in ("changed_stage", "visible")},
+                **{k: v for k, v in u.items() if k not in NOT_WRITTEN},
                 "stage_entered_ms": entered if u["changed_stage"] else u["stage_entered_ms"],
                 "changed_ms": stamp,
             }
@@ -179,6 +230,12 @@ def _write_chunk(session: Session, *, team_id: int, as_of: int, chunk: ChunkResu
         ],
     )
     repository.write_history(session, chunk.history)
+    if visible:
+        wanted = webhooks.wanted_types(session, team_id=team_id)
+        if wanted & ACCOUNT_MOVES:
+            webhooks.emit(
+                session, team_id=team_id, events=_events(wanted, chunk, visible), at_ms=stamp
+            )
     return [u["pk"] for u in visible]
 
 
@@ -201,6 +258,21 @@ def _refresh_segments(session: Session, *, team_id: int, plan: _Plan) -> set[int
     stamp = change_stamp(session, team_id=team_id)
     only = plan.account_ids if plan.kind == "incremental" else None
     return refreshed_accounts(session, team_id=team_id, stamp=stamp, account_ids=only)
+
+
+def _run_event(report: RunReport) -> Event:
+    return Event(
+        SCORING_RUN_COMPLETED,
+        {
+            "runId": report.run_id,
+            "kind": report.kind,
+            "status": report.status,
+            "accountsScored": report.accounts_scored,
+            "accountsChanged": report.accounts_changed,
+            "seconds": round(report.seconds, 3),
+            "errors": len(report.errors),
+        },
+    )
 
 
 def run_team(
@@ -304,17 +376,19 @@ def run_team(
         report.seconds = time.perf_counter() - started
         with db.transaction() as session:
             if report.run_id is not None:
+                finished = now_ms()
                 repository.finish_run(
                     session,
                     run_id=report.run_id,
                     values={
                         "status": report.status,
-                        "finished_ms": now_ms(),
+                        "finished_ms": finished,
                         "accounts_scored": report.accounts_scored,
                         "accounts_changed": report.accounts_changed,
                         "errors": report.errors[:50],
                     },
                 )
+                webhooks.emit(session, team_id=team_id, events=[_run_event(report)], at_ms=finished)
             repository.drop_lease(session, team_id=team_id, holder=holder)
     log.info(
         "scoring team %s: %s %s run, %s accounts, %s scored, %s changed in %.1fs (%s)",

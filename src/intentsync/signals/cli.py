@@ -67,6 +67,18 @@ def _import(db: Database, totals: Totals, *, team_id: int, source: str, path: Pa
                 totals.skipped += result.skipped
                 totals.failed += result.failed_rows
                 progress.update(task, completed=table.position(), rows=totals.rows)
+    with db.transaction() as session:
+        service.announce_import(
+            session,
+            team_id=team_id,
+            import_id=None,
+            source=source,
+            file_name=path.name,
+            status="done",
+            rows_read=totals.rows,
+            signals_created=totals.created,
+            rows_failed=totals.failed,
+        )
 
 
 @signals_app.command("import")

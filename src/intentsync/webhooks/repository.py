@@ -1,17 +1,25 @@
 """All SQL of webhooks."""
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import Table, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from intentsync.db.dialect import insert_rows
 from intentsync.db.models import (
+    Segment,
+    SegmentMember,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEvent,
     WebhookSubscription,
 )
+from intentsync.db.paging import largest_id, one_page
+from intentsync.kit.pagination import PageRequest
+
+_EVENTS = cast(Table, WebhookEvent.__table__)
+_DELIVERIES = cast(Table, WebhookDelivery.__table__)
 
 
 def active_subscriptions(session: Session, *, team_id: int) -> list[WebhookSubscription]:
@@ -38,19 +46,26 @@ def add_events(
     """Write (event_id, type, occurred_ms, payload, subscription pks) rows and their deliveries."""
     if not events:
         return
-    pks = session.scalars(
-        insert(WebhookEvent).returning(WebhookEvent.id, sort_by_parameter_order=True),
-        [
-            {
-                "team_id": team_id,
-                "event_id": event_id,
-                "type": type_,
-                "occurred_ms": occurred_ms,
-                "payload": payload,
-            }
-            for event_id, type_, occurred_ms, payload, _subs in events
-        ],
-    ).all()
+    # Core statements on the session's connection: the ORM's bulk path costs several times more
+    # per row, and an account push with a subscription writes an event per new account.
+    pks = (
+        session.connection()
+        .execute(
+            insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True),
+            [
+                {
+                    "team_id": team_id,
+                    "event_id": event_id,
+                    "type": type_,
+                    "occurred_ms": occurred_ms,
+                    "payload": payload,
+                }
+                for event_id, type_, occurred_ms, payload, _subs in events
+            ],
+        )
+        .scalars()
+        .all()
+    )
     deliveries = [
         {
             "team_id": team_id,
@@ -64,7 +79,136 @@ def add_events(
         for pk, (_id, _type, _at, _payload, subs) in zip(pks, events, strict=True)
         for sub_pk in subs
     ]
-    session.execute(insert(WebhookDelivery), deliveries)
+    insert_rows(session, _DELIVERIES, deliveries)
+
+
+def subscription(session: Session, *, team_id: int, webhook_id: str) -> WebhookSubscription | None:
+    """A team's subscription by its public id; a removed one is gone."""
+    return session.scalar(
+        select(WebhookSubscription).where(
+            WebhookSubscription.team_id == team_id,
+            WebhookSubscription.webhook_id == webhook_id,
+            WebhookSubscription.deleted_ms.is_(None),
+        )
+    )
+
+
+def add_subscription(session: Session, row: WebhookSubscription) -> None:
+    session.add(row)
+    session.flush()
+
+
+def subscriptions_page(
+    session: Session, *, team_id: int, page: PageRequest
+) -> list[WebhookSubscription]:
+    """Oldest first, one row past the limit so the caller knows whether more follow."""
+    query = select(WebhookSubscription).where(
+        WebhookSubscription.team_id == team_id, WebhookSubscription.deleted_ms.is_(None)
+    )
+    query = one_page(
+        query,
+        id_column=WebhookSubscription.id,
+        changed_column=WebhookSubscription.changed_ms,
+        page=page,
+    )
+    return list(session.scalars(query))
+
+
+def existing_segment_ids(session: Session, *, team_id: int, segment_ids: Sequence[str]) -> set[str]:
+    """Which of these public segment ids the team has (a segment is archived, never deleted)."""
+    if not segment_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Segment.segment_id).where(
+                Segment.team_id == team_id, Segment.segment_id.in_(list(segment_ids))
+            )
+        )
+    )
+
+
+def fail_pending(session: Session, *, subscription_pk: int, error: str, at_ms: int) -> int:
+    """Give up every pending delivery of a subscription; returns how many."""
+    done = session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.subscription_pk == subscription_pk,
+            WebhookDelivery.status == "pending",
+        )
+        .values(status="failed", last_error=error, finished_ms=at_ms, lease_until_ms=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(done, "rowcount", 0) or 0)
+
+
+DeliveryRow = tuple[WebhookDelivery, WebhookEvent]
+
+
+def deliveries_page(
+    session: Session,
+    *,
+    subscription_pk: int,
+    before_id: int | None,
+    offset: int | None,
+    limit: int,
+) -> list[DeliveryRow]:
+    """Newest first with their events, one row past the limit."""
+    query = (
+        select(WebhookDelivery, WebhookEvent)
+        .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_pk)
+        .where(WebhookDelivery.subscription_pk == subscription_pk)
+        .order_by(WebhookDelivery.id.desc())
+        .limit(limit + 1)
+    )
+    if before_id is not None:
+        query = query.where(WebhookDelivery.id < min(before_id, largest_id(WebhookDelivery.id)))
+    if offset is not None:
+        query = query.offset(offset)
+    return [(delivery, event) for delivery, event in session.execute(query)]
+
+
+def delivery_of_event(
+    session: Session, *, subscription_pk: int, event_id: str
+) -> DeliveryRow | None:
+    row = session.execute(
+        select(WebhookDelivery, WebhookEvent)
+        .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_pk)
+        .where(
+            WebhookDelivery.subscription_pk == subscription_pk,
+            WebhookEvent.event_id == event_id,
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def attempts_of(session: Session, delivery_pks: Sequence[int]) -> dict[int, list[WebhookAttempt]]:
+    """Each delivery's attempts, oldest first."""
+    found: dict[int, list[WebhookAttempt]] = {pk: [] for pk in delivery_pks}
+    if not delivery_pks:
+        return found
+    for attempt in session.scalars(
+        select(WebhookAttempt)
+        .where(WebhookAttempt.delivery_pk.in_(list(delivery_pks)))
+        .order_by(WebhookAttempt.delivery_pk, WebhookAttempt.id)
+    ):
+        found[attempt.delivery_pk].append(attempt)
+    return found
+
+
+def account_segment_ids(session: Session, account_pks: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    """The public ids of every segment each account belongs to, for the segment filter."""
+    found: dict[int, list[str]] = {}
+    if not account_pks:
+        return {}
+    for start in range(0, len(account_pks), 5000):
+        rows = session.execute(
+            select(SegmentMember.account_id, Segment.segment_id)
+            .join(Segment, Segment.id == SegmentMember.segment_pk)
+            .where(SegmentMember.account_id.in_(list(account_pks[start : start + 5000])))
+        )
+        for account_pk, segment_id in rows:
+            found.setdefault(account_pk, []).append(segment_id)
+    return {pk: tuple(ids) for pk, ids in found.items()}
 
 
 # Delivering. A claimed delivery keeps its next_attempt_ms (at or before the claim), so the
@@ -179,12 +323,19 @@ def lease(session: Session, pks: Sequence[int], *, now_ms: int, until_ms: int) -
 
 
 def first_attempts(session: Session, delivery_pks: Sequence[int]) -> dict[int, int]:
-    """When each delivery was first tried: the retry window counts from there."""
+    """When each delivery's current round was first tried: the retry window counts from there.
+
+    A redelivery starts a new round (created_ms moves), so its earlier attempts do not count.
+    """
     if not delivery_pks:
         return {}
     rows = session.execute(
         select(WebhookAttempt.delivery_pk, func.min(WebhookAttempt.attempted_ms))
-        .where(WebhookAttempt.delivery_pk.in_(delivery_pks))
+        .join(WebhookDelivery, WebhookDelivery.id == WebhookAttempt.delivery_pk)
+        .where(
+            WebhookAttempt.delivery_pk.in_(delivery_pks),
+            WebhookAttempt.attempted_ms >= WebhookDelivery.created_ms,
+        )
         .group_by(WebhookAttempt.delivery_pk)
     ).all()
     return {r[0]: r[1] for r in rows}

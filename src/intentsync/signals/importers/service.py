@@ -21,6 +21,8 @@ from intentsync.signals.importers import bombora, g2, linkedin, repository
 from intentsync.signals.importers.csvfile import Header, ImportSpec, RowError, RowSignals
 from intentsync.signals.importers.linkedin import CompanyActivity, KnownAccounts
 from intentsync.signals.service import ingest_signals
+from intentsync.webhooks import service as webhooks
+from intentsync.webhooks.events import IMPORT_COMPLETED, Event
 
 MAX_CHUNK = 1000  # signals (and rows) per transaction
 NUL_IN_ROW = "the row holds a NUL character, which no value may contain"
@@ -333,19 +335,63 @@ def record_chunk(
     )
 
 
+def announce_import(
+    session: Session,
+    *,
+    team_id: int,
+    import_id: int | None,
+    source: str,
+    file_name: str,
+    status: str,
+    rows_read: int,
+    signals_created: int,
+    rows_failed: int,
+) -> None:
+    """import.completed with the outcome it is recorded with; a CLI import has no importId."""
+    if IMPORT_COMPLETED not in webhooks.wanted_types(session, team_id=team_id):
+        return
+    data = {
+        "importId": import_id,
+        "source": source,
+        "fileName": file_name,
+        "status": status,
+        "rowsRead": rows_read,
+        "signalsCreated": signals_created,
+        "rowsFailed": rows_failed,
+    }
+    webhooks.emit(session, team_id=team_id, events=[Event(IMPORT_COMPLETED, data)])
+
+
+def _announce_recorded(session: Session, *, team_id: int, import_id: int) -> None:
+    row = repository.import_by_id(session, team_id=team_id, import_id=import_id)
+    if row is not None:
+        announce_import(
+            session,
+            team_id=team_id,
+            import_id=row.id,
+            source=row.source,
+            file_name=row.file_name,
+            status=row.status,
+            rows_read=row.rows_read,
+            signals_created=row.signals_created,
+            rows_failed=row.rows_failed,
+        )
+
+
 def finish_import(session: Session, *, team_id: int, import_id: int, file_bytes: int) -> None:
-    repository.end_import(
+    if repository.end_import(
         session,
         team_id=team_id,
         import_id=import_id,
         values={"status": "done", "bytes_read": file_bytes, "finished_ms": now_ms()},
-    )
+    ):
+        _announce_recorded(session, team_id=team_id, import_id=import_id)
 
 
 def fail_import(session: Session, *, team_id: int, import_id: int, message: str) -> None:
     """Record why an import stopped; one that had already ended keeps its outcome."""
     now = now_ms()
-    repository.end_import(
+    if repository.end_import(
         session,
         team_id=team_id,
         import_id=import_id,
@@ -355,7 +401,8 @@ def fail_import(session: Session, *, team_id: int, import_id: int, message: str)
             "finished_ms": now,
             "heartbeat_ms": now,
         },
-    )
+    ):
+        _announce_recorded(session, team_id=team_id, import_id=import_id)
 
 
 def has_silent_imports(session: Session, *, team_id: int) -> bool:
