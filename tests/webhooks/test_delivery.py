@@ -101,6 +101,33 @@ def test_failures_are_retried_on_the_schedule_for_a_day_then_given_up(ws, receiv
     assert subscription(ws.db, sub.id).failing_since_ms == first
 
 
+def test_a_redelivery_after_giving_up_gets_a_new_day_of_retries(ws, receiver, workers):
+    sub = add_subscription(ws.db, ws.team_id, receiver.url + "/down", [RUN])
+    receiver.answer("/down", always=Answer(503))
+    clock = Clock()
+    emit(ws, at_ms=clock.now)
+    worker = workers(clock=clock)
+    while True:  # a day of retries, then given up
+        assert worker.run_once() == 1
+        [row] = deliveries_of(ws.db, sub.id)
+        if row.status != "pending":
+            break
+        clock.now = row.next_attempt_ms
+    assert row.status == "failed"
+    tried = len(attempts_of(ws.db, row.id))
+    event_id = ws.db.session(write=False).scalar(
+        select(WebhookEvent.event_id).where(WebhookEvent.team_id == ws.team_id)
+    )
+    with ws.db.transaction() as session:
+        service.redeliver(session, team_id=ws.team_id, webhook_id=sub.webhook_id, event_id=event_id)
+    clock.now += 1000
+    assert worker.run_once() == 1
+    [row] = deliveries_of(ws.db, sub.id)
+    assert row.status == "pending"  # a fresh round: retried, not given up after one try
+    assert row.next_attempt_ms - clock.now == 5000
+    assert len(attempts_of(ws.db, row.id)) == tried + 1  # the earlier round stays logged
+
+
 def test_jitter_spreads_each_delay_by_a_fifth(ws, receiver, workers):
     assert delivery.retry_delay_ms(1, 0.0) == 4000
     assert delivery.retry_delay_ms(1, 0.999999) == 6000
