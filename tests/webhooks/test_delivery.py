@@ -125,7 +125,12 @@ def test_a_redelivery_after_giving_up_gets_a_new_day_of_retries(ws, receiver, wo
     [row] = deliveries_of(ws.db, sub.id)
     assert row.status == "pending"  # a fresh round: retried, not given up after one try
     assert row.next_attempt_ms - clock.now == 5000
-    assert len(attempts_of(ws.db, row.id)) == tried + 1  # the earlier round stays logged
+    clock.now = row.next_attempt_ms
+    assert worker.run_once() == 1
+    [row] = deliveries_of(ws.db, sub.id)
+    assert row.status == "pending"  # the window counts from this round's first try
+    assert row.next_attempt_ms - clock.now == 30_000
+    assert len(attempts_of(ws.db, row.id)) == tried + 2  # the earlier round stays logged
 
 
 def test_jitter_spreads_each_delay_by_a_fifth(ws, receiver, workers):
