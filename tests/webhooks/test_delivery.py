@@ -101,7 +101,7 @@ def test_failures_are_retried_on_the_schedule_for_a_day_then_given_up(ws, receiv
     assert subscription(ws.db, sub.id).failing_since_ms == first
 
 
-def test_a_redelivery_after_giving_up_gets_a_new_day_of_retries(ws, receiver, workers):
+def test_a_redelivery_after_giving_up_gets_a_new_day_of_retries(ws, receiver, workers, monkeypatch):
     sub = add_subscription(ws.db, ws.team_id, receiver.url + "/down", [RUN])
     receiver.answer("/down", always=Answer(503))
     clock = Clock()
@@ -118,9 +118,10 @@ def test_a_redelivery_after_giving_up_gets_a_new_day_of_retries(ws, receiver, wo
     event_id = ws.db.session(write=False).scalar(
         select(WebhookEvent.event_id).where(WebhookEvent.team_id == ws.team_id)
     )
+    clock.now += 1000
+    monkeypatch.setattr(service, "now_ms", clock)  # the redelivery happens on the test's clock
     with ws.db.transaction() as session:
         service.redeliver(session, team_id=ws.team_id, webhook_id=sub.webhook_id, event_id=event_id)
-    clock.now += 1000
     assert worker.run_once() == 1
     [row] = deliveries_of(ws.db, sub.id)
     assert row.status == "pending"  # a fresh round: retried, not given up after one try
