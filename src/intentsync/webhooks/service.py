@@ -4,9 +4,7 @@ An event is only written when some active subscription wants it, so a team witho
 subscriptions pays one query per batch of changes and nothing more.
 """
 
-import base64
 import importlib
-import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -44,6 +42,7 @@ from intentsync.webhooks.schemas import (
     WebhookOut,
     WebhookWithSecret,
 )
+from intentsync.webhooks.signing import new_secret
 
 EVENT_ID_PREFIX = "msg_"
 TEAM_WIDE = frozenset({SCORING_RUN_COMPLETED, IMPORT_COMPLETED})
@@ -168,15 +167,8 @@ def emit(
 
 # ---------------------------------------------------------------- subscriptions
 
-SECRET_PREFIX = "whsec_"
-SECRET_BYTES = 32
 ROTATION_OVERLAP_MS = 24 * 3600 * 1000
 REMOVED = "subscription removed"
-
-
-def new_secret() -> str:
-    """A Standard Webhooks signing secret: whsec_ and the base64 of 32 random bytes."""
-    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
 
 
 def _invalid(prop: str, rule: str, text: str) -> ValidationFailed:
