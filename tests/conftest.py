@@ -72,7 +72,14 @@ def database(database_url: str) -> Iterator[Database]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, max_body_bytes=256 * 1024, scoring_interval=0)
+    # No scoring rounds or webhook deliveries in the background: a server started from these
+    # settings must not claim the deliveries of tests that run their own delivery workers.
+    return Settings(
+        database_url=database_url,
+        max_body_bytes=256 * 1024,
+        scoring_interval=0,
+        serve_webhooks=False,
+    )
 
 
 @pytest.fixture(scope="session")
