@@ -171,39 +171,35 @@ ROTATION_OVERLAP_MS = 24 * 3600 * 1000
 REMOVED = "subscription removed"
 
 
-def _invalid(prop: str, rule: str, text: str) -> ValidationFailed:
-    return ValidationFailed.single(prop, rule, text)
-
-
 def check_url(url: str) -> str:
     """An absolute http(s) URL with a host and no credentials, as deliveries will call it."""
     text = url.strip()
     if not text:
-        raise _invalid("url", "isNotEmpty", "url should not be empty")
+        raise ValidationFailed.single("url", "isNotEmpty", "url should not be empty")
     if len(text) > MAX_URL:
-        raise _invalid(
+        raise ValidationFailed.single(
             "url", "maxLength", f"url must be shorter than or equal to {MAX_URL} characters"
         )
     example = "such as https://example.com/hooks/intentsync"
     if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in text):
-        raise _invalid(
+        raise ValidationFailed.single(
             "url", "isUrl", "url must not contain spaces or control characters; encode them"
         )
     try:
         parts = urlsplit(text)
         parts.port  # noqa: B018  (a port out of range raises here)
     except ValueError:
-        raise _invalid(
+        raise ValidationFailed.single(
             "url", "isUrl", f"url must be a valid http or https URL, {example}"
         ) from None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise _invalid(
+        raise ValidationFailed.single(
             "url",
             "isUrl",
             f"url must be an absolute http:// or https:// URL with a host, {example}",
         )
     if parts.username is not None or parts.password is not None:
-        raise _invalid(
+        raise ValidationFailed.single(
             "url",
             "isUrl",
             "url must not carry a user name or password: receivers check the signature instead",
@@ -215,10 +211,12 @@ def check_events(events: Sequence[str]) -> list[str]:
     """Known event types, once each, in the order given."""
     choices = ", ".join(EVENT_TYPES)
     if not events:
-        raise _invalid("events", "arrayMinSize", f"events should name at least one of: {choices}")
+        raise ValidationFailed.single(
+            "events", "arrayMinSize", f"events should name at least one of: {choices}"
+        )
     unknown = [e for e in events if e not in EVENT_TYPES]
     if unknown:
-        raise _invalid(
+        raise ValidationFailed.single(
             "events", "isIn", f"events has unknown type '{unknown[0]}'; choose from: {choices}"
         )
     return list(dict.fromkeys(events))
@@ -226,7 +224,7 @@ def check_events(events: Sequence[str]) -> list[str]:
 
 def check_kind(kind: str) -> str:
     if kind not in KINDS:
-        raise _invalid(
+        raise ValidationFailed.single(
             "kind", "isIn", f"kind must be one of the following values: {', '.join(KINDS)}"
         )
     return kind
@@ -234,16 +232,20 @@ def check_kind(kind: str) -> str:
 
 def check_min_score_change(value: int) -> int:
     if value < 0:
-        raise _invalid("minScoreChange", "min", "minScoreChange must not be less than 0")
+        raise ValidationFailed.single(
+            "minScoreChange", "min", "minScoreChange must not be less than 0"
+        )
     if value > 100:
-        raise _invalid("minScoreChange", "max", "minScoreChange must not be greater than 100")
+        raise ValidationFailed.single(
+            "minScoreChange", "max", "minScoreChange must not be greater than 100"
+        )
     return value
 
 
 def check_segment_ids(session: Session, *, team_id: int, segment_ids: Sequence[str]) -> list[str]:
     wanted = list(dict.fromkeys(s.strip() for s in segment_ids))
     if len(wanted) > MAX_SEGMENTS:
-        raise _invalid(
+        raise ValidationFailed.single(
             "segmentIds",
             "arrayMaxSize",
             f"segmentIds must contain no more than {MAX_SEGMENTS} elements",
@@ -251,7 +253,7 @@ def check_segment_ids(session: Session, *, team_id: int, segment_ids: Sequence[s
     found = repository.existing_segment_ids(session, team_id=team_id, segment_ids=wanted)
     missing = [s for s in wanted if s not in found]
     if missing:
-        raise _invalid(
+        raise ValidationFailed.single(
             "segmentIds",
             "exists",
             f"segmentIds names no segment of this team: '{missing[0]}'; "
@@ -264,7 +266,7 @@ def check_description(description: str | None) -> str | None:
     if description is None or not description.strip():
         return None
     if len(description) > MAX_DESCRIPTION:
-        raise _invalid(
+        raise ValidationFailed.single(
             "description",
             "maxLength",
             f"description must be shorter than or equal to {MAX_DESCRIPTION} characters",
