@@ -78,6 +78,7 @@ def settings(database_url: str) -> Settings:
         database_url=database_url,
         max_body_bytes=256 * 1024,
         scoring_interval=0,
+        serve_jobs=False,
         serve_webhooks=False,
     )
 

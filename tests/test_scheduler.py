@@ -8,24 +8,84 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
-from intentsync.scheduler import ScoringScheduler
+from intentsync.scheduler import Background
 from tests.factories import account
 from tests.live import free_port
 
 
-def test_the_scheduler_scores_without_being_asked(ws):
-    ws.push(account(1, domain="acme.com"))
-    at = (datetime.now(UTC) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    signal = {"source": "linkedin", "domain": "acme.com", "type": "lead_form", "occurredAt": at}
-    assert ws.post("/signals", {"signals": [signal]}).status_code == 200
-    scheduler = ScoringScheduler(ws.db, interval_seconds=3600, first_delay=0)
-    scheduler.start()
-    deadline = time.monotonic() + 60
-    while scheduler.runs == 0 and time.monotonic() < deadline:
+def _wait(check, seconds: float = 60) -> float:
+    """Seconds until check() holds; fails after seconds."""
+    start = time.monotonic()
+    while not check():
+        assert time.monotonic() - start < seconds, "timed out"
         time.sleep(0.05)
-    scheduler.stop()
-    assert scheduler.runs == 1
+    return time.monotonic() - start
+
+
+def _signal(domain: str, hours_ago: float = 2, kind: str = "lead_form") -> dict[str, str]:
+    at = (datetime.now(UTC) - timedelta(hours=hours_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {"source": "linkedin", "domain": domain, "type": kind, "occurredAt": at}
+
+
+def test_the_background_scores_every_team_without_being_asked(ws, settings):
+    ws.push(account(1, domain="acme.com"))
+    assert ws.post("/signals", {"signals": [_signal("acme.com")]}).status_code == 200
+    background = Background(settings, ws.db, scoring_interval=3600, first_delay=0, deliver=False)
+    background.start()
+    try:
+        _wait(lambda: background.rounds >= 1)
+    finally:
+        background.stop()
     assert ws.get("/accounts/crm-1").json()["data"]["rtp_advertising_activity_score"] > 0
+
+
+def test_a_new_signal_is_scored_within_seconds_not_at_the_next_round(ws, settings):
+    ws.push(account(1, domain="acme.com"), account(2, domain="quiet.com"))
+    background = Background(
+        settings, ws.db, scoring_interval=3600, first_delay=0, debounce=0.5, deliver=False
+    )
+    background.start()
+    try:
+        _wait(lambda: background.rounds >= 1)  # the periodic round scores the team once
+        before = ws.get("/accounts").json()["data"]["syncTimestamp"]
+        assert ws.post("/signals", {"signals": [_signal("acme.com")]}).status_code == 200
+        waited = _wait(
+            lambda: ws.get("/accounts/crm-1").json()["data"]["rtp_advertising_activity_score"] > 0,
+            seconds=30,
+        )
+        # The hourly round is an hour away: only the freshness round can have scored it.
+        assert waited < 15
+        delta = ws.get("/accounts", params={"lastSync": before}).json()["data"]["data"]
+        assert [a["externalId"] for a in delta] == ["crm-1"]
+        rounds = background.rounds
+        time.sleep(2.5)  # no new inputs: no more rounds, and none recorded
+        assert background.rounds == rounds
+    finally:
+        background.stop()
+
+
+def test_a_burst_of_signals_makes_one_round(ws, settings):
+    ws.push(*(account(i, domain=f"d{i}.com") for i in range(1, 6)))
+    background = Background(
+        settings, ws.db, scoring_interval=3600, first_delay=0, debounce=1.5, deliver=False
+    )
+    background.start()
+    try:
+        _wait(lambda: background.rounds >= 1)
+        rounds = background.rounds
+        for i in range(1, 6):
+            assert ws.post("/signals", {"signals": [_signal(f"d{i}.com")]}).status_code == 200
+        _wait(
+            lambda: all(
+                ws.get(f"/accounts/crm-{i}").json()["data"]["rtp_advertising_activity_score"] > 0
+                for i in range(1, 6)
+            ),
+            seconds=30,
+        )
+        time.sleep(2)
+        assert background.rounds == rounds + 1
+    finally:
+        background.stop()
 
 
 def _wait_for_line(process: subprocess.Popen[str], needle: str, seconds: float = 60) -> str:

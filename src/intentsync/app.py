@@ -29,7 +29,7 @@ from intentsync.kit.errors import ServiceUnavailable
 from intentsync.kit.security_headers import SecurityHeadersMiddleware
 from intentsync.kit.slashes import TrailingSlashMiddleware
 from intentsync.pipelines.endpoints import router as pipelines_router
-from intentsync.scheduler import ScoringScheduler, webhook_worker
+from intentsync.scheduler import Background
 from intentsync.scoring.endpoints import ext_router as domain_keyed_scores_router
 from intentsync.scoring.endpoints import router as scores_router
 from intentsync.segments.endpoints import router as segments_router
@@ -90,32 +90,20 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     db = database or Database(settings.database_url, pool_size=settings.db_pool_size)
     owns_db = database is None
     key_uses = KeyUseRecorder(db)
+    background = Background(settings, db, deliver=settings.serve_webhooks)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         require_api_routes(_app)  # again, for routes added after create_app
         freeze_startup_objects()
         key_uses.start()
-        scheduler = None
-        if settings.scoring_interval > 0:
-            scheduler = ScoringScheduler(
-                db,
-                interval_seconds=settings.scoring_interval,
-                first_delay=settings.scoring_first_delay,
-                processes=settings.scoring_processes or None,
-                retention_days=settings.history_retention_days,
-            )
-            scheduler.start()
-        deliveries = webhook_worker(settings, db) if settings.serve_webhooks else None
-        if deliveries is not None:
-            deliveries.start()
+        if settings.serve_jobs:
+            background.start()
         try:
             yield
         finally:
-            if deliveries is not None:
-                deliveries.stop()
-            if scheduler is not None:
-                scheduler.stop()
+            if settings.serve_jobs:
+                background.stop()
             key_uses.stop()
             if owns_db:
                 db.dispose()
@@ -141,6 +129,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(RequireCurrentSchema, db=db)  # last added runs outermost
     app.state.db = db
     app.state.key_uses = key_uses
+    app.state.background = background
     app.state.settings = settings
     app.state.track_limiter = track_limiter(settings.track_rate_limit)
     handlers.install(app)

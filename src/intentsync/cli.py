@@ -479,48 +479,51 @@ def serve(
 def worker(
     interval: Annotated[
         int | None,
-        typer.Option("--interval", min=1, help="Seconds between rounds (default: setting)"),
+        typer.Option("--interval", min=1, help="Seconds between full rounds (default: setting)"),
     ] = None,
     webhooks_only: Annotated[
         bool, typer.Option("--webhooks-only", help="Deliver webhooks only; do not score")
     ] = False,
+    concurrency: Annotated[
+        int | None,
+        typer.Option("--concurrency", min=1, max=64, help="Jobs run at once (default: setting)"),
+    ] = None,
 ) -> None:
-    """Score on a schedule and deliver webhooks, for deployments that do so apart from the API."""
+    """Run background jobs (scoring, webhook deliveries, imports); start any number, on any host."""
     import signal
     import threading
 
     from intentsync.kit.logs import configure_logging
-    from intentsync.scheduler import ScoringScheduler, webhook_worker
+    from intentsync.scheduler import Background
 
     settings = get_settings()
     open_database().dispose()  # one line and exit 1 before the first round
     configure_logging(settings.log_level)
-    db = Database(settings.database_url, pool_size=2)
+    db = Database(
+        settings.database_url, pool_size=max(2, (concurrency or settings.job_concurrency) + 1)
+    )
     seconds = interval if interval is not None else settings.scoring_interval or 3600
-    scheduler = None
-    if not webhooks_only:
-        scheduler = ScoringScheduler(
-            db,
-            interval_seconds=seconds,
-            first_delay=0,
-            processes=settings.scoring_processes or None,
-        )
-    deliveries = webhook_worker(settings, db)
+    background = Background(
+        settings, db, scoring_interval=seconds, first_delay=0, score=not webhooks_only
+    )
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
-    doing = "Delivering webhooks" if webhooks_only else f"Scoring every team every {seconds}s"
-    err.print(f"{doing}{'' if webhooks_only else ' and delivering webhooks'}; Ctrl+C stops.")
-    if scheduler is not None:
-        scheduler.start()
-    deliveries.start()
+    doing = (
+        "Delivering webhooks"
+        if webhooks_only
+        else (
+            f"Scoring every team every {seconds}s and {settings.scoring_debounce:g}s after new "
+            "inputs, delivering webhooks"
+        )
+    )
+    err.print(f"{doing} on the {background.queue.kind} job queue; Ctrl+C stops.")
+    background.start(concurrency=concurrency)
     try:
         done.wait()
     except KeyboardInterrupt:
         pass
     finally:
-        deliveries.stop()
-        if scheduler is not None:
-            scheduler.stop()
+        background.stop()
         db.dispose()
 
 

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     scoring_interval: int = Field(default=3600, ge=0)
     # Seconds after start before the first scheduled round, so startup stays quick.
     scoring_first_delay: int = Field(default=30, ge=0)
+    # Seconds a team's new inputs (signals, visits, imports, deals, activities) wait before an
+    # incremental round scores them; inputs arriving meanwhile join the same round.
+    scoring_debounce: float = Field(default=10.0, ge=0, le=3600)
     # Worker processes computing a scoring run; 0 means one per core (up to 8).
     scoring_processes: int = Field(default=0, ge=0, le=64)
     # Days of score history a scoring run keeps; older values that a newer one replaced go.
@@ -45,6 +48,15 @@ class Settings(BaseSettings):
     webhook_lease_margin: float = Field(default=30.0, ge=1, le=3600)
     # Webhook requests one process keeps in flight (at most 4 to any one endpoint).
     webhook_concurrency: int = Field(default=16, ge=1, le=256)
+    # Run background jobs (scoring rounds, webhook deliveries, imports) inside `serve`; turn
+    # off on API hosts when `intentsync worker` processes do the work elsewhere.
+    serve_jobs: bool = True
+    # Jobs one process runs at once.
+    job_concurrency: int = Field(default=4, ge=1, le=64)
+    # PostgreSQL queue: seconds between a worker's heartbeats, and without one after which its
+    # running jobs are handed to another worker (a worker killed mid-job, a lost host).
+    worker_heartbeat: float = Field(default=10.0, gt=0, le=3600)
+    worker_stalled_after: float = Field(default=30.0, gt=0, le=86400)
     # Browser origins allowed to call /api/ with an API key; none by default (CORS off).
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
 

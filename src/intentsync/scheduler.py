@@ -1,77 +1,199 @@
-"""Runs the scoring job on a schedule inside `serve` or `worker`; leases keep replicas apart."""
+"""Background work: the database says what is due, the job queue runs it on any host.
+
+Every process that does background work (`serve`, unless told not to, and every
+`intentsync worker`) runs a dispatcher that looks at the database once a second and submits
+jobs for what it finds due: an incremental scoring round for a team with new inputs (after
+the debounce, so a burst of signals makes one round), a round for every team once per
+interval, and a delivery job for each webhook subscription with something due. The records
+are the truth and the jobs are nudges: a job lost with its process is submitted again by the
+next look, a job submitted twice joins the waiting one, and one team's rounds take turns.
+"""
 
 import logging
 import threading
+import time
+
+import httpx
 
 from intentsync.config import Settings
-from intentsync.db.engine import Database
-from intentsync.scoring.job import RETENTION_DAYS, run_all
+from intentsync.db.engine import Database, is_sqlite
+from intentsync.kit.clock import now_ms
+from intentsync.queue.base import Job, JobObserver, Queue
+from intentsync.queue.local import LocalQueue
+from intentsync.queue.postgres import PostgresQueue
+from intentsync.scoring import service as scoring
+from intentsync.scoring.job import NOTHING_NEW, run_team
+from intentsync.webhooks.delivery import due_subscriptions
 from intentsync.webhooks.job import DeliveryWorker
 
 log = logging.getLogger("intentsync.scheduler")
 
+SCORE_ROUND = "scoring.round"
+DELIVER = "webhooks.deliver"
+POLL_SECONDS = 1.0
+DUE_SUBSCRIPTIONS = 500  # subscriptions looked at per dispatch
 
-class ScoringScheduler:
-    """A daemon thread that scores every team now and then every interval."""
+
+def make_queue(settings: Settings, observer: JobObserver | None = None) -> Queue:
+    """In-process on SQLite; procrastinate on the deployment's PostgreSQL otherwise."""
+    if is_sqlite(settings.database_url):
+        return LocalQueue(observer)
+    return PostgresQueue(
+        settings.database_url,
+        observer=observer,
+        heartbeat_seconds=settings.worker_heartbeat,
+        stalled_seconds=settings.worker_stalled_after,
+    )
+
+
+def score_round_key(team_id: int) -> str:
+    return f"scoring-round:{team_id}"
+
+
+class Background:
+    """The dispatcher and the job handlers of one process; start() runs both."""
 
     def __init__(
         self,
+        settings: Settings,
         db: Database,
         *,
-        interval_seconds: float,
-        first_delay: float,
-        processes: int | None = None,
-        retention_days: int = RETENTION_DAYS,
+        queue: Queue | None = None,
+        scoring_interval: float | None = None,
+        first_delay: float | None = None,
+        debounce: float | None = None,
+        score: bool = True,
+        deliver: bool = True,
+        observer: JobObserver | None = None,
     ) -> None:
+        self.settings = settings
         self.db = db
-        self.processes = processes
-        self.retention_days = retention_days
-        self.interval = interval_seconds
-        self.first_delay = first_delay
-        self.runs = 0
+        self.queue = queue or make_queue(settings, observer)
+        self.interval = settings.scoring_interval if scoring_interval is None else scoring_interval
+        self.first_delay = settings.scoring_first_delay if first_delay is None else first_delay
+        self.debounce = settings.scoring_debounce if debounce is None else debounce
+        self.score = score and self.interval > 0
+        self.deliver = deliver
+        self.rounds = 0  # scoring rounds this process ran (skipped ones excluded)
+        self._started = time.monotonic()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="scoring-scheduler", daemon=True)
+        self._thread: threading.Thread | None = None
+        self._client: httpx.Client | None = None
+        self.queue.register(SCORE_ROUND, self.score_round)
+        self.queue.register(DELIVER, self.deliver_subscription)
 
-    def start(self) -> None:
+    # Lifecycle ----------------------------------------------------------------------------
+
+    def start(self, *, concurrency: int | None = None) -> None:
         log.info(
-            "scoring every team every %ss, the first round in %ss",
-            f"{self.interval:g}",
-            f"{self.first_delay:g}",
+            "background work on the %s queue: %s%s",
+            self.queue.kind,
+            f"scoring every {self.interval:g}s and {self.debounce:g}s after new inputs"
+            if self.score
+            else "no scoring",
+            ", delivering webhooks" if self.deliver else "",
         )
+        self._started = time.monotonic()
+        self.queue.start(concurrency=concurrency or self.settings.job_concurrency)
+        self._thread = threading.Thread(target=self._loop, name="dispatcher", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 30.0) -> None:
+    def stop(self, timeout: float = 60.0) -> None:
         self._stop.set()
-        if self._thread.is_alive():
+        if self._thread is not None:
             self._thread.join(timeout)
-
-    def tick(self) -> None:
-        """One round over all teams; a failure is logged and the schedule goes on."""
-        try:
-            for report in run_all(
-                self.db, processes=self.processes, retention_days=self.retention_days
-            ):
-                if report.status == "failed":
-                    log.warning("scoring team %s failed: %s", report.team_id, report.errors)
-        except Exception:
-            log.exception("scheduled scoring round failed")
-        self.runs += 1
+            self._thread = None
+        self.queue.stop()
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
     def _loop(self) -> None:
-        if self._stop.wait(self.first_delay):
-            return
         while not self._stop.is_set():
-            self.tick()
-            if self._stop.wait(self.interval):
-                return
+            try:
+                self.dispatch()
+            except Exception:
+                log.exception("looking for due background work failed; will look again")
+            self._stop.wait(POLL_SECONDS)
+
+    # Dispatching --------------------------------------------------------------------------
+
+    def dispatch(self) -> int:
+        """Submit a job for everything due now; returns how many were newly queued."""
+        submitted = 0
+        now = now_ms()
+        with self.db.transaction(write=False) as session:
+            fresh = scoring.teams_with_new_inputs(session) if self.score else []
+            periodic: list[int] = []
+            if self.score and time.monotonic() - self._started >= self.first_delay:
+                since = now - round(self.interval * 1000)
+                periodic = scoring.teams_not_run_since(session, since_ms=since)
+            subscriptions = (
+                due_subscriptions(session, now_ms=now, limit=DUE_SUBSCRIPTIONS)
+                if self.deliver
+                else []
+            )
+        for team_id in periodic:
+            submitted += self._submit_round(team_id, periodic=True, delay=0.0)
+        for team_id in fresh:
+            if team_id not in periodic:
+                submitted += self._submit_round(team_id, periodic=False, delay=self.debounce)
+        for subscription_id in subscriptions:
+            job = Job(
+                DELIVER, {"subscription_id": subscription_id}, key=f"deliver:{subscription_id}"
+            )
+            submitted += self.queue.submit(job)
+        return submitted
+
+    def _submit_round(self, team_id: int, *, periodic: bool, delay: float) -> int:
+        job = Job(
+            SCORE_ROUND,
+            {"team_id": team_id, "periodic": periodic},
+            key=score_round_key(team_id),
+            lock=f"scoring:{team_id}",
+            delay=delay,
+        )
+        return int(self.queue.submit(job))
+
+    # Handlers -----------------------------------------------------------------------------
+
+    def score_round(self, team_id: int, periodic: bool = False) -> None:
+        report = run_team(
+            self.db,
+            team_id=team_id,
+            processes=self.settings.scoring_processes or None,
+            retention_days=self.settings.history_retention_days,
+            if_new_inputs=not periodic,
+        )
+        if report.status == "skipped":
+            if report.errors != [NOTHING_NEW]:
+                # Another process is scoring the team; inputs it did not read need a round.
+                self._submit_round(team_id, periodic=periodic, delay=max(self.debounce, 1.0))
+            return
+        self.rounds += 1
+        if report.status == "failed":
+            log.warning("scoring team %s failed: %s", team_id, report.errors)
+
+    def deliver_subscription(self, subscription_id: int) -> None:
+        if self._client is None:
+            self._client = _client(self.settings)
+        worker = DeliveryWorker(
+            self.db,
+            public_url=self.settings.public_url,
+            timeout=self.settings.webhook_timeout,
+            lease_margin=self.settings.webhook_lease_margin,
+            concurrency=4,
+            client=self._client,
+        )
+        try:
+            worker.run_subscription(subscription_id)
+        finally:
+            worker.stop()
 
 
-def webhook_worker(settings: Settings, db: Database) -> DeliveryWorker:
-    """The webhook delivery worker `serve` and `worker` run, as the settings say."""
-    return DeliveryWorker(
-        db,
-        public_url=settings.public_url,
-        timeout=settings.webhook_timeout,
-        lease_margin=settings.webhook_lease_margin,
-        concurrency=settings.webhook_concurrency,
+def _client(settings: Settings) -> httpx.Client:
+    limit = settings.webhook_concurrency
+    return httpx.Client(
+        timeout=httpx.Timeout(settings.webhook_timeout),
+        limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),
     )

@@ -287,10 +287,17 @@ def run_team(
     on_progress: Callable[[int], None] | None = None,
     history: bool = True,
     retention_days: int = RETENTION_DAYS,
+    if_new_inputs: bool = False,
 ) -> RunReport:
-    """One scoring run for one team, or a skipped report when another process holds the lease."""
+    """One scoring run for one team, or a skipped report when another process holds the lease.
+
+    if_new_inputs skips a round with nothing new to read without recording a run, so that
+    freshness rounds cost one query when no input arrived.
+    """
     holder = holder or new_holder()
     started = time.perf_counter()
+    if if_new_inputs and not _has_new_inputs(db, team_id=team_id, as_of=as_of):
+        return RunReport(team_id, "skipped", kind="none", errors=[NOTHING_NEW])
     with db.transaction() as session:
         if not repository.take_lease(
             session, team_id=team_id, holder=holder, now=now_ms(), ttl_ms=LEASE_TTL_MS
@@ -402,6 +409,22 @@ def run_team(
         "1 process" if report.processes == 1 else f"{report.processes} processes",
     )
     return report
+
+
+NOTHING_NEW = "no input arrived since the last complete run"
+
+
+def _has_new_inputs(db: Database, *, team_id: int, as_of: int | None) -> bool:
+    """Whether a run would have work: new inputs, a new day or a new configuration."""
+    with db.transaction(write=False) as session:
+        state = repository.get_state(session, team_id=team_id)
+        if state is None:
+            return True
+        version, _doc = current_document(session, team_id=team_id)
+        day = as_of if as_of is not None else day_of(now_ms())
+        if state.config_version != version or state.as_of_day != day:
+            return True
+        return repository.has_inputs_after(session, team_id=team_id, since_ms=state.inputs_ms)
 
 
 def run_all(

@@ -20,6 +20,7 @@ from intentsync.db.models import (
     SignalDaily,
     SignalEvent,
     StageTransition,
+    Team,
 )
 from intentsync.scoring.compute import DailySignal
 
@@ -472,3 +473,58 @@ def recent_transitions(session: Session, *, team_id: int, limit: int) -> Sequenc
         .order_by(StageTransition.id.desc())
         .limit(limit)
     ).all()
+
+
+def teams_with_new_inputs(session: Session) -> list[int]:
+    """Teams with an account whose inputs changed after their last complete run (or none yet)."""
+    state = ScoringState.__table__
+    newer = (
+        select(Account.id)
+        .where(
+            Account.team_id == Team.id,
+            Account.inputs_ms > func.coalesce(state.c.inputs_ms, -1),
+            LIVE_ACCOUNT,
+        )
+        .limit(1)
+        .exists()
+    )
+    rows = session.execute(
+        select(Team.id).outerjoin(state, state.c.team_id == Team.id).where(newer).order_by(Team.id)
+    )
+    return [int(row[0]) for row in rows]
+
+
+def teams_not_run_since(session: Session, *, since_ms: int) -> list[int]:
+    """Teams whose last scoring run started before since_ms, or that were never scored."""
+    last = (
+        select(ScoringRun.team_id, func.max(ScoringRun.started_ms).label("started"))
+        .group_by(ScoringRun.team_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Team.id)
+        .outerjoin(last, last.c.team_id == Team.id)
+        .where((last.c.started.is_(None)) | (last.c.started < since_ms))
+        .order_by(Team.id)
+    )
+    return [int(row[0]) for row in rows]
+
+
+def oldest_unscored_input_ms(session: Session) -> int | None:
+    """The earliest change stamp of an input no complete run has read yet, across teams."""
+    state = ScoringState.__table__
+    return session.scalar(
+        select(func.min(Account.inputs_ms))
+        .select_from(Account)
+        .outerjoin(state, state.c.team_id == Account.team_id)
+        .where(Account.inputs_ms > func.coalesce(state.c.inputs_ms, -1), LIVE_ACCOUNT)
+    )
+
+
+def has_inputs_after(session: Session, *, team_id: int, since_ms: int) -> bool:
+    found = session.scalar(
+        select(Account.id)
+        .where(Account.team_id == team_id, Account.inputs_ms > since_ms, LIVE_ACCOUNT)
+        .limit(1)
+    )
+    return found is not None

@@ -121,3 +121,18 @@ def config_diff(session: Session, *, team_id: int, old: int, new: int) -> list[C
         for path in sorted(before.keys() | after.keys())
         if before.get(path) != after.get(path)
     ]
+
+
+def teams_with_new_inputs(session: Session) -> list[int]:
+    """Teams an incremental round would find work for: the dispatcher's freshness check."""
+    return repository.teams_with_new_inputs(session)
+
+
+def teams_not_run_since(session: Session, *, since_ms: int) -> list[int]:
+    return repository.teams_not_run_since(session, since_ms=since_ms)
+
+
+def scoring_lag_ms(session: Session, *, now: int) -> int:
+    """How long the oldest input no complete run has read has waited; 0 when none waits."""
+    oldest = repository.oldest_unscored_input_ms(session)
+    return 0 if oldest is None else max(0, now - int(oldest))

@@ -116,6 +116,18 @@ class DeliveryWorker:
             self._record(wait=1.0)
         return claimed
 
+    def run_subscription(self, subscription_id: int) -> int:
+        """Send what is due to one subscription until nothing is: one delivery job's work."""
+        total = 0
+        while not self._stop.is_set():
+            claimed = self._claim(only=[subscription_id])
+            while self._lanes:
+                self._record(wait=1.0)
+            if not claimed:
+                break
+            total += claimed
+        return total
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
@@ -134,13 +146,16 @@ class DeliveryWorker:
                 log.exception("could not record webhook deliveries at shutdown")
                 return
 
-    def _claim(self) -> int:
+    def _claim(self, only: list[int] | None = None) -> int:
         free = self.concurrency - self._lanes
         if free <= 0 or (self._wait_for_lane and self._lanes):
             return 0
         now = self.clock()
-        with self.db.transaction(write=False) as session:
-            candidates = due_subscriptions(session, now_ms=now, limit=free)
+        if only is not None:
+            candidates = only
+        else:
+            with self.db.transaction(write=False) as session:
+                candidates = due_subscriptions(session, now_ms=now, limit=free)
         if not candidates:
             return 0
         with self.db.transaction() as session:

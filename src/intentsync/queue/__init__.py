@@ -1,0 +1,1 @@
+"""Background jobs: in-process on SQLite, on procrastinate's PostgreSQL queue in production."""
