@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     # Seconds a team's new inputs (signals, visits, imports, deals, activities) wait before an
     # incremental round scores them; inputs arriving meanwhile join the same round.
     scoring_debounce: float = Field(default=10.0, ge=0, le=3600)
+    # Accounts per scoring chunk: on PostgreSQL each chunk of a large run is one queue job.
+    scoring_chunk_size: int = Field(default=2000, ge=10, le=100_000)
     # Worker processes computing a scoring run; 0 means one per core (up to 8).
     scoring_processes: int = Field(default=0, ge=0, le=64)
     # Days of score history a scoring run keeps; older values that a newer one replaced go.

@@ -22,13 +22,15 @@ from intentsync.queue.base import Job, JobObserver, Queue
 from intentsync.queue.local import LocalQueue
 from intentsync.queue.postgres import PostgresQueue
 from intentsync.scoring import service as scoring
-from intentsync.scoring.job import NOTHING_NEW, run_team
+from intentsync.scoring.job import NOTHING_NEW, finish_spread_run, run_team, score_chunk
 from intentsync.webhooks.delivery import due_subscriptions
 from intentsync.webhooks.job import DeliveryWorker
 
 log = logging.getLogger("intentsync.scheduler")
 
 SCORE_ROUND = "scoring.round"
+SCORE_CHUNK = "scoring.chunk"
+FINISH_RUN = "scoring.finish"
 DELIVER = "webhooks.deliver"
 POLL_SECONDS = 1.0
 DUE_SUBSCRIPTIONS = 500  # subscriptions looked at per dispatch
@@ -80,6 +82,8 @@ class Background:
         self._thread: threading.Thread | None = None
         self._client: httpx.Client | None = None
         self.queue.register(SCORE_ROUND, self.score_round)
+        self.queue.register(SCORE_CHUNK, self.score_chunk)
+        self.queue.register(FINISH_RUN, self.finish_run)
         self.queue.register(DELIVER, self.deliver_subscription)
 
     # Lifecycle ----------------------------------------------------------------------------
@@ -124,6 +128,7 @@ class Background:
         now = now_ms()
         with self.db.transaction(write=False) as session:
             fresh = scoring.teams_with_new_inputs(session) if self.score else []
+            finishing = scoring.spread_runs_to_finish(session) if self.score else []
             periodic: list[int] = []
             if self.score and time.monotonic() - self._started >= self.first_delay:
                 since = now - round(self.interval * 1000)
@@ -138,6 +143,8 @@ class Background:
         for team_id in fresh:
             if team_id not in periodic:
                 submitted += self._submit_round(team_id, periodic=False, delay=self.debounce)
+        for run_id in finishing:
+            submitted += self._submit_finish(run_id)
         for subscription_id in subscriptions:
             job = Job(
                 DELIVER, {"subscription_id": subscription_id}, key=f"deliver:{subscription_id}"
@@ -155,24 +162,51 @@ class Background:
         )
         return int(self.queue.submit(job))
 
+    def _submit_finish(self, run_id: int) -> int:
+        key = f"scoring-finish:{run_id}"
+        return int(self.queue.submit(Job(FINISH_RUN, {"run_id": run_id}, key=key, lock=key)))
+
+    def _spread(self, run_id: int, chunks: int) -> None:
+        """Hand a run's chunks to the queue's workers, wherever they run."""
+        for seq in range(chunks):
+            self.queue.submit(Job(SCORE_CHUNK, {"run_id": run_id, "seq": seq}))
+
     # Handlers -----------------------------------------------------------------------------
 
     def score_round(self, team_id: int, periodic: bool = False) -> None:
+        # On a shared queue a run of many chunks becomes one job per chunk, so every worker
+        # of the deployment computes; in-process, a pool of this machine's cores does.
+        spread = None if self.queue.kind == "local" else self._spread
         report = run_team(
             self.db,
             team_id=team_id,
             processes=self.settings.scoring_processes or None,
             retention_days=self.settings.history_retention_days,
             if_new_inputs=not periodic,
+            spread=spread,
+            chunk_size=self.settings.scoring_chunk_size,
         )
         if report.status == "skipped":
             if report.errors != [NOTHING_NEW]:
                 # Another process is scoring the team; inputs it did not read need a round.
                 self._submit_round(team_id, periodic=periodic, delay=max(self.debounce, 1.0))
             return
+        if report.status == "spread":
+            return  # counted when its finish job concludes it
         self.rounds += 1
         if report.status == "failed":
             log.warning("scoring team %s failed: %s", team_id, report.errors)
+
+    def score_chunk(self, run_id: int, seq: int) -> None:
+        if score_chunk(self.db, run_id=run_id, seq=seq):
+            self._submit_finish(run_id)
+
+    def finish_run(self, run_id: int) -> None:
+        report = finish_spread_run(
+            self.db, run_id=run_id, retention_days=self.settings.history_retention_days
+        )
+        if report is not None:
+            self.rounds += 1
 
     def deliver_subscription(self, subscription_id: int) -> None:
         if self._client is None:

@@ -494,6 +494,25 @@ class ScoringRun(Base):
     accounts_scored: Mapped[int] = mapped_column(Integer, default=0)
     accounts_changed: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[list[str]] = mapped_column(JsonDoc)
+    # A run spread over queue workers keeps its plan here for its chunk and finish jobs:
+    # config document, inputs watermark, history flag and number of chunks.
+    plan: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc, nullable=True)
+
+
+class ScoringRunChunk(Base):
+    """One chunk of a run spread over queue workers; done once its scores are written."""
+
+    __tablename__ = "scoring_run_chunks"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("scoring_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_ids: Mapped[list[int]] = mapped_column(JsonDoc)
+    done_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    scored: Mapped[int] = mapped_column(Integer, default=0)
+    changed_ids: Mapped[list[int] | None] = mapped_column(JsonDoc, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class AccountScore(Base):

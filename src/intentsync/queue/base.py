@@ -80,6 +80,7 @@ class Registry:
         handler = self.require(name)
 
         def run(**kwargs: Any) -> None:
+            log.debug("job %s started (%s)", name, ", ".join(f"{k}={v}" for k, v in kwargs.items()))
             started = time.perf_counter()
             outcome = "failed"
             try:

@@ -275,6 +275,9 @@ def _run_event(report: RunReport) -> Event:
     )
 
 
+Spread = Callable[[int, int], None]  # (run_id, chunks): submit the chunk jobs of a spread run
+
+
 def run_team(
     db: Database,
     *,
@@ -288,11 +291,14 @@ def run_team(
     history: bool = True,
     retention_days: int = RETENTION_DAYS,
     if_new_inputs: bool = False,
+    spread: Spread | None = None,
 ) -> RunReport:
     """One scoring run for one team, or a skipped report when another process holds the lease.
 
     if_new_inputs skips a round with nothing new to read without recording a run, so that
-    freshness rounds cost one query when no input arrived.
+    freshness rounds cost one query when no input arrived. With spread, a run of more than
+    one chunk is handed to queue workers: its plan and chunks are stored, spread() submits
+    them, and the report says "spread"; score_chunk and finish_spread_run do the rest.
     """
     holder = holder or new_holder()
     started = time.perf_counter()
@@ -307,27 +313,35 @@ def run_team(
             return RunReport(team_id, "skipped", errors=[f"a run is in progress ({who})"])
     report = RunReport(team_id, "running")
     changed: set[int] = set()  # distinct accounts whose fields or segments changed
+    plan: _Plan | None = None
     try:
         plan = _plan(db, team_id=team_id, full=full, as_of=as_of)
         report.kind, report.as_of_day = plan.kind, plan.as_of
         report.accounts_total = plan.team_accounts
         report.config_version = plan.config.version
-        with db.transaction() as session:
-            report.run_id = repository.start_run(
-                session,
-                {
-                    "team_id": team_id,
-                    "kind": plan.kind,
-                    "status": "running",
-                    "as_of_day": plan.as_of,
-                    "config_version": plan.config.version,
-                    "started_ms": now_ms(),
-                    "accounts_scored": 0,
-                    "accounts_changed": 0,
-                    "errors": [],
-                },
-            )
         tasks = _tasks(db, team_id=team_id, plan=plan, chunk_size=chunk_size, history=history)
+        with db.transaction() as session:
+            report.run_id = repository.start_run(session, _run_row(team_id, plan))
+            if spread is not None and len(tasks) > 1:
+                repository.save_spread_plan(
+                    session,
+                    run_id=report.run_id,
+                    plan=_stored_plan(plan, holder=holder, history=history, chunks=len(tasks)),
+                    chunks=[task.ids for task in tasks],
+                )
+        if spread is not None and len(tasks) > 1:
+            spread(report.run_id, len(tasks))
+            report.status = "spread"
+            report.seconds = time.perf_counter() - started
+            log.info(
+                "scoring team %s: %s run of %s accounts spread over %s chunk jobs (run %s)",
+                team_id,
+                plan.kind,
+                len(plan.account_ids),
+                len(tasks),
+                report.run_id,
+            )
+            return report
         wanted = default_processes() if processes is None else max(1, processes)
         report.processes = min(wanted, len(tasks)) if len(tasks) > 1 else 1
         for task, outcome in _results(db, plan, tasks, report.processes):
@@ -346,35 +360,83 @@ def run_team(
                 report.accounts_changed = len(changed)
             except Exception as exc:  # one bad chunk must not hide the others' results
                 log.error("scoring chunk failed for team %s: %r", team_id, exc)
-                report.errors.append(
-                    f"accounts {task.ids[0]}-{task.ids[-1]}: {type(exc).__name__}: {exc}"
-                )
+                report.errors.append(_chunk_error(task.ids, exc))
             if on_progress is not None:
                 on_progress(len(task.ids))
-        try:
-            with db.transaction() as session:
-                moved = _refresh_segments(session, team_id=team_id, plan=plan)
-            changed.update(moved)
-            report.accounts_changed = len(changed)
-        except Exception as exc:
-            log.exception("dynamic segment refresh failed for team %s", team_id)
-            report.errors.append(f"dynamic segments: {type(exc).__name__}: {exc}")
-        if history:
+    except Exception as exc:
+        log.exception("scoring run failed for team %s", team_id)
+        report.status = "failed"
+        report.errors.append(f"{type(exc).__name__}: {exc}")
+    _conclude(
+        db,
+        report,
+        plan=plan,
+        changed=changed,
+        holder=holder,
+        history=history,
+        retention_days=retention_days,
+        started=started,
+    )
+    return report
+
+
+def _run_row(team_id: int, plan: _Plan) -> dict[str, Any]:
+    return {
+        "team_id": team_id,
+        "kind": plan.kind,
+        "status": "running",
+        "as_of_day": plan.as_of,
+        "config_version": plan.config.version,
+        "started_ms": now_ms(),
+        "accounts_scored": 0,
+        "accounts_changed": 0,
+        "errors": [],
+    }
+
+
+def _chunk_error(ids: list[int], exc: BaseException) -> str:
+    return f"accounts {ids[0]}-{ids[-1]}: {type(exc).__name__}: {exc}"
+
+
+def _conclude(
+    db: Database,
+    report: RunReport,
+    *,
+    plan: _Plan | None,
+    changed: set[int],
+    holder: str,
+    history: bool,
+    retention_days: int,
+    started: float,
+) -> None:
+    """Refresh dynamic segments, trim history, save what the run covered, record and release."""
+    team_id = report.team_id
+    try:
+        if plan is not None and report.status != "failed":
             try:
-                _trim_history(db, team_id=team_id, before_day=plan.as_of - retention_days)
+                with db.transaction() as session:
+                    moved = _refresh_segments(session, team_id=team_id, plan=plan)
+                changed.update(moved)
+                report.accounts_changed = len(changed)
             except Exception as exc:
-                log.exception("trimming score history failed for team %s", team_id)
-                report.errors.append(f"score history retention: {type(exc).__name__}: {exc}")
-        if not report.errors:
-            with db.transaction() as session:
-                repository.save_state(
-                    session,
-                    team_id=team_id,
-                    config_version=plan.config.version,
-                    as_of_day=plan.as_of,
-                    inputs_ms=plan.watermark,
-                )
-        report.status = "failed" if report.errors else "succeeded"
+                log.exception("dynamic segment refresh failed for team %s", team_id)
+                report.errors.append(f"dynamic segments: {type(exc).__name__}: {exc}")
+            if history:
+                try:
+                    _trim_history(db, team_id=team_id, before_day=plan.as_of - retention_days)
+                except Exception as exc:
+                    log.exception("trimming score history failed for team %s", team_id)
+                    report.errors.append(f"score history retention: {type(exc).__name__}: {exc}")
+            if not report.errors:
+                with db.transaction() as session:
+                    repository.save_state(
+                        session,
+                        team_id=team_id,
+                        config_version=plan.config.version,
+                        as_of_day=plan.as_of,
+                        inputs_ms=plan.watermark,
+                    )
+            report.status = "failed" if report.errors else "succeeded"
     except Exception as exc:
         log.exception("scoring run failed for team %s", team_id)
         report.status = "failed"
@@ -407,6 +469,122 @@ def run_team(
         report.accounts_changed,
         report.seconds,
         "1 process" if report.processes == 1 else f"{report.processes} processes",
+    )
+
+
+# Runs spread over queue workers ----------------------------------------------------------
+
+
+def _stored_plan(plan: _Plan, *, holder: str, history: bool, chunks: int) -> dict[str, Any]:
+    return {
+        "config": plan.config_doc,
+        "watermark": plan.watermark,
+        "accounts": plan.team_accounts,
+        "holder": holder,
+        "history": history,
+        "chunks": chunks,
+    }
+
+
+def score_chunk(db: Database, *, run_id: int, seq: int) -> bool:
+    """Score and write one chunk of a spread run once; True when it was the run's last.
+
+    Safe to run again after a crash at any point: a chunk already marked done is left alone,
+    and of two workers racing on one chunk only the first to mark it done commits its writes.
+    """
+    with db.transaction(write=False) as session:
+        found = repository.spread_chunk(session, run_id=run_id, seq=seq)
+    if found is None:
+        return False
+    run, chunk = found
+    if run.status != "running" or chunk.done_ms is not None or run.plan is None:
+        return False
+    stored = run.plan
+    task = ChunkTask(
+        url=db.url,
+        team_id=run.team_id,
+        as_of=run.as_of_day,
+        config_version=run.config_version,
+        config_doc=stored["config"],
+        ids=list(chunk.account_ids),
+        only=run.kind == "incremental",
+        history=bool(stored["history"]),
+    )
+    try:
+        result = compute(task, db, parse_config(stored["config"], version=run.config_version))
+        with db.transaction() as session:
+            if not repository.mark_chunk_done(session, run_id=run_id, seq=seq, at_ms=now_ms()):
+                session.rollback()  # another worker wrote this chunk first
+                return False
+            written = _write_chunk(session, team_id=run.team_id, as_of=run.as_of_day, chunk=result)
+            repository.record_chunk(
+                session, run_id=run_id, seq=seq, scored=result.scored, changed_ids=written
+            )
+            repository.take_lease(
+                session,
+                team_id=run.team_id,
+                holder=str(stored["holder"]),
+                now=now_ms(),
+                ttl_ms=LEASE_TTL_MS,
+            )
+            return repository.chunks_left(session, run_id=run_id) == 0
+    except Exception as exc:  # the run reports it and the next round scores these again
+        log.error("scoring chunk %s of run %s failed: %r", seq, run_id, exc)
+        with db.transaction() as session:
+            if not repository.mark_chunk_done(
+                session, run_id=run_id, seq=seq, at_ms=now_ms(), error=_chunk_error(task.ids, exc)
+            ):
+                return False
+            return repository.chunks_left(session, run_id=run_id) == 0
+
+
+def finish_spread_run(
+    db: Database, *, run_id: int, retention_days: int = RETENTION_DAYS
+) -> RunReport | None:
+    """Once every chunk is done: segments, history, state, the run record and the lease."""
+    started = time.perf_counter()
+    with db.transaction(write=False) as session:
+        run = repository.get_run(session, run_id=run_id)
+        if run is None or run.status != "running" or run.plan is None:
+            return None
+        chunks = repository.run_chunks(session, run_id=run_id)
+    if any(c.done_ms is None for c in chunks):
+        return None
+    stored = run.plan
+    config = parse_config(stored["config"], version=run.config_version)
+    ids = [i for c in chunks for i in c.account_ids]
+    plan = _Plan(
+        run.kind,
+        run.as_of_day,
+        config,
+        stored["config"],
+        int(stored["watermark"]),
+        ids,
+        int(stored["accounts"]),
+    )
+    changed = {i for c in chunks for i in (c.changed_ids or [])}
+    report = RunReport(
+        run.team_id,
+        "running",
+        kind=run.kind,
+        run_id=run_id,
+        as_of_day=run.as_of_day,
+        config_version=run.config_version,
+        accounts_total=plan.team_accounts,
+        accounts_scored=sum(c.scored for c in chunks),
+        accounts_changed=len(changed),
+        processes=len(chunks),
+        errors=[c.error for c in chunks if c.error],
+    )
+    _conclude(
+        db,
+        report,
+        plan=plan,
+        changed=changed,
+        holder=str(stored["holder"]),
+        history=bool(stored["history"]),
+        retention_days=retention_days,
+        started=started - (now_ms() - run.started_ms) / 1000,
     )
     return report
 

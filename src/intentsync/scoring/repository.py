@@ -16,6 +16,7 @@ from intentsync.db.models import (
     ScoringConfig,
     ScoringLease,
     ScoringRun,
+    ScoringRunChunk,
     ScoringState,
     SignalDaily,
     SignalEvent,
@@ -528,3 +529,88 @@ def has_inputs_after(session: Session, *, team_id: int, since_ms: int) -> bool:
         .limit(1)
     )
     return found is not None
+
+
+# Runs spread over queue workers -----------------------------------------------------------
+
+
+def save_spread_plan(
+    session: Session, *, run_id: int, plan: dict[str, Any], chunks: Sequence[list[int]]
+) -> None:
+    session.execute(update(_RUNS).where(_RUNS.c.id == run_id).values(plan=plan))
+    session.execute(
+        insert(ScoringRunChunk),
+        [{"run_id": run_id, "seq": seq, "account_ids": ids} for seq, ids in enumerate(chunks)],
+    )
+
+
+def get_run(session: Session, *, run_id: int) -> ScoringRun | None:
+    return session.get(ScoringRun, run_id)
+
+
+def spread_chunk(
+    session: Session, *, run_id: int, seq: int
+) -> tuple[ScoringRun, ScoringRunChunk] | None:
+    run = session.get(ScoringRun, run_id)
+    chunk = session.get(ScoringRunChunk, (run_id, seq))
+    return None if run is None or chunk is None else (run, chunk)
+
+
+def run_chunks(session: Session, *, run_id: int) -> Sequence[ScoringRunChunk]:
+    return session.scalars(
+        select(ScoringRunChunk)
+        .where(ScoringRunChunk.run_id == run_id)
+        .order_by(ScoringRunChunk.seq)
+    ).all()
+
+
+def mark_chunk_done(
+    session: Session, *, run_id: int, seq: int, at_ms: int, error: str | None = None
+) -> bool:
+    """Mark the chunk done unless someone already did: the row lock makes one writer win."""
+    result = session.execute(
+        update(ScoringRunChunk)
+        .where(
+            ScoringRunChunk.run_id == run_id,
+            ScoringRunChunk.seq == seq,
+            ScoringRunChunk.done_ms.is_(None),
+        )
+        .values(done_ms=at_ms, error=error)
+    )
+    return bool(cast(Any, result).rowcount)
+
+
+def record_chunk(
+    session: Session, *, run_id: int, seq: int, scored: int, changed_ids: list[int]
+) -> None:
+    session.execute(
+        update(ScoringRunChunk)
+        .where(ScoringRunChunk.run_id == run_id, ScoringRunChunk.seq == seq)
+        .values(scored=scored, changed_ids=changed_ids)
+    )
+
+
+def chunks_left(session: Session, *, run_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(ScoringRunChunk)
+            .where(ScoringRunChunk.run_id == run_id, ScoringRunChunk.done_ms.is_(None))
+        )
+        or 0
+    )
+
+
+def spread_runs_to_finish(session: Session) -> list[int]:
+    """Spread runs still running whose every chunk is done: their finish job is due."""
+    open_chunks = (
+        select(ScoringRunChunk.run_id)
+        .where(ScoringRunChunk.run_id == ScoringRun.id, ScoringRunChunk.done_ms.is_(None))
+        .exists()
+    )
+    rows = session.execute(
+        select(ScoringRun.id).where(
+            ScoringRun.status == "running", ScoringRun.plan.is_not(None), ~open_chunks
+        )
+    )
+    return [int(row[0]) for row in rows]

@@ -136,3 +136,7 @@ def scoring_lag_ms(session: Session, *, now: int) -> int:
     """How long the oldest input no complete run has read has waited; 0 when none waits."""
     oldest = repository.oldest_unscored_input_ms(session)
     return 0 if oldest is None else max(0, now - int(oldest))
+
+
+def spread_runs_to_finish(session: Session) -> list[int]:
+    return repository.spread_runs_to_finish(session)

@@ -1,0 +1,155 @@
+"""A large run on the PostgreSQL queue is a job per chunk and survives a worker killed mid-job."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from intentsync.app import create_app
+from intentsync.config import Settings
+from intentsync.db.engine import Database
+from intentsync.db.migrate import upgrade
+from intentsync.db.models import ScoringRun, ScoringRunChunk, StageTransition, WebhookEvent
+from intentsync.scoring.job import run_team
+from tests.conftest import _postgres_database
+from tests.factories import Workspace, account, create_workspace
+
+ACCOUNTS = 3000
+CHUNK = 150
+
+
+def _seed(ws) -> None:
+    at = (datetime.now(UTC) - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for start in range(1, ACCOUNTS + 1, 100):
+        batch = [account(i) for i in range(start, min(start + 100, ACCOUNTS + 1))]
+        ws.push(*batch)
+        signals = [
+            {"source": "linkedin", "domain": a["domain"], "type": "lead_form", "occurredAt": at}
+            for a in batch
+        ]
+        assert ws.post("/signals", {"signals": signals}).status_code == 200
+    hook = {"url": "http://127.0.0.1:9/never", "events": ["account.score_changed"]}
+    created = ws.post("/webhooks", {**hook, "minScoreChange": 0})
+    assert created.status_code in (200, 201), created.text
+
+
+def _worker(database_url: str) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "INTENTSYNC_DATABASE_URL": database_url,
+        "INTENTSYNC_LOG_LEVEL": "debug",
+        "INTENTSYNC_SCORING_DEBOUNCE": "0",
+        "INTENTSYNC_SCORING_CHUNK_SIZE": str(CHUNK),
+        "INTENTSYNC_SCORING_PROCESSES": "1",
+        "INTENTSYNC_WORKER_HEARTBEAT": "0.5",
+        "INTENTSYNC_WORKER_STALLED_AFTER": "3",
+        "INTENTSYNC_JOB_CONCURRENCY": "1",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "intentsync", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _kill_when_it_starts_a_chunk(process: subprocess.Popen[str], killed: threading.Event) -> None:
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "job scoring.chunk started" in line and not killed.is_set():
+            process.send_signal(signal.SIGKILL)
+            killed.set()
+            return
+
+
+def _drain(process: subprocess.Popen[str]) -> None:
+    assert process.stderr is not None
+    for _line in process.stderr:
+        pass
+
+
+@pytest.fixture
+def own_postgres(database_url):
+    """A database of its own: the workers score every team they find, and only this one."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("runs are spread over queue workers on PostgreSQL; SQLite scores in-process")
+    for url in _postgres_database():
+        upgrade(url)
+        db = Database(url, pool_size=3)
+        settings = Settings(database_url=url, scoring_interval=0, serve_jobs=False)
+        workspace = create_workspace(create_app(settings, db), db)
+        try:
+            yield url, workspace
+        finally:
+            workspace.close()
+            db.dispose()
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_chunk_loses_nothing_and_applies_each_chunk_once(own_postgres):
+    database_url, ws = own_postgres
+    assert isinstance(ws, Workspace)
+    _seed(ws)
+    workers = [_worker(database_url) for _ in range(3)]
+    killed = threading.Event()
+    watchers = [threading.Thread(target=_kill_when_it_starts_a_chunk, args=(workers[0], killed))]
+    watchers += [threading.Thread(target=_drain, args=(w,), daemon=True) for w in workers[1:]]
+    for watcher in watchers:
+        watcher.start()
+    try:
+        deadline = time.monotonic() + 240
+        run = None
+        while time.monotonic() < deadline:
+            with ws.db.transaction(write=False) as session:
+                run = session.scalars(
+                    select(ScoringRun)
+                    .where(ScoringRun.team_id == ws.team_id, ScoringRun.plan.is_not(None))
+                    .order_by(ScoringRun.id)
+                ).first()
+                if run is not None and run.status != "running":
+                    break
+            time.sleep(0.2)
+        assert killed.is_set(), "no worker was seen starting a chunk"
+        assert workers[0].wait(timeout=10) == -signal.SIGKILL
+        assert run is not None
+        assert run.status == "succeeded", (run.status, run.errors)
+        with ws.db.transaction(write=False) as session:
+            chunks = session.scalars(
+                select(ScoringRunChunk).where(ScoringRunChunk.run_id == run.id)
+            ).all()
+            moved = session.execute(
+                select(WebhookEvent.payload).where(
+                    WebhookEvent.team_id == ws.team_id, WebhookEvent.type == "account.score_changed"
+                )
+            ).all()
+            transitions = session.execute(
+                select(StageTransition.account_id, func.count())
+                .where(StageTransition.team_id == ws.team_id)
+                .group_by(StageTransition.account_id, StageTransition.to_stage)
+            ).all()
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            worker.wait(timeout=60)
+    assert len(chunks) == ACCOUNTS // CHUNK
+    assert all(c.done_ms is not None and c.error is None for c in chunks)
+    assert run.accounts_scored == ACCOUNTS  # each chunk counted once, the killed one included
+    # Every account's move was announced exactly once, and no stage was entered twice.
+    per_account = Counter(row[0]["data"]["account"]["externalId"] for row in moved)
+    assert len(per_account) == ACCOUNTS
+    assert set(per_account.values()) == {1}
+    assert all(count == 1 for _account, count in transitions)
+    # The spread run wrote what one process would have: scoring again in-process changes nothing.
+    again = run_team(ws.db, team_id=ws.team_id, full=True, processes=1)
+    assert again.status == "succeeded"
+    assert again.accounts_changed == 0
