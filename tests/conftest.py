@@ -96,6 +96,25 @@ def ws(app: FastAPI, database: Database) -> Iterator[Workspace]:
     workspace.close()
 
 
+@pytest.fixture
+def lone_ws(database_url: str, tmp_path: Path) -> Iterator[Workspace]:
+    """A team alone in a database of its own: background work there sees no other test's teams."""
+    if database_url.startswith("sqlite"):
+        urls: Iterator[str] = iter([f"sqlite:///{tmp_path / 'lone.db'}"])
+    else:
+        urls = _postgres_database()
+    for url in urls:
+        upgrade(url)
+        db = Database(url, pool_size=5)
+        settings = Settings(database_url=url, scoring_interval=0, serve_jobs=False)
+        workspace = create_workspace(create_app(settings, db), db)
+        try:
+            yield workspace
+        finally:
+            workspace.close()
+            db.dispose()
+
+
 @pytest.fixture(autouse=True)
 def documented_responses(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every response a test client receives must match the OpenAPI document for its status."""

@@ -8,6 +8,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
+from intentsync.config import Settings
 from intentsync.scheduler import Background
 from tests.factories import account
 from tests.live import free_port
@@ -27,10 +28,17 @@ def _signal(domain: str, hours_ago: float = 2, kind: str = "lead_form") -> dict[
     return {"source": "linkedin", "domain": domain, "type": kind, "occurredAt": at}
 
 
-def test_the_background_scores_every_team_without_being_asked(ws, settings):
+def _background(ws, **options) -> Background:
+    """Background work for the lone team's database: hourly rounds, the first one now."""
+    settings = Settings(database_url=ws.db.url, scoring_interval=0, serve_jobs=False)
+    return Background(settings, ws.db, scoring_interval=3600, first_delay=0, **options)
+
+
+def test_the_background_scores_every_team_without_being_asked(lone_ws):
+    ws = lone_ws
     ws.push(account(1, domain="acme.com"))
     assert ws.post("/signals", {"signals": [_signal("acme.com")]}).status_code == 200
-    background = Background(settings, ws.db, scoring_interval=3600, first_delay=0, deliver=False)
+    background = _background(ws, deliver=False)
     background.start()
     try:
         _wait(lambda: background.rounds >= 1)
@@ -39,11 +47,10 @@ def test_the_background_scores_every_team_without_being_asked(ws, settings):
     assert ws.get("/accounts/crm-1").json()["data"]["rtp_advertising_activity_score"] > 0
 
 
-def test_a_new_signal_is_scored_within_seconds_not_at_the_next_round(ws, settings):
+def test_a_new_signal_is_scored_within_seconds_not_at_the_next_round(lone_ws):
+    ws = lone_ws
     ws.push(account(1, domain="acme.com"), account(2, domain="quiet.com"))
-    background = Background(
-        settings, ws.db, scoring_interval=3600, first_delay=0, debounce=0.5, deliver=False
-    )
+    background = _background(ws, debounce=0.5, deliver=False)
     background.start()
     try:
         _wait(lambda: background.rounds >= 1)  # the periodic round scores the team once
@@ -64,11 +71,10 @@ def test_a_new_signal_is_scored_within_seconds_not_at_the_next_round(ws, setting
         background.stop()
 
 
-def test_a_burst_of_signals_makes_one_round(ws, settings):
+def test_a_burst_of_signals_makes_one_round(lone_ws):
+    ws = lone_ws
     ws.push(*(account(i, domain=f"d{i}.com") for i in range(1, 6)))
-    background = Background(
-        settings, ws.db, scoring_interval=3600, first_delay=0, debounce=1.5, deliver=False
-    )
+    background = _background(ws, debounce=1.5, deliver=False)
     background.start()
     try:
         _wait(lambda: background.rounds >= 1)

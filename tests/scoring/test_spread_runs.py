@@ -12,14 +12,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from intentsync.app import create_app
-from intentsync.config import Settings
-from intentsync.db.engine import Database
-from intentsync.db.migrate import upgrade
 from intentsync.db.models import ScoringRun, ScoringRunChunk, StageTransition, WebhookEvent
 from intentsync.scoring.job import run_team
-from tests.conftest import _postgres_database
-from tests.factories import Workspace, account, create_workspace
+from tests.factories import account
 
 ACCOUNTS = 3000
 CHUNK = 150
@@ -76,27 +71,12 @@ def _drain(process: subprocess.Popen[str]) -> None:
         pass
 
 
-@pytest.fixture
-def own_postgres(database_url):
-    """A database of its own: the workers score every team they find, and only this one."""
-    if database_url.startswith("sqlite"):
-        pytest.skip("runs are spread over queue workers on PostgreSQL; SQLite scores in-process")
-    for url in _postgres_database():
-        upgrade(url)
-        db = Database(url, pool_size=3)
-        settings = Settings(database_url=url, scoring_interval=0, serve_jobs=False)
-        workspace = create_workspace(create_app(settings, db), db)
-        try:
-            yield url, workspace
-        finally:
-            workspace.close()
-            db.dispose()
-
-
 @pytest.mark.slow
-def test_a_worker_killed_mid_chunk_loses_nothing_and_applies_each_chunk_once(own_postgres):
-    database_url, ws = own_postgres
-    assert isinstance(ws, Workspace)
+def test_a_worker_killed_mid_chunk_loses_nothing_and_applies_each_chunk_once(lone_ws):
+    ws = lone_ws
+    if ws.db.url.startswith("sqlite"):
+        pytest.skip("runs are spread over queue workers on PostgreSQL; SQLite scores in-process")
+    database_url = ws.db.url
     _seed(ws)
     workers = [_worker(database_url) for _ in range(3)]
     killed = threading.Event()
