@@ -496,18 +496,14 @@ def teams_with_new_inputs(session: Session) -> list[int]:
 
 
 def teams_not_run_since(session: Session, *, since_ms: int) -> list[int]:
-    """Teams whose last scoring run started before since_ms, or that were never scored."""
-    last = (
-        select(ScoringRun.team_id, func.max(ScoringRun.started_ms).label("started"))
-        .group_by(ScoringRun.team_id)
-        .subquery()
+    """Teams with no scoring run started at or after since_ms (an index probe per team)."""
+    recent = (
+        select(ScoringRun.id)
+        .where(ScoringRun.team_id == Team.id, ScoringRun.started_ms >= since_ms)
+        .limit(1)
+        .exists()
     )
-    rows = session.execute(
-        select(Team.id)
-        .outerjoin(last, last.c.team_id == Team.id)
-        .where((last.c.started.is_(None)) | (last.c.started < since_ms))
-        .order_by(Team.id)
-    )
+    rows = session.execute(select(Team.id).where(~recent).order_by(Team.id))
     return [int(row[0]) for row in rows]
 
 
