@@ -1,12 +1,16 @@
 """The scoring job end to end: rtp_ fields, stages, delta sync, incremental runs, leases."""
 
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
 from intentsync.db.models import ScoringRun, StageTransition
+from intentsync.kit.clock import now_ms
 from intentsync.scoring import repository
-from intentsync.scoring.job import run_team
+from intentsync.scoring.job import new_holder, run_team
 from intentsync.scoring.service import change_setting
 from tests.factories import account
 
@@ -213,6 +217,50 @@ def test_a_held_lease_skips_the_run(ws):
         assert repository.take_lease(
             session, team_id=ws.team_id, holder="me", now=10**13 + 60_001, ttl_ms=1
         )
+
+
+def test_a_lease_left_by_a_dead_process_of_this_host_is_taken_over_at_once(ws):
+    ws.push(account(1))
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    dead = f"{new_holder().split(':')[0]}:{gone.stdout.strip()}:cafe0001"
+    alive = f"{new_holder().split(':')[0]}:{os.getppid()}:cafe0002"
+    with ws.db.transaction() as session:
+        assert repository.take_lease(
+            session, team_id=ws.team_id, holder=alive, now=now_ms(), ttl_ms=600_000
+        )
+    assert run_team(ws.db, team_id=ws.team_id).status == "skipped"  # its holder still runs
+    with ws.db.transaction() as session:
+        repository.drop_lease(session, team_id=ws.team_id, holder=alive)
+        assert repository.take_lease(
+            session, team_id=ws.team_id, holder=dead, now=now_ms(), ttl_ms=600_000
+        )
+        stuck = repository.start_run(
+            session,
+            {
+                "team_id": ws.team_id,
+                "kind": "full",
+                "status": "running",
+                "as_of_day": TODAY,
+                "config_version": 0,
+                "started_ms": now_ms(),
+                "accounts_scored": 0,
+                "accounts_changed": 0,
+                "errors": [],
+            },
+        )
+    report = run_team(ws.db, team_id=ws.team_id)
+    assert report.status == "succeeded"
+    with ws.db.transaction() as session:
+        left = session.get(ScoringRun, stuck)
+        assert left is not None
+        assert left.status == "failed"
+        assert "stopped before it finished" in left.errors[0]
+        assert repository.lease_holder(session, team_id=ws.team_id) is None
 
 
 def test_a_stage_category_change_moves_deals_and_their_accounts(ws):

@@ -78,6 +78,44 @@ def new_holder() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+SPREAD_HOLDER = "spread-run"  # a spread run's lease belongs to no process: its jobs renew it
+ABANDONED = "the process running this run stopped before it finished; a later run redid it"
+
+
+def holder_gone(holder: str) -> bool:
+    """A holder on this host whose process has exited, so its lease need not run out first."""
+    host, _, rest = holder.partition(":")
+    pid = rest.split(":", 1)[0]
+    if host != socket.gethostname()[:30] or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def _take_lease(session: Session, *, team_id: int, holder: str) -> bool:
+    """The team's lease, taken over at once from a dead process of this host (a crash)."""
+    if repository.take_lease(
+        session, team_id=team_id, holder=holder, now=now_ms(), ttl_ms=LEASE_TTL_MS
+    ):
+        return True
+    lease = repository.lease_holder(session, team_id=team_id)
+    if lease is None or not holder_gone(lease.holder):
+        return False
+    log.warning(
+        "scoring team %s: taking over the lease of %s, which has exited", team_id, lease.holder
+    )
+    repository.drop_lease(session, team_id=team_id, holder=lease.holder)
+    repository.fail_unfinished_runs(session, team_id=team_id, message=ABANDONED, at_ms=now_ms())
+    return repository.take_lease(
+        session, team_id=team_id, holder=holder, now=now_ms(), ttl_ms=LEASE_TTL_MS
+    )
+
+
 def default_processes() -> int:
     """One worker per core, within reason; the parent writes while they compute."""
     return max(1, min(os.cpu_count() or 1, MAX_PROCESSES))
@@ -305,9 +343,7 @@ def run_team(
     if if_new_inputs and not _has_new_inputs(db, team_id=team_id, as_of=as_of):
         return RunReport(team_id, "skipped", kind="none", errors=[NOTHING_NEW])
     with db.transaction() as session:
-        if not repository.take_lease(
-            session, team_id=team_id, holder=holder, now=now_ms(), ttl_ms=LEASE_TTL_MS
-        ):
+        if not _take_lease(session, team_id=team_id, holder=holder):
             lease = repository.lease_holder(session, team_id=team_id)
             who = lease.holder if lease else "another process"
             return RunReport(team_id, "skipped", errors=[f"a run is in progress ({who})"])
@@ -323,6 +359,11 @@ def run_team(
         with db.transaction() as session:
             report.run_id = repository.start_run(session, _run_row(team_id, plan))
             if spread is not None and len(tasks) > 1:
+                spread_holder = f"{SPREAD_HOLDER}:{report.run_id}:{uuid.uuid4().hex[:8]}"
+                repository.hand_over_lease(
+                    session, team_id=team_id, holder=holder, to=spread_holder
+                )
+                holder = spread_holder
                 repository.save_spread_plan(
                     session,
                     run_id=report.run_id,

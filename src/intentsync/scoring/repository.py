@@ -126,6 +126,28 @@ def lease_holder(session: Session, *, team_id: int) -> ScoringLease | None:
     return session.get(ScoringLease, team_id)
 
 
+def hand_over_lease(session: Session, *, team_id: int, holder: str, to: str) -> None:
+    session.execute(
+        update(ScoringLease)
+        .where(ScoringLease.team_id == team_id, ScoringLease.holder == holder)
+        .values(holder=to)
+    )
+
+
+def fail_unfinished_runs(session: Session, *, team_id: int, message: str, at_ms: int) -> int:
+    """Runs of one process left running when it died (spread runs are not a process's)."""
+    result = session.execute(
+        update(_RUNS)
+        .where(
+            _RUNS.c.team_id == team_id,
+            _RUNS.c.status == "running",
+            _RUNS.c.plan.is_(None),
+        )
+        .values(status="failed", finished_ms=at_ms, errors=[message])
+    )
+    return cast(int, getattr(result, "rowcount", 0))
+
+
 def drop_lease(session: Session, *, team_id: int, holder: str) -> None:
     session.execute(
         delete(ScoringLease).where(ScoringLease.team_id == team_id, ScoringLease.holder == holder)
