@@ -8,7 +8,10 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
 from intentsync.config import Settings
+from intentsync.db.models import ScoringRun
 from intentsync.scheduler import Background
 from tests.factories import account
 from tests.live import free_port
@@ -64,6 +67,7 @@ def test_a_new_signal_is_scored_within_seconds_not_at_the_next_round(lone_ws):
         assert waited < 15
         delta = ws.get("/accounts", params={"lastSync": before}).json()["data"]["data"]
         assert [a["externalId"] for a in delta] == ["crm-1"]
+        _wait(lambda: background.rounds >= 2)  # the freshness round concludes after its writes
         rounds = background.rounds
         time.sleep(2.5)  # no new inputs: no more rounds, and none recorded
         assert background.rounds == rounds
@@ -74,7 +78,7 @@ def test_a_new_signal_is_scored_within_seconds_not_at_the_next_round(lone_ws):
 def test_a_burst_of_signals_makes_one_round(lone_ws):
     ws = lone_ws
     ws.push(*(account(i, domain=f"d{i}.com") for i in range(1, 6)))
-    background = _background(ws, debounce=1.5, deliver=False)
+    background = _background(ws, debounce=3, deliver=False)
     background.start()
     try:
         _wait(lambda: background.rounds >= 1)
@@ -148,3 +152,57 @@ def test_serve_logs_the_scheduled_rounds_at_info(ws, database_url):
     line = _wait_for_line(process, f"scoring team {ws.team_id}:")
     assert line.startswith("INFO:")
     assert "intentsync.scoring" in line
+
+
+def _runs(ws) -> list[tuple[str, int]]:
+    with ws.db.transaction(write=False) as session:
+        rows = session.execute(
+            select(ScoringRun.status, ScoringRun.accounts_scored)
+            .where(ScoringRun.team_id == ws.team_id)
+            .order_by(ScoringRun.id)
+        ).all()
+    return [(status, scored) for status, scored in rows]
+
+
+def test_a_server_killed_mid_round_scores_everything_once_restarted(lone_ws):
+    ws = lone_ws
+    at = (datetime.now(UTC) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for start in range(1, 1201, 100):
+        batch = [account(i) for i in range(start, start + 100)]
+        ws.push(*batch)
+        signals = [
+            {"source": "linkedin", "domain": a["domain"], "type": "lead_form", "occurredAt": at}
+            for a in batch
+        ]
+        assert ws.post("/signals", {"signals": signals}).status_code == 200
+    env = {
+        "INTENTSYNC_SCORING_INTERVAL": "3600",
+        "INTENTSYNC_SCORING_FIRST_DELAY": "0",
+        "INTENTSYNC_SCORING_CHUNK_SIZE": "100",
+        "INTENTSYNC_SCORING_PROCESSES": "1",
+        "INTENTSYNC_WORKER_HEARTBEAT": "0.5",
+        "INTENTSYNC_WORKER_STALLED_AFTER": "3",
+        "INTENTSYNC_LOG_LEVEL": "debug",
+    }
+    first = _start(ws.db.url, "serve", "--port", str(free_port()), "--workers", "1", **env)
+    assert first.stderr is not None
+    for line in first.stderr:
+        if "job scoring." in line and "started" in line:
+            first.kill()  # SIGKILL, mid-job: no shutdown, no cleanup
+            break
+    assert first.wait(timeout=30) == -signal.SIGKILL
+    assert not any(status == "succeeded" and scored == 1200 for status, scored in _runs(ws))
+    second = _start(ws.db.url, "serve", "--port", str(free_port()), "--workers", "1", **env)
+    try:
+        _wait(lambda: any(s == "succeeded" and n == 1200 for s, n in _runs(ws)), seconds=120)
+    except AssertionError:
+        second.send_signal(signal.SIGTERM)
+        log = second.communicate(timeout=60)[1]
+        raise AssertionError(
+            f"runs {_runs(ws)}; the restarted server logged:\n{log[-6000:]}"
+        ) from None
+    second.send_signal(signal.SIGTERM)
+    second.communicate(timeout=60)
+    scores = ws.get("/accounts", params={"limit": 1000}).json()["data"]["data"]
+    assert len(scores) == 1000
+    assert all(a["rtp_advertising_activity_score"] > 0 for a in scores)

@@ -11,8 +11,8 @@ import datetime
 import threading
 from typing import Any
 
-from procrastinate import App, PsycopgConnector, RetryStrategy, SyncPsycopgConnector
-from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate import App, PsycopgConnector, RetryStrategy, SyncPsycopgConnector, jobs
+from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
 from sqlalchemy.engine import make_url
 
 from intentsync.queue.base import Handler, Job, JobObserver, Registry, log
@@ -156,6 +156,23 @@ class PostgresQueue:
         finally:
             self._ready.set()
 
+    async def _rescue(self, app: App, job: jobs.Job) -> None:
+        assert job.id is not None
+        try:
+            await app.job_manager.retry_job(job, retry_at=datetime.datetime.now(datetime.UTC))
+            log.warning("job %s (%s) lost its worker; running it again", job.id, job.task_name)
+        except UniqueViolation:
+            # A job with the same key is already waiting, and jobs sharing a key do the same
+            # work: end the lost one, which frees its lock for the waiting one.
+            await app.job_manager.finish_job_by_id_async(
+                job.id, status=jobs.Status.FAILED, delete_job=False
+            )
+            log.warning(
+                "job %s (%s) lost its worker; the job waiting with its key takes over",
+                job.id,
+                job.task_name,
+            )
+
     async def _rescue_stalled(self, app: App) -> None:
         """Give the jobs of a worker that stopped beating (killed, host lost) to a live one."""
         while True:
@@ -165,11 +182,6 @@ class PostgresQueue:
                     queue=QUEUE, seconds_since_heartbeat=self.stalled_seconds
                 )
                 for job in stalled:
-                    log.warning(
-                        "job %s (%s) lost its worker; running it again", job.id, job.task_name
-                    )
-                    await app.job_manager.retry_job(
-                        job, retry_at=datetime.datetime.now(datetime.UTC)
-                    )
+                    await self._rescue(app, job)
             except Exception:
                 log.exception("looking for stalled jobs failed; will look again")
