@@ -72,10 +72,10 @@ def _drain(process: subprocess.Popen[str]) -> None:
 
 
 @pytest.mark.slow
-def test_a_worker_killed_mid_chunk_loses_nothing_and_applies_each_chunk_once(lone_ws):
-    ws = lone_ws
-    if ws.db.url.startswith("sqlite"):
+def test_a_worker_killed_mid_chunk_loses_nothing_and_applies_each_chunk_once(database_url, request):
+    if database_url.startswith("sqlite"):
         pytest.skip("runs are spread over queue workers on PostgreSQL; SQLite scores in-process")
+    ws = request.getfixturevalue("lone_ws")
     database_url = ws.db.url
     _seed(ws)
     workers = [_worker(database_url) for _ in range(3)]

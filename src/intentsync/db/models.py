@@ -481,7 +481,11 @@ class ScoringLease(Base):
 
 class ScoringRun(Base):
     __tablename__ = "scoring_runs"
-    __table_args__ = (Index("ix_scoring_runs_team_started", "team_id", "started_ms"),)
+    __table_args__ = (
+        Index("ix_scoring_runs_team_started", "team_id", "started_ms"),
+        # The dispatcher looks for running spread runs every second among many finished ones.
+        Index("ix_scoring_runs_status", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))

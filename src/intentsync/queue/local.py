@@ -93,7 +93,9 @@ class LocalQueue:
                     return job
                 if not block:
                     return None
-                wait = min((e[0] for e in self._heap), default=now + 1.0) - now
+                # Ready jobs waiting on a lock wake us when it is released (notify_all).
+                future = [e[0] for e in self._heap if e[0] > now]
+                wait = min(future, default=now + 1.0) - now
                 self._cond.wait(min(1.0, max(0.01, wait)))
             return None
 

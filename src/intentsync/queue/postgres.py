@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from intentsync.queue.base import Handler, Job, JobObserver, Registry, log
 
 QUEUE = "intentsync"
+CONNECT_SECONDS = 5  # a submission or a readiness check waits no longer for a connection
 RETRY = RetryStrategy(max_attempts=5, wait=2, exponential_wait=2)
 
 
@@ -44,7 +45,13 @@ class PostgresQueue:
         self.stalled_seconds = stalled_seconds
         self.name = name
         self._submitter = App(
-            connector=SyncPsycopgConnector(conninfo=self.url, min_size=0, max_size=2)
+            connector=SyncPsycopgConnector(
+                conninfo=self.url,
+                min_size=0,
+                max_size=2,
+                timeout=CONNECT_SECONDS,
+                kwargs={"connect_timeout": CONNECT_SECONDS},
+            )
         )
         self._opened = False
         self._open_lock = threading.Lock()

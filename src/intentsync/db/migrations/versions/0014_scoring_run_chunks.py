@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("run_id", "seq", name=op.f("pk_scoring_run_chunks")),
     )
     with op.batch_alter_table("scoring_runs", schema=None) as batch_op:
+        batch_op.create_index("ix_scoring_runs_status", ["status"], unique=False)
         batch_op.add_column(
             sa.Column(
                 "plan",
@@ -56,5 +57,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("scoring_runs", schema=None) as batch_op:
         batch_op.drop_column("plan")
+        batch_op.drop_index("ix_scoring_runs_status")
 
     op.drop_table("scoring_run_chunks")
