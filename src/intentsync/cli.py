@@ -458,21 +458,24 @@ def serve(
     import uvicorn
 
     from intentsync.kit.logs import log_config
+    from intentsync.kit.metrics import shared_across_processes
 
     settings = get_settings()
     open_database().dispose()  # one line and exit 1 before any process starts
     host, port = host or settings.host, port or settings.port
     require_free_address(host, port)
-    uvicorn.run(
-        "intentsync.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers or settings.server_processes(),
-        log_level=settings.log_level.lower(),
-        log_config=log_config(settings.log_level),
-        server_header=False,  # do not advertise the server software to scanners
-    )
+    processes = workers or settings.server_processes()
+    with shared_across_processes(processes):
+        uvicorn.run(
+            "intentsync.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=processes,
+            log_level=settings.log_level.lower(),
+            log_config=log_config(settings.log_level, settings.log_format),
+            server_header=False,  # do not advertise the server software to scanners
+        )
 
 
 @app.command("worker")
@@ -494,7 +497,7 @@ def worker(
 
     settings = get_settings()
     open_database().dispose()  # one line and exit 1 before the first round
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     db = Database(settings.database_url, pool_size=2)
     seconds = interval if interval is not None else settings.scoring_interval or 3600
     scheduler = None

@@ -20,6 +20,7 @@ from intentsync.db.models import (
     SignalDaily,
     SignalEvent,
     StageTransition,
+    Team,
 )
 from intentsync.scoring.compute import DailySignal
 
@@ -472,3 +473,24 @@ def recent_transitions(session: Session, *, team_id: int, limit: int) -> Sequenc
         .order_by(StageTransition.id.desc())
         .limit(limit)
     ).all()
+
+
+def oldest_unscored_input_ms(session: Session) -> int | None:
+    """Across teams, the stamp of the oldest input the last complete run did not read.
+
+    One index seek per team (team_id, inputs_ms), so a scrape stays cheap at any size.
+    """
+    read_up_to = func.coalesce(ScoringState.inputs_ms, 0)
+    oldest = (
+        select(func.min(Account.inputs_ms))
+        .where(Account.team_id == Team.id, Account.inputs_ms > read_up_to, LIVE_ACCOUNT)
+        .scalar_subquery()
+    )
+    per_team = (
+        select(oldest.label("oldest"))
+        .select_from(Team)
+        .outerjoin(ScoringState, ScoringState.team_id == Team.id)
+        .subquery()
+    )
+    value = session.execute(select(func.min(per_team.c.oldest))).scalar()
+    return None if value is None else int(value)

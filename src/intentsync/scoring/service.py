@@ -121,3 +121,11 @@ def config_diff(session: Session, *, team_id: int, old: int, new: int) -> list[C
         for path in sorted(before.keys() | after.keys())
         if before.get(path) != after.get(path)
     ]
+
+
+def scoring_lag_seconds(session: Session, *, at_ms: int | None = None) -> float:
+    """How long the oldest input no complete run has read has waited; 0 when all are scored."""
+    oldest = repository.oldest_unscored_input_ms(session)
+    if oldest is None:
+        return 0.0
+    return max((now_ms() if at_ms is None else at_ms) - oldest, 0) / 1000
