@@ -489,6 +489,7 @@ def worker(
     ] = False,
 ) -> None:
     """Score on a schedule and deliver webhooks, for deployments that do so apart from the API."""
+    import logging
     import signal
     import threading
 
@@ -512,7 +513,11 @@ def worker(
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     doing = "Delivering webhooks" if webhooks_only else f"Scoring every team every {seconds}s"
-    err.print(f"{doing}{'' if webhooks_only else ' and delivering webhooks'}; Ctrl+C stops.")
+    started = f"{doing}{'' if webhooks_only else ' and delivering webhooks'}; Ctrl+C stops."
+    if settings.log_format == "json":  # then every line on stderr is a JSON object
+        logging.getLogger("intentsync.worker").info(started)
+    else:
+        err.print(started)
     if scheduler is not None:
         scheduler.start()
     deliveries.start()
