@@ -49,6 +49,8 @@ def samples(text: str, name: str) -> list[tuple[dict[str, str], float]]:
 
 def value(text: str, name: str, **labels: str) -> float:
     """The one sample of name with these labels (0 when the series does not exist yet)."""
-    found = [v for have, v in samples(text, name) if all(have.get(k) == w for k, w in labels.items())]
+    found = [
+        v for have, v in samples(text, name) if all(have.get(k) == w for k, w in labels.items())
+    ]
     assert len(found) <= 1, f"{name} {labels}: {found}"
     return found[0] if found else 0.0

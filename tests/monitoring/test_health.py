@@ -39,9 +39,7 @@ def test_ready_on_a_migrated_database_with_no_key_and_nothing_cached(app: FastAP
     assert ready.json() == {
         "status": "ready",
         "failed": [],
-        "checks": [
-            {"name": "database", "ok": True, "message": f"reachable, at revision {head()}"}
-        ],
+        "checks": [{"name": "database", "ok": True, "message": f"reachable, at revision {head()}"}],
     }
     for answer in (health, ready):
         assert answer.headers["cache-control"] == "no-store"
