@@ -28,6 +28,7 @@ from intentsync.kit.cors import ApiCorsMiddleware
 from intentsync.kit.errors import ServiceUnavailable
 from intentsync.kit.security_headers import SecurityHeadersMiddleware
 from intentsync.kit.slashes import TrailingSlashMiddleware
+from intentsync.monitoring import endpoints as monitoring
 from intentsync.pipelines.endpoints import router as pipelines_router
 from intentsync.scheduler import Background
 from intentsync.scoring.endpoints import ext_router as domain_keyed_scores_router
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.include_router(router, prefix=EXT_PREFIX)
     app.include_router(tracking_router)  # /track and /track.js at the root, once
     console.install(app)  # the browser console at /, after every API route
+    monitoring.install(app)  # /healthz, /readyz, /metrics; last, so its timer is outermost
     require_api_routes(app)
     logging.getLogger("intentsync").setLevel(settings.log_level.upper())
     return app

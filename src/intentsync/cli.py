@@ -458,21 +458,24 @@ def serve(
     import uvicorn
 
     from intentsync.kit.logs import log_config
+    from intentsync.kit.metrics import shared_across_processes
 
     settings = get_settings()
     open_database().dispose()  # one line and exit 1 before any process starts
     host, port = host or settings.host, port or settings.port
     require_free_address(host, port)
-    uvicorn.run(
-        "intentsync.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers or settings.server_processes(),
-        log_level=settings.log_level.lower(),
-        log_config=log_config(settings.log_level),
-        server_header=False,  # do not advertise the server software to scanners
-    )
+    processes = workers or settings.server_processes()
+    with shared_across_processes(processes):
+        uvicorn.run(
+            "intentsync.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=processes,
+            log_level=settings.log_level.lower(),
+            log_config=log_config(settings.log_level, settings.log_format),
+            server_header=False,  # do not advertise the server software to scanners
+        )
 
 
 @app.command("worker")
@@ -490,6 +493,7 @@ def worker(
     ] = None,
 ) -> None:
     """Run background jobs (scoring, webhook deliveries, imports); start any number, on any host."""
+    import logging
     import signal
     import threading
 
@@ -498,7 +502,7 @@ def worker(
 
     settings = get_settings()
     open_database().dispose()  # one line and exit 1 before the first round
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     db = Database(
         settings.database_url, pool_size=max(2, (concurrency or settings.job_concurrency) + 1)
     )
@@ -516,7 +520,11 @@ def worker(
             "inputs, delivering webhooks"
         )
     )
-    err.print(f"{doing} on the {background.queue.kind} job queue; Ctrl+C stops.")
+    started = f"{doing} on the {background.queue.kind} job queue; Ctrl+C stops."
+    if settings.log_format == "json":  # then every line on stderr is a JSON object
+        logging.getLogger("intentsync.worker").info(started)
+    else:
+        err.print(started)
     background.start(concurrency=concurrency)
     try:
         done.wait()

@@ -2,7 +2,7 @@
 
 import os
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "info"
+    # "json": every log line of serve and worker is one JSON object; "text" suits a terminal.
+    log_format: Literal["text", "json"] = "text"
+    # When set, GET /metrics needs `Authorization: Bearer <token>`; unset, it is open.
+    metrics_token: str = ""
     # Server processes; 0 means one per core, up to MAX_AUTO_WORKERS.
     workers: int = Field(default=0, ge=0, le=64)
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)

@@ -9,11 +9,14 @@ from fastapi.testclient import TestClient
 
 from intentsync.console.routing import Access, ConsoleRoute, RegisteredPage, console_pages
 from intentsync.db.engine import Database
+from intentsync.monitoring.endpoints import PATHS as MONITORING_PATHS
 from tests.console.conftest import ConsoleClient, add_user, sign_in
 from tests.factories import Workspace
 
 # Routes outside the console: the API (its own middleware checks keys), docs and the tracker.
 NOT_CONSOLE = re.compile(r"^(/api/|/docs|/redoc|/openapi\.json|/track|/static)")
+# And the probes and metrics for load balancers and Prometheus, by exact path: they show no
+# team's data (tests/monitoring/test_routes.py holds them to that and to being only these).
 
 
 def _concrete(path: str) -> str:
@@ -26,6 +29,7 @@ def test_every_route_outside_the_api_is_a_console_route(app: FastAPI) -> None:
         for c in iter_route_contexts(app.router.routes)
         if c.path
         and not NOT_CONSOLE.match(c.path)
+        and c.path not in MONITORING_PATHS
         and not isinstance(c.original_route, ConsoleRoute)
     ]
     assert stray == []

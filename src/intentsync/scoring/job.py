@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from intentsync.db.engine import Database
 from intentsync.kit.clock import now_ms
+from intentsync.kit.metrics import observe_job
 from intentsync.scoring import repository
 from intentsync.scoring.chunks import ChunkResult, ChunkTask, compute, compute_in_worker
 from intentsync.scoring.config import ScoringConfig, parse_config
@@ -484,6 +485,7 @@ def _conclude(
         report.errors.append(f"{type(exc).__name__}: {exc}")
     finally:
         report.seconds = time.perf_counter() - started
+        observe_job("scoring_run", report.seconds, report.status)
         with db.transaction() as session:
             if report.run_id is not None:
                 finished = now_ms()

@@ -529,17 +529,6 @@ def teams_not_run_since(session: Session, *, since_ms: int) -> list[int]:
     return [int(row[0]) for row in rows]
 
 
-def oldest_unscored_input_ms(session: Session) -> int | None:
-    """The earliest change stamp of an input no complete run has read yet, across teams."""
-    state = ScoringState.__table__
-    return session.scalar(
-        select(func.min(Account.inputs_ms))
-        .select_from(Account)
-        .outerjoin(state, state.c.team_id == Account.team_id)
-        .where(Account.inputs_ms > func.coalesce(state.c.inputs_ms, -1), LIVE_ACCOUNT)
-    )
-
-
 def has_inputs_after(session: Session, *, team_id: int, since_ms: int) -> bool:
     found = session.scalar(
         select(Account.id)
@@ -632,3 +621,24 @@ def spread_runs_to_finish(session: Session) -> list[int]:
         )
     )
     return [int(row[0]) for row in rows]
+
+
+def oldest_unscored_input_ms(session: Session) -> int | None:
+    """Across teams, the stamp of the oldest input the last complete run did not read.
+
+    One index seek per team (team_id, inputs_ms), so a scrape stays cheap at any size.
+    """
+    read_up_to = func.coalesce(ScoringState.inputs_ms, 0)
+    oldest = (
+        select(func.min(Account.inputs_ms))
+        .where(Account.team_id == Team.id, Account.inputs_ms > read_up_to, LIVE_ACCOUNT)
+        .scalar_subquery()
+    )
+    per_team = (
+        select(oldest.label("oldest"))
+        .select_from(Team)
+        .outerjoin(ScoringState, ScoringState.team_id == Team.id)
+        .subquery()
+    )
+    value = session.execute(select(func.min(per_team.c.oldest))).scalar()
+    return None if value is None else int(value)

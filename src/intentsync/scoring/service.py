@@ -132,11 +132,13 @@ def teams_not_run_since(session: Session, *, since_ms: int) -> list[int]:
     return repository.teams_not_run_since(session, since_ms=since_ms)
 
 
-def scoring_lag_ms(session: Session, *, now: int) -> int:
-    """How long the oldest input no complete run has read has waited; 0 when none waits."""
-    oldest = repository.oldest_unscored_input_ms(session)
-    return 0 if oldest is None else max(0, now - int(oldest))
-
-
 def spread_runs_to_finish(session: Session) -> list[int]:
     return repository.spread_runs_to_finish(session)
+
+
+def scoring_lag_seconds(session: Session, *, at_ms: int | None = None) -> float:
+    """How long the oldest input no complete run has read has waited; 0 when all are scored."""
+    oldest = repository.oldest_unscored_input_ms(session)
+    if oldest is None:
+        return 0.0
+    return max((now_ms() if at_ms is None else at_ms) - oldest, 0) / 1000

@@ -26,6 +26,7 @@ import orjson
 from intentsync import __version__
 from intentsync.db.engine import Database
 from intentsync.kit.clock import now_ms
+from intentsync.kit.metrics import observe_job
 from intentsync.webhooks import slack
 from intentsync.webhooks.delivery import (
     EXCERPT_BYTES,
@@ -212,7 +213,11 @@ class DeliveryWorker:
                 ):
                     self._results.put((claimed, None))
                     continue
-                self._results.put((claimed, self.send(claimed)))
+                attempt = self.send(claimed)
+                code = attempt.status_code
+                outcome = "delivered" if code is not None and 200 <= code < 300 else "failed"
+                observe_job("webhook_delivery", attempt.latency_ms / 1000, outcome)
+                self._results.put((claimed, attempt))
         finally:
             self._results.put(None)
 

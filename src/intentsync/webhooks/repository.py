@@ -362,3 +362,15 @@ def release(session: Session, pks: Sequence[int]) -> None:
 
 def subscriptions_by_pk(session: Session, pks: Sequence[int]) -> list[WebhookSubscription]:
     return list(session.scalars(select(WebhookSubscription).where(WebhookSubscription.id.in_(pks))))
+
+
+def backlog(session: Session, *, now_ms: int) -> tuple[int, int | None]:
+    """(pending deliveries, when the longest-waiting due one fell due) across teams."""
+    pending = WebhookDelivery.status == "pending"
+    count = session.execute(select(func.count()).where(pending)).scalar_one()
+    due = session.execute(
+        select(func.min(WebhookDelivery.next_attempt_ms)).where(
+            pending, WebhookDelivery.next_attempt_ms <= now_ms
+        )
+    ).scalar()
+    return int(count), None if due is None else int(due)

@@ -513,3 +513,17 @@ def redeliver(session: Session, *, team_id: int, webhook_id: str, event_id: str)
     session.flush()
     attempts = repository.attempts_of(session, [delivery.id])
     return _delivery_out(delivery, event, attempts[delivery.id])
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Deliveries owed across teams: how many, and how long the longest-due one has waited."""
+
+    pending: int
+    oldest_due_seconds: float
+
+
+def delivery_backlog(session: Session, *, at_ms: int | None = None) -> Backlog:
+    at = now_ms() if at_ms is None else at_ms
+    pending, due_ms = repository.backlog(session, now_ms=at)
+    return Backlog(pending, 0.0 if due_ms is None else max(at - due_ms, 0) / 1000)

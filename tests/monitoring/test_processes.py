@@ -1,0 +1,141 @@
+"""Real processes: `serve --workers 2` sums its processes' metrics; serve and worker log JSON."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+
+from tests.live import free_port
+from tests.monitoring.conftest import value
+
+LATENCY = "intentsync_http_request_duration_seconds_count"
+FIELDS = {"time", "level", "logger", "message"}
+pytestmark = pytest.mark.skipif(
+    not Path("/proc/self/task").exists(), reason="reads the process tree"
+)
+
+
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def environ(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(item.decode().split("=", 1) for item in raw if b"=" in item)
+
+
+def env_for(database_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTENTSYNC_")}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    return env | {
+        "INTENTSYNC_DATABASE_URL": database_url,
+        "INTENTSYNC_SCORING_INTERVAL": "0",
+        "INTENTSYNC_SERVE_WEBHOOKS": "false",
+        **extra,
+    }
+
+
+def json_lines(path: Path) -> list[dict[str, object]]:
+    """Every line of a log file, each of which must be one JSON object with the four fields."""
+    lines = [line for line in path.read_text().splitlines() if line.strip()]
+    assert lines, f"{path.name} is empty"
+    parsed = []
+    for line in lines:
+        record = orjson.loads(line)  # raises on any line that is not JSON
+        assert isinstance(record, dict), line
+        assert set(record) >= FIELDS, line
+        parsed.append(record)
+    return parsed
+
+
+def wait_ready(client: httpx.Client, base: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        assert server.poll() is None, log.read_text()
+        try:
+            if client.get(f"{base}/readyz").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "the server did not become ready"
+        time.sleep(0.1)
+
+
+def test_two_server_processes_count_into_one_scrape_and_log_json(database_url, tmp_path):
+    port = free_port()
+    out, err = tmp_path / "serve.out", tmp_path / "serve.err"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "intentsync", "serve", "--port", str(port), "--workers", "2"],
+        env=env_for(database_url, INTENTSYNC_LOG_FORMAT="json", INTENTSYNC_LOG_LEVEL="info"),
+        stdout=out.open("wb"),
+        stderr=err.open("wb"),
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(timeout=30, trust_env=False) as client:
+            wait_ready(client, base, server, err)
+            workers = children(server.pid)
+            assert len(workers) >= 2
+            shared = environ(workers[0]).get("PROMETHEUS_MULTIPROC_DIR")
+            assert shared, "serve did not give its processes a metrics directory"
+            assert {environ(pid).get("PROMETHEUS_MULTIPROC_DIR") for pid in workers} == {shared}
+
+            def hit(_: int) -> int:
+                with httpx.Client(timeout=30, trust_env=False) as own:  # a new connection
+                    return own.get(f"{base}/healthz").status_code
+
+            sent = 0
+            deadline = time.monotonic() + 60
+            # Until both processes have answered some: each keeps its own file of counts.
+            while len(list(Path(shared).glob("histogram_*.db"))) < 2:
+                assert time.monotonic() < deadline, list(Path(shared).iterdir())
+                with ThreadPoolExecutor(max_workers=8) as pool:
+                    assert set(pool.map(hit, range(16))) == {200}
+                sent += 16
+            for _ in range(6):  # whichever process answers the scrape, it reads them all
+                text = client.get(f"{base}/metrics").text
+                assert value(text, LATENCY, route="/healthz", method="GET", status="2xx") == sent
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+    assert not Path(shared).exists(), "serve left its metrics directory behind"
+    records = json_lines(err) + json_lines(out)
+    loggers = {r["logger"] for r in records}
+    assert {"uvicorn.error", "uvicorn.access"} <= loggers
+    access = [r for r in records if r["logger"] == "uvicorn.access"]
+    assert {"client", "method", "path", "status"} <= set(access[0])
+    assert {(r["method"], r["path"], r["status"]) for r in access} >= {("GET", "/healthz", 200)}
+    assert all("color_message" not in r for r in records)
+
+
+def test_the_worker_logs_json_lines(database_url, tmp_path):
+    err = tmp_path / "worker.err"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "intentsync", "worker", "--interval", "3600"],
+        env=env_for(database_url, INTENTSYNC_LOG_FORMAT="json", INTENTSYNC_LOG_LEVEL="info"),
+        stdout=subprocess.DEVNULL,
+        stderr=err.open("wb"),
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while "intentsync.scheduler" not in err.read_text():  # its first line
+            assert worker.poll() is None, err.read_text()
+            assert time.monotonic() < deadline, err.read_text()
+            time.sleep(0.2)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=60)
+    records = json_lines(err)
+    messages = [str(r["message"]) for r in records]
+    assert any(m.startswith("Scoring every team every 3600s") for m in messages), messages
+    assert {r["logger"] for r in records} >= {"intentsync.worker", "intentsync.scheduler"}
