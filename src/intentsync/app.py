@@ -26,11 +26,12 @@ from intentsync.kit import docs, handlers
 from intentsync.kit.body_limit import BodyLimitMiddleware
 from intentsync.kit.cors import ApiCorsMiddleware
 from intentsync.kit.errors import ServiceUnavailable
+from intentsync.kit.metrics import observe_job
 from intentsync.kit.security_headers import SecurityHeadersMiddleware
 from intentsync.kit.slashes import TrailingSlashMiddleware
 from intentsync.monitoring import endpoints as monitoring
 from intentsync.pipelines.endpoints import router as pipelines_router
-from intentsync.scheduler import Background
+from intentsync.scheduler import Background, queue_check, queue_gauges
 from intentsync.scoring.endpoints import ext_router as domain_keyed_scores_router
 from intentsync.scoring.endpoints import router as scores_router
 from intentsync.segments.endpoints import router as segments_router
@@ -91,7 +92,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     db = database or Database(settings.database_url, pool_size=settings.db_pool_size)
     owns_db = database is None
     key_uses = KeyUseRecorder(db)
-    background = Background(settings, db, deliver=settings.serve_webhooks)
+    background = Background(settings, db, deliver=settings.serve_webhooks, observer=observe_job)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -158,6 +159,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(tracking_router)  # /track and /track.js at the root, once
     console.install(app)  # the browser console at /, after every API route
     monitoring.install(app)  # /healthz, /readyz, /metrics; last, so its timer is outermost
+    monitoring.readiness(app).add("queue", queue_check(background.queue))
+    monitoring.scrape_collectors(app).add("queue", queue_gauges(background.queue))
     require_api_routes(app)
     logging.getLogger("intentsync").setLevel(settings.log_level.upper())
     return app

@@ -498,6 +498,7 @@ def worker(
     import threading
 
     from intentsync.kit.logs import configure_logging
+    from intentsync.kit.metrics import observe_job
     from intentsync.scheduler import Background
 
     settings = get_settings()
@@ -508,7 +509,12 @@ def worker(
     )
     seconds = interval if interval is not None else settings.scoring_interval or 3600
     background = Background(
-        settings, db, scoring_interval=seconds, first_delay=0, score=not webhooks_only
+        settings,
+        db,
+        scoring_interval=seconds,
+        first_delay=0,
+        score=not webhooks_only,
+        observer=observe_job,
     )
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())

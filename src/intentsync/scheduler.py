@@ -12,12 +12,16 @@ next look, a job submitted twice joins the waiting one, and one team's rounds ta
 import logging
 import threading
 import time
+from collections.abc import Iterable
 
 import httpx
+from prometheus_client import Metric
 
 from intentsync.config import Settings
 from intentsync.db.engine import Database, is_sqlite
 from intentsync.kit.clock import now_ms
+from intentsync.kit.health import Check, NotReady
+from intentsync.kit.metrics import Collect, queue_depth
 from intentsync.queue.base import Job, JobObserver, Queue
 from intentsync.queue.local import LocalQueue
 from intentsync.queue.postgres import PostgresQueue
@@ -46,6 +50,27 @@ def make_queue(settings: Settings, observer: JobObserver | None = None) -> Queue
         heartbeat_seconds=settings.worker_heartbeat,
         stalled_seconds=settings.worker_stalled_after,
     )
+
+
+def queue_check(queue: Queue) -> Check:
+    """Readiness: the queue takes jobs (on PostgreSQL its table answers)."""
+
+    def check() -> str:
+        problem = queue.problem()
+        if problem is not None:
+            raise NotReady(problem.message, detail=problem.detail)
+        return f"the {queue.kind} job queue takes jobs"
+
+    return check
+
+
+def queue_gauges(queue: Queue) -> Collect:
+    """Jobs waiting: the shared table on PostgreSQL, this process's own queue on SQLite."""
+
+    def collect() -> Iterable[Metric]:
+        return [queue_depth({queue.kind: queue.depth()})]
+
+    return collect
 
 
 def score_round_key(team_id: int) -> str:

@@ -29,7 +29,10 @@ def _unreachable(database_url: str, tmp_path: Path) -> str:
     return "postgresql://intentsync:hidden-password@127.0.0.1:1/intentsync"  # nothing listens
 
 
-def test_ready_on_a_migrated_database_with_no_key_and_nothing_cached(app: FastAPI) -> None:
+def test_ready_on_a_migrated_database_with_no_key_and_nothing_cached(
+    app: FastAPI, database_url: str
+) -> None:
+    kind = "local" if backend_of(database_url) == "sqlite" else "postgresql"
     with TestClient(app) as client:
         health = client.get("/healthz")
         ready = client.get("/readyz")
@@ -39,7 +42,10 @@ def test_ready_on_a_migrated_database_with_no_key_and_nothing_cached(app: FastAP
     assert ready.json() == {
         "status": "ready",
         "failed": [],
-        "checks": [{"name": "database", "ok": True, "message": f"reachable, at revision {head()}"}],
+        "checks": [
+            {"name": "database", "ok": True, "message": f"reachable, at revision {head()}"},
+            {"name": "queue", "ok": True, "message": f"the {kind} job queue takes jobs"},
+        ],
     }
     for answer in (health, ready):
         assert answer.headers["cache-control"] == "no-store"
@@ -60,8 +66,10 @@ def test_an_unreachable_database_is_503_and_health_still_answers(
     assert ready.status_code == 503
     body = ready.json()
     assert body["status"] == "not ready"
-    assert body["failed"] == ["database"]
-    (check,) = body["checks"]
+    # On PostgreSQL the job queue lives in the same unreachable database.
+    queue_too = backend_of(database_url) == "postgresql"
+    assert body["failed"] == (["database", "queue"] if queue_too else ["database"])
+    check = body["checks"][0]
     assert check == {
         "name": "database",
         "ok": False,
@@ -112,17 +120,17 @@ def test_checks_other_parts_add_are_run_and_named_when_they_fail(database_url: s
     checks = readiness(app)
     checks.timeout = 0.3
 
-    def queue() -> str:
-        raise NotReady("the job queue's tables are missing; run: intentsync db upgrade")
+    def search() -> str:
+        raise NotReady("the search index is missing; run: intentsync db upgrade")
 
     def slow() -> str:
         time.sleep(2)
         return "late"
 
-    checks.add("queue", queue)
+    checks.add("search", search)
     checks.add("slow", slow)
     with pytest.raises(ValueError, match="already registered"):
-        checks.add("queue", queue)
+        checks.add("search", search)
     try:
         started = time.monotonic()
         ready = TestClient(app).get("/readyz")
@@ -131,13 +139,12 @@ def test_checks_other_parts_add_are_run_and_named_when_they_fail(database_url: s
         database.dispose()
     assert ready.status_code == 503
     body = ready.json()
-    assert body["failed"] == ["queue", "slow"]
-    assert [c["name"] for c in body["checks"]] == ["database", "queue", "slow"]
+    assert body["failed"] == ["search", "slow"]
+    assert [c["name"] for c in body["checks"]] == ["database", "queue", "search", "slow"]
     assert body["checks"][0]["ok"] is True
-    assert body["checks"][1]["message"] == (
-        "the job queue's tables are missing; run: intentsync db upgrade"
-    )
-    assert body["checks"][2]["message"] == "no answer within 0.3s"
+    assert body["checks"][1]["ok"] is True
+    assert body["checks"][2]["message"] == "the search index is missing; run: intentsync db upgrade"
+    assert body["checks"][3]["message"] == "no answer within 0.3s"
     assert took < 1.5  # a hung check does not hold the probe
 
 
@@ -153,5 +160,5 @@ def test_a_check_that_crashes_fails_readiness_without_a_traceback(database_url: 
     finally:
         database.dispose()
     assert ready.status_code == 503
-    assert ready.json()["checks"][1]["message"] == "the check failed (KeyError)"
+    assert ready.json()["checks"][-1]["message"] == "the check failed (KeyError)"
     assert "secret internals" not in ready.text

@@ -1,18 +1,21 @@
 """GET /metrics: latency by route template, job durations, lag and backlog, and its token."""
 
+import secrets
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.parser import text_string_to_metric_families
 
 from intentsync.app import create_app
 from intentsync.config import Settings
 from intentsync.db.engine import Database
 from intentsync.db.models import Account, WebhookDelivery
-from intentsync.kit.metrics import ScrapeCollectors, observe_job, queue_depth
+from intentsync.kit.metrics import ScrapeCollectors, observe_job
 from intentsync.monitoring.endpoints import scrape_collectors
+from intentsync.queue.base import Job
 from intentsync.scoring.job import run_team
 from intentsync.webhooks import service as webhooks
 from intentsync.webhooks.events import SCORING_RUN_COMPLETED, Event
@@ -142,22 +145,37 @@ def test_collectors_other_parts_add_are_scraped_and_a_failing_one_is_reported(
 ) -> None:
     app = create_app(settings, database)
 
-    def queue() -> list:
-        return [queue_depth({"scoring": 4, "webhooks": 0})]
+    def extra() -> list:
+        family = GaugeMetricFamily("intentsync_test_extra", "A gauge another part adds")
+        family.add_metric([], 4)
+        return [family]
 
     def broken() -> list:
-        raise RuntimeError("queue server down")
+        raise RuntimeError("search server down")
 
-    scrape_collectors(app).add("queue", queue)
+    scrape_collectors(app).add("extra", extra)
     scrape_collectors(app).add("broken", broken)
     text = scrape(TestClient(app))
-    assert value(text, "intentsync_queue_depth", queue="scoring") == 4
-    assert value(text, "intentsync_queue_depth", queue="webhooks") == 0
-    assert value(text, "intentsync_scrape_collector_up", collector="queue") == 1
+    assert value(text, "intentsync_test_extra") == 4
+    assert value(text, "intentsync_scrape_collector_up", collector="extra") == 1
     assert value(text, "intentsync_scrape_collector_up", collector="broken") == 0
     assert value(text, "intentsync_scrape_collector_up", collector="database") == 1
-    assert "queue server down" not in text
+    assert value(text, "intentsync_scrape_collector_up", collector="queue") == 1
+    assert "search server down" not in text
     assert isinstance(scrape_collectors(app), ScrapeCollectors)
+
+
+def test_the_queue_depth_counts_jobs_waiting_to_start(
+    settings: Settings, database: Database
+) -> None:
+    app = create_app(settings, database)  # its background work is not started: jobs wait
+    queue = app.state.background.queue
+    client = TestClient(app)
+    before = value(scrape(client), "intentsync_queue_depth", queue=queue.kind)
+    team = f"depth-{secrets.token_hex(4)}"
+    queue.submit(Job("webhooks.deliver", {"subscription_id": -1}, key=team, delay=3600))
+    after = value(scrape(client), "intentsync_queue_depth", queue=queue.kind)
+    assert after == before + 1
 
 
 def test_the_metrics_token_is_required_when_set(settings: Settings, database: Database) -> None:

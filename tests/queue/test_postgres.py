@@ -75,6 +75,10 @@ def test_jobs_sharing_a_lock_take_turns_across_two_queues(pg_url):
 
 def test_an_unreachable_queue_says_so_and_an_unknown_job_is_refused(pg_url):
     queue = PostgresQueue("postgresql://nobody@127.0.0.1:1/none")
-    assert "the job queue in PostgreSQL does not answer" in (queue.problem() or "")
+    problem = queue.problem()
+    assert problem is not None
+    assert problem.message.startswith("the job queue in PostgreSQL does not answer")
+    assert "127.0.0.1" not in problem.message  # where it is stays in the log
+    assert "127.0.0.1" in problem.detail
     with pytest.raises(UnknownJob):
         PostgresQueue(pg_url).submit(Job("nope"))

@@ -27,6 +27,14 @@ class Job:
     delay: float = 0.0
 
 
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong, safe for anyone to read, and the driver's words, for the log only."""
+
+    message: str
+    detail: str
+
+
 class UnknownJob(LookupError):
     """A job was submitted under a name no handler was registered for."""
 
@@ -52,7 +60,7 @@ class Queue(Protocol):
         """Jobs waiting to start, due or not."""
         ...
 
-    def problem(self) -> str | None:
+    def problem(self) -> "Problem | None":
         """Why the queue cannot take jobs now, or None when it can."""
         ...
 

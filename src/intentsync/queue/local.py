@@ -11,7 +11,7 @@ import threading
 import time
 from typing import Any
 
-from intentsync.queue.base import Handler, Job, JobObserver, Registry, log
+from intentsync.queue.base import Handler, Job, JobObserver, Problem, Registry, log
 
 
 class LocalQueue:
@@ -62,7 +62,7 @@ class LocalQueue:
         with self._cond:
             return len(self._heap)
 
-    def problem(self) -> str | None:
+    def problem(self) -> Problem | None:
         return None
 
     def run_pending(self) -> int:

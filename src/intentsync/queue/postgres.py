@@ -11,11 +11,12 @@ import datetime
 import threading
 from typing import Any
 
+import psycopg
 from procrastinate import App, PsycopgConnector, RetryStrategy, SyncPsycopgConnector, jobs
 from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
 from sqlalchemy.engine import make_url
 
-from intentsync.queue.base import Handler, Job, JobObserver, Registry, log
+from intentsync.queue.base import Handler, Job, JobObserver, Problem, Registry, log
 
 QUEUE = "intentsync"
 CONNECT_SECONDS = 5  # a submission or a readiness check waits no longer for a connection
@@ -94,12 +95,16 @@ class PostgresQueue:
         )
         return int(row["n"])
 
-    def problem(self) -> str | None:
+    def problem(self) -> Problem | None:
+        """A connection of its own, so the answer names the driver's error, not a pool's."""
         try:
-            self.depth()
+            with psycopg.connect(self.url, connect_timeout=CONNECT_SECONDS) as connection:
+                connection.execute("SELECT 1 FROM procrastinate_jobs LIMIT 1")
         except Exception as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            return f"the job queue in PostgreSQL does not answer: {reason}"
+            return Problem(
+                "the job queue in PostgreSQL does not answer; this process's log has the error",
+                f"{type(exc).__name__}: {str(exc).strip()}",
+            )
         return None
 
     # Working ------------------------------------------------------------------------------
