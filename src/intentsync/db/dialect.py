@@ -58,10 +58,55 @@ def upsert_accumulate(
     if not rows:
         return
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # One statement for the batch: a key may then come only once, so repeats fold first
+        # as the row-by-row upsert would have summed them.
+        rows = _folded(rows, index_elements, add, keep_max)
+        bound = bind_rows(connection.dialect, model.__table__, rows)
+        assert bound.sql is not None
+        sql = bound.sql + _accumulate_clause(tuple(index_elements), tuple(add), tuple(keep_max))
+        connection.exec_driver_sql(sql, tuple(bound.early))
+        return
     stmt = _accumulating_upsert(
         connection.dialect.name, model, tuple(index_elements), tuple(add), tuple(keep_max)
     )
     connection.execute(stmt, list(rows))  # Core: no ORM bulk bookkeeping
+
+
+def _folded(
+    rows: Sequence[dict[str, Any]],
+    index_elements: Sequence[str],
+    add: Sequence[str],
+    keep_max: Sequence[str],
+) -> Sequence[dict[str, Any]]:
+    """Rows with one row per key: later repeats add to or raise the first, as upserts would."""
+    first: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        key = tuple(row[c] for c in index_elements)
+        kept = first.get(key)
+        if kept is None:
+            first[key] = row
+            continue
+        merged = {**kept}
+        for c in add:
+            merged[c] = kept[c] + row[c]
+        for c in keep_max:
+            merged[c] = max(kept[c], row[c])
+        first[key] = merged
+    return rows if len(first) == len(rows) else list(first.values())
+
+
+@functools.cache
+def _accumulate_clause(
+    index_elements: tuple[str, ...], add: tuple[str, ...], keep_max: tuple[str, ...]
+) -> str:
+    """ON CONFLICT for the unnest() insert: add to some columns, keep the larger of others."""
+    sets = [f'"{c}" = t."{c}" + EXCLUDED."{c}"' for c in add]
+    sets += [f'"{c}" = greatest(t."{c}", EXCLUDED."{c}")' for c in keep_max]
+    keys = ", ".join(f'"{c}"' for c in index_elements)
+    if not sets:
+        return f" ON CONFLICT ({keys}) DO NOTHING"
+    return f" ON CONFLICT ({keys}) DO UPDATE SET {', '.join(sets)}"
 
 
 @functools.cache
@@ -161,11 +206,10 @@ def _unnest_insert(
     if found is None:
         quote = dialect.identifier_preparer.quote
         names = ", ".join(quote(c) for c in columns + late)
-        scalars = "".join(
-            f", CAST(%s AS {_array_type(dialect, table.c[c])[:-2]})" for c in late
-        )
+        scalars = "".join(f", CAST(%s AS {_array_type(dialect, table.c[c])[:-2]})" for c in late)
         arrays = ", ".join(f"CAST(%s AS {_array_type(dialect, table.c[c])})" for c in columns)
-        sql = f"INSERT INTO {quote(table.name)} ({names}) SELECT *{scalars} FROM unnest({arrays})"
+        into = f"INSERT INTO {quote(table.name)} AS t ({names})"
+        sql = f"{into} SELECT *{scalars} FROM unnest({arrays})"
         impls = [table.c[c].type.dialect_impl(dialect) for c in columns + late]
         value_converters = tuple(impl.bind_processor(dialect) for impl in impls)
         column_converters = tuple(
