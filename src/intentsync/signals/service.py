@@ -161,7 +161,7 @@ def _daily_rows(team_id: int, stored: list[tuple[_Checked, int]]) -> list[dict[s
         visitor = _text_attribute(item.signal, "visitorId") if counts_visitor else None
         if visitor:
             totals[(account_id, source, VISITOR_TYPE, day, visitor)][0] += 1
-    return roll_up_rows(team_id, totals)
+    return roll_up_rows(team_id, dict(sorted(totals.items())))  # key order: index locality
 
 
 def roll_up_rows(team_id: int, totals: Mapping[RollUpKey, list[float]]) -> list[dict[str, Any]]:
