@@ -73,6 +73,18 @@ def upsert_accumulate(
     connection.execute(stmt, list(rows))  # Core: no ORM bulk bookkeeping
 
 
+def insert_unnest(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], tail: str = ""
+) -> Any:
+    """PostgreSQL: rows in one INSERT ... SELECT FROM unnest(), `tail` (ON CONFLICT, RETURNING)
+    appended; the target table is aliased t. Returns the driver result."""
+    connection = session.connection()
+    bound = bind_rows(connection.dialect, table, rows)
+    if not bound.columnar or bound.sql is None:
+        raise ValueError("insert_unnest is for PostgreSQL")
+    return connection.exec_driver_sql(bound.sql + tail, tuple(bound.early))
+
+
 def _folded(
     rows: Sequence[dict[str, Any]],
     index_elements: Sequence[str],
