@@ -8,7 +8,7 @@ import orjson
 from pydantic import Field, StringConstraints
 
 from intentsync.db.models import Account
-from intentsync.db.rows import RowShape, WireColumn, stored_text
+from intentsync.db.rows import RowShape, WireColumn, stored_json
 from intentsync.journey.stages import JOURNEY_STAGES
 from intentsync.kit.clock import format_ms
 from intentsync.kit.schemas import (
@@ -212,18 +212,7 @@ class DomainKeyedAccountUpdate(RequestModel):
     tags: Annotated[list[Annotated[str, Text255]] | None, Field(max_length=100)] = None
 
 
-def _json_text(stored: str | None, empty: str) -> orjson.Fragment:
-    """Stored JSON text passed through to the response as it is; a missing value reads empty."""
-    return orjson.Fragment(empty if stored is None or stored == "null" else stored)
-
-
-def _json_list(stored: str | None) -> orjson.Fragment:
-    return _json_text(stored, "[]")
-
-
-def _json_object(stored: str | None) -> orjson.Fragment:
-    return _json_text(stored, "{}")
-
+_FRAGMENT = orjson.Fragment  # stored JSON text sent on as it is, wrapped in C
 
 # AccountOut as read on the export hot path: the SELECT list and each row's dict both come
 # from this table. The key leads (callers page by it) and is not sent; the JSON columns come
@@ -238,7 +227,7 @@ ACCOUNT_ROW = RowShape(
         WireColumn("domain", Account.domain),
         WireColumn("shortName", Account.short_name),
         WireColumn("linkedinUrl", Account.linkedin_url),
-        WireColumn("tags", stored_text(Account.tags), _json_list),
+        WireColumn("tags", stored_json(Account.tags, "[]"), _FRAGMENT),
         WireColumn("rtp_aid", Account.rtp_aid),
         WireColumn("rtp_account_score", Account.account_score),
         WireColumn("rtp_journey_stage", Account.journey_stage),
@@ -246,9 +235,9 @@ ACCOUNT_ROW = RowShape(
         WireColumn("rtp_website_intent_score", Account.website_score),
         WireColumn("rtp_g2_intent_score", Account.g2_score),
         WireColumn("rtp_bombora_intent_score", Account.bombora_score),
-        WireColumn("rtp_intent_signals", stored_text(Account.intent_signals), _json_list),
+        WireColumn("rtp_intent_signals", stored_json(Account.intent_signals, "[]"), _FRAGMENT),
         WireColumn("rtp_last_account_date", Account.changed_ms, format_ms),
-        WireColumn("customFields", stored_text(Account.custom_fields), _json_object),
+        WireColumn("customFields", stored_json(Account.custom_fields, "{}"), _FRAGMENT),
     ],
 )
 _account_fields = ACCOUNT_ROW.to_wire

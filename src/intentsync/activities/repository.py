@@ -4,11 +4,12 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Row, Select, Table, bindparam, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Row, Select, Table, bindparam, func, select, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from intentsync.db import account_keys
+from intentsync.db.dialect import insert_rows, insert_unnest
 from intentsync.db.live import live_account
 from intentsync.db.models import Account, ActivityContact, Contact, SalesActivity
 from intentsync.db.paging import one_page
@@ -43,12 +44,24 @@ def existing_ids(session: Session, *, team_id: int, external_ids: Collection[str
     )
 
 
+# PostgreSQL's upsert of a batch of contacts, as the Core statement below spells it.
+_CONTACT_UPSERT = (
+    " ON CONFLICT (team_id, email) DO UPDATE SET "
+    + ", ".join(f"{c} = coalesce(EXCLUDED.{c}, t.{c})" for c in CONTACT_DETAILS)
+    + ", changed_ms = EXCLUDED.changed_ms RETURNING email, id"
+)
+
+
 def upsert_contacts(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
     """One row per email; details sent now win, details not sent keep what was stored."""
     if not rows:
         return {}
     dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
+    if dialect == "postgresql":
+        # One statement for the batch, which also returns every contact's key.
+        found = insert_unnest(session, _CONTACTS, rows, _CONTACT_UPSERT)
+        return {row[0]: row[1] for row in found}
+    module: Any = sqlite
     stmt = module.insert(_CONTACTS)
     stmt = stmt.on_conflict_do_update(
         index_elements=["team_id", "email"],
@@ -77,8 +90,7 @@ def insert_activities(session: Session, rows: Sequence[dict[str, Any]]) -> list[
 
 
 def insert_contact_links(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(_LINKS), list(rows))
+    insert_rows(session, _LINKS, rows)
 
 
 def _with_account() -> Select[Any]:

@@ -10,6 +10,8 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Dialect,
+    Float,
+    String,
     Table,
     any_,
     bindparam,
@@ -56,10 +58,67 @@ def upsert_accumulate(
     if not rows:
         return
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # One statement for the batch: a key may then come only once, so repeats fold first
+        # as the row-by-row upsert would have summed them.
+        rows = _folded(rows, index_elements, add, keep_max)
+        bound = bind_rows(connection.dialect, model.__table__, rows)
+        assert bound.sql is not None
+        sql = bound.sql + _accumulate_clause(tuple(index_elements), tuple(add), tuple(keep_max))
+        connection.exec_driver_sql(sql, tuple(bound.early))
+        return
     stmt = _accumulating_upsert(
         connection.dialect.name, model, tuple(index_elements), tuple(add), tuple(keep_max)
     )
     connection.execute(stmt, list(rows))  # Core: no ORM bulk bookkeeping
+
+
+def insert_unnest(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], tail: str = ""
+) -> Any:
+    """PostgreSQL: rows in one INSERT ... SELECT FROM unnest(), `tail` (ON CONFLICT, RETURNING)
+    appended; the target table is aliased t. Returns the driver result."""
+    connection = session.connection()
+    bound = bind_rows(connection.dialect, table, rows)
+    if not bound.columnar or bound.sql is None:
+        raise ValueError("insert_unnest is for PostgreSQL")
+    return connection.exec_driver_sql(bound.sql + tail, tuple(bound.early))
+
+
+def _folded(
+    rows: Sequence[dict[str, Any]],
+    index_elements: Sequence[str],
+    add: Sequence[str],
+    keep_max: Sequence[str],
+) -> Sequence[dict[str, Any]]:
+    """Rows with one row per key: later repeats add to or raise the first, as upserts would."""
+    first: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        key = tuple(row[c] for c in index_elements)
+        kept = first.get(key)
+        if kept is None:
+            first[key] = row
+            continue
+        merged = {**kept}
+        for c in add:
+            merged[c] = kept[c] + row[c]
+        for c in keep_max:
+            merged[c] = max(kept[c], row[c])
+        first[key] = merged
+    return rows if len(first) == len(rows) else list(first.values())
+
+
+@functools.cache
+def _accumulate_clause(
+    index_elements: tuple[str, ...], add: tuple[str, ...], keep_max: tuple[str, ...]
+) -> str:
+    """ON CONFLICT for the unnest() insert: add to some columns, keep the larger of others."""
+    sets = [f'"{c}" = t."{c}" + EXCLUDED."{c}"' for c in add]
+    sets += [f'"{c}" = greatest(t."{c}", EXCLUDED."{c}")' for c in keep_max]
+    keys = ", ".join(f'"{c}"' for c in index_elements)
+    if not sets:
+        return f" ON CONFLICT ({keys}) DO NOTHING"
+    return f" ON CONFLICT ({keys}) DO UPDATE SET {', '.join(sets)}"
 
 
 @functools.cache
@@ -134,6 +193,51 @@ def _plain_insert(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> _
     return found
 
 
+def _array_type(dialect: Dialect, column: Column[Any]) -> str:
+    """The PostgreSQL array type one column's values travel in through unnest().
+
+    Text of any declared length travels as text[]: an explicit cast to varchar(n) would cut a
+    long value short, while the INSERT's own assignment cast refuses it, as a plain INSERT does.
+    """
+    impl = column.type.dialect_impl(dialect)
+    if isinstance(impl, String):
+        return "TEXT[]"
+    return f"{impl.compile(dialect=dialect)}[]"
+
+
+def _unnest_insert(
+    dialect: Dialect, table: Table, columns: tuple[str, ...], late: tuple[str, ...]
+) -> _PlainInsert:
+    """One INSERT for any number of rows: each column is one array parameter, unnested.
+
+    The text is the same for every batch size, so psycopg prepares it on the server after a
+    few executions; the `late` columns are single values repeated on every row.
+    """
+    key = (dialect.name, table.name, (*columns, "|", *late))
+    found = _plain_inserts.get(key)
+    if found is None:
+        quote = dialect.identifier_preparer.quote
+        names = ", ".join(quote(c) for c in columns + late)
+        scalars = "".join(f", CAST(%s AS {_array_type(dialect, table.c[c])[:-2]})" for c in late)
+        # %b: psycopg sends the arrays in binary, about ten times cheaper to build than text.
+        arrays = ", ".join(f"CAST(%b AS {_array_type(dialect, table.c[c])})" for c in columns)
+        into = f"INSERT INTO {quote(table.name)} AS t ({names})"
+        sql = f"{into} SELECT *{scalars} FROM unnest({arrays})"
+        impls = [table.c[c].type.dialect_impl(dialect) for c in columns + late]
+        value_converters = tuple(impl.bind_processor(dialect) for impl in impls)
+        column_converters = tuple(
+            _floats if isinstance(impl, Float) else _column_converter(impl, convert)
+            for impl, convert in zip(impls, value_converters, strict=True)
+        )
+        found = _plain_inserts[key] = (sql, column_converters, value_converters)
+    return found
+
+
+def _floats(values: list[Any]) -> list[Any]:
+    """A float column's values as floats: psycopg sends one array of one element type."""
+    return [value if value is None else float(value) for value in values]
+
+
 @functools.cache
 def _omitted_defaults(table: Table, given: frozenset[str]) -> tuple[Column[Any], ...]:
     """The omitted columns that take the model's Python-side default; resolved once per set.
@@ -182,11 +286,12 @@ class BoundRows:
     """Rows made ready for one INSERT before the transaction that writes them.
 
     The columns in `late` (stamps known only inside the transaction) get one value for every
-    row when the rows are inserted. On SQLite the rest are already bound positionally through
-    each column type's converter, omitted columns taking the model's Python-side defaults: the
-    generic per-row parameter assembly of a Core executemany costs about as much as SQLite's
-    own insert. Other databases keep the Core statement, which fills those defaults itself and
-    batches rows into multi-row VALUES.
+    row when the rows are inserted. The rest are already converted through each column type's
+    converter, omitted columns taking the model's Python-side defaults: the generic per-row
+    parameter assembly of a Core executemany costs about as much as SQLite's own insert. On
+    SQLite they are bound positionally for one executemany; on PostgreSQL they are kept as one
+    list per column, sent as arrays to a single INSERT ... SELECT FROM unnest(...), one
+    statement and one round trip for the whole batch instead of one statement per row.
     """
 
     table: Table
@@ -194,6 +299,7 @@ class BoundRows:
     early: list[Any]
     late: tuple[str, ...]
     late_converters: tuple[_Converter, ...] = ()
+    columnar: bool = False  # PostgreSQL: `early` holds one list per column, for unnest()
 
 
 def bind_rows(
@@ -211,16 +317,22 @@ def bind_rows(
         raise ValueError("insert_rows needs the same columns in every row")
     early = tuple(c for c in first if c not in late)
     filled = _omitted_defaults(table, frozenset(early + late))
-    if dialect.name != "sqlite":
-        return BoundRows(table, None, [{c: row[c] for c in early} for row in rows], late)
     bound = early + tuple(c.key for c in filled)
-    sql, column_converters, value_converters = _plain_insert(dialect, table, bound + late)
+    columnar = dialect.name == "postgresql"
+    if columnar:
+        sql, column_converters, value_converters = _unnest_insert(dialect, table, bound, late)
+    elif dialect.name == "sqlite":
+        sql, column_converters, value_converters = _plain_insert(dialect, table, bound + late)
+    else:
+        return BoundRows(table, None, [{c: row[c] for c in early} for row in rows], late)
     # Column by column: each converter runs over a whole column instead of once per value.
     columns: list[list[Any]] = [[row[c] for row in rows] for c in early]
     columns += [_default_values(c, len(rows)) for c in filled]
     for i, convert in enumerate(column_converters[: len(bound)]):
         if convert is not None:
             columns[i] = convert(columns[i])
+    if columnar:
+        return BoundRows(table, sql, columns, late, value_converters[len(bound) :], columnar)
     return BoundRows(
         table, sql, list(zip(*columns, strict=True)), late, value_converters[len(bound) :]
     )
@@ -236,6 +348,9 @@ def insert_bound(
     """Insert the bound rows (or those at the `only` positions) in one executemany."""
     if len(late_values) != len(bound.late):
         raise ValueError(f"insert_bound needs one value for each of {bound.late}")
+    if bound.columnar:
+        _insert_columns(session, bound, late_values, only)
+        return
     chosen = bound.early if only is None else [bound.early[i] for i in only]
     if not chosen:
         return
@@ -249,6 +364,24 @@ def insert_bound(
         for value, convert in zip(late_values, bound.late_converters, strict=True)
     )
     connection.exec_driver_sql(bound.sql, [row + late_params for row in chosen])
+
+
+def _insert_columns(
+    session: Session, bound: BoundRows, late_values: tuple[Any, ...], only: Sequence[int] | None
+) -> None:
+    """PostgreSQL: the chosen rows in one unnest() INSERT, late values and arrays as parameters."""
+    assert bound.sql is not None
+    columns = bound.early
+    if only is not None:
+        columns = [[column[i] for i in only] for column in columns]
+    if not columns or not columns[0]:
+        return
+    late_params = tuple(
+        value if convert is None else convert(value)
+        for value, convert in zip(late_values, bound.late_converters, strict=True)
+    )
+    # A tuple, not a list: one execution whose parameters are the arrays.
+    session.connection().exec_driver_sql(bound.sql, (*late_params, *columns))
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:

@@ -13,7 +13,6 @@ from sqlalchemy import (
     bindparam,
     delete,
     exists,
-    insert,
     or_,
     select,
     update,
@@ -21,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from intentsync.db import account_keys
+from intentsync.db.dialect import insert_rows
 from intentsync.db.live import live_account
 from intentsync.db.models import Account, Deal, DealAccount, Pipeline, PipelineStage
 from intentsync.db.paging import one_page
@@ -62,8 +62,7 @@ def replace_links(
 ) -> None:
     if deal_pks:
         session.execute(delete(_LINKS).where(_LINKS.c.deal_pk.in_(list(deal_pks))))
-    if rows:
-        session.execute(insert(_LINKS), list(rows))
+    insert_rows(session, _LINKS, rows)
 
 
 def _labelled() -> Select[Any]:

@@ -1,10 +1,10 @@
 """SQL for signal events and their daily roll-up."""
 
 import functools
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, select
+from sqlalchemy import Select, Table, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from intentsync.db.dialect import in_bound_list, insert_rows, upsert_accumulate
@@ -34,6 +34,36 @@ def existing_keys(
         {"team_id": team_id, "source": source, "keys": list(keys)},
     )
     return {row[0] for row in rows}
+
+
+# PostgreSQL: every (source, key) pair of a batch in one lookup, the pairs sent as two arrays.
+_EXISTING_PAIRS = text(
+    "SELECT e.source, e.natural_key FROM signal_events AS e"
+    " JOIN unnest(CAST(:sources AS TEXT[]), CAST(:keys AS TEXT[])) AS p(source, natural_key)"
+    " ON e.source = p.source AND e.natural_key = p.natural_key"
+    " WHERE e.team_id = :team_id"
+)
+
+
+def existing_pairs(
+    session: Session, *, team_id: int, keys_by_source: Mapping[str, Collection[str]]
+) -> set[tuple[str, str]]:
+    """The (source, natural key) pairs the team already holds, in one round trip on PostgreSQL."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return {
+            (source, key)
+            for source, keys in keys_by_source.items()
+            for key in existing_keys(session, team_id=team_id, source=source, keys=keys)
+        }
+    sources = [source for source, keys in keys_by_source.items() for _ in keys]
+    keys = [key for source_keys in keys_by_source.values() for key in source_keys]
+    if not keys:
+        return set()
+    rows = connection.execute(
+        _EXISTING_PAIRS, {"team_id": team_id, "sources": sources, "keys": keys}
+    )
+    return {(row[0], row[1]) for row in rows}
 
 
 def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:

@@ -161,7 +161,7 @@ def _daily_rows(team_id: int, stored: list[tuple[_Checked, int]]) -> list[dict[s
         visitor = _text_attribute(item.signal, "visitorId") if counts_visitor else None
         if visitor:
             totals[(account_id, source, VISITOR_TYPE, day, visitor)][0] += 1
-    return roll_up_rows(team_id, totals)
+    return roll_up_rows(team_id, dict(sorted(totals.items())))  # key order: index locality
 
 
 def roll_up_rows(team_id: int, totals: Mapping[RollUpKey, list[float]]) -> list[dict[str, Any]]:
@@ -185,7 +185,6 @@ def ingest_signals(
     session: Session, *, team_id: int, signals: Sequence[NewSignal]
 ) -> list[Outcome]:
     """Store new signals once, create discovered accounts, roll up; one outcome per signal."""
-    stamp = change_stamp(session, team_id=team_id)
     now = now_ms()
     outcomes: list[Outcome | None] = [None] * len(signals)
     checked: list[_Checked] = []
@@ -198,11 +197,10 @@ def ingest_signals(
     by_source: dict[str, set[str]] = defaultdict(set)
     for item in checked:
         by_source[item.signal.source].add(item.natural_key)
-    seen = {
-        (source, key)
-        for source, keys in by_source.items()
-        for key in repository.existing_keys(session, team_id=team_id, source=source, keys=keys)
-    }
+    # The checks above need no database: the team write lock is taken only now, before the
+    # lookup of repeats, so concurrent pushes wait for each other's writes, not their parsing.
+    stamp = change_stamp(session, team_id=team_id)
+    seen = repository.existing_pairs(session, team_id=team_id, keys_by_source=by_source)
     fresh: list[_Checked] = []
     repeats: list[_Checked] = []
     for item in checked:
