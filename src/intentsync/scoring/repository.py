@@ -214,9 +214,13 @@ def daily_rows(
         *_in_chunk(SignalDaily, team_id=team_id, lo=lo, hi=hi, ids=ids),
         SignalDaily.day >= min_day,
     )
+    return _driver_rows(session, query)
+
+
+def _driver_rows(session: Session, query: Any) -> Sequence[AnyRow]:
+    """Plain driver tuples: a run reads millions of rows whose columns are all native types."""
     result = session.connection().execute(query)
     try:
-        # Plain driver tuples: a run reads millions of these and every column is a native type.
         return cast(Sequence[AnyRow], result.cursor.fetchall())
     finally:
         result.close()
@@ -236,7 +240,7 @@ def sales_rows(
         *_in_chunk(SalesActivity, team_id=team_id, lo=lo, hi=hi, ids=ids),
         SalesActivity.occurred_ms >= min_ms,
     )
-    return session.execute(query).all()
+    return _driver_rows(session, query)
 
 
 def score_rows(session: Session, *, lo: int, hi: int, ids: Collection[int]) -> Sequence[AnyRow]:
@@ -397,7 +401,7 @@ def history_rows(
         *_in_chunk(ScoreHistory, team_id=team_id, lo=lo, hi=hi, ids=ids),
         ScoreHistory.day <= max_day,
     )
-    return session.execute(query.order_by(ScoreHistory.account_id, ScoreHistory.day)).all()
+    return _driver_rows(session, query.order_by(ScoreHistory.account_id, ScoreHistory.day))
 
 
 def write_history(session: Session, rows: Sequence[dict[str, Any]]) -> None:
