@@ -225,6 +225,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         ),
     )
     parser.add_argument(
+        "--skip-identity",
+        action="store_true",
+        help="--compare-python: skip the two extra full runs that show both agree exactly",
+    )
+    parser.add_argument(
         "--check-targets", action="store_true", help="exit 1 when a SQLite target is missed"
     )
     args = parser.parse_args(argv)
@@ -1427,12 +1432,16 @@ def score_in_process(
     command += ["--as-of", str(day), "--processes", str(processes)]
     if full:
         command.append("--full")
+    env = dict(os.environ)
+    if variant != "this":
+        env.pop("PYTHONPATH", None)  # the other interpreter imports its own checkout only
     done = subprocess.run(
         command,
         capture_output=True,
         text=True,
         timeout=max(1.0, deadline.remaining()),
         check=False,
+        env=env,
     )
     if done.returncode != 0:
         raise BenchError(f"scoring process exited {done.returncode}: {done.stderr[-2000:]}")
@@ -1612,7 +1621,7 @@ def run_rollup(args: argparse.Namespace) -> bool:
                         flush=True,
                     )
             same = None
-            if len(variants) == 2:
+            if len(variants) == 2 and not args.skip_identity:
                 print("identical results: base then this on the same day ...", flush=True)
                 day += 1
                 kw: dict[str, Any] = {"url": url, "team_id": ws.team_id, "deadline": bench.deadline}
