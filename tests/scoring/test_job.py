@@ -8,7 +8,7 @@ from types import MappingProxyType
 import pytest
 from sqlalchemy import select
 
-from intentsync.db.models import Account, AccountScore, ScoringRun, StageTransition
+from intentsync.db.models import Account, AccountScore, ScoreHistory, ScoringRun, StageTransition
 from intentsync.scoring import repository
 from intentsync.scoring.chunks import ChunkTask, compute
 from intentsync.scoring.config import default_config, parse_config
@@ -445,3 +445,11 @@ def test_the_cycle_collector_resumes_when_a_chunk_fails(ws):
     with pytest.raises(KeyError):
         compute(task, ws.db, broken)
     assert gc.isenabled()
+
+
+def test_the_bulk_score_writes_name_every_column_of_their_tables():
+    """The driver-level writes bypass Core's defaults: a new column must be named there."""
+    explained = {c.key for c in AccountScore.__table__.c}
+    assert explained == {"account_id", "team_id", *repository.EXPLANATION_UPDATES}
+    kept = {c.key for c in ScoreHistory.__table__.c}
+    assert kept == {"account_id", "day", "team_id", *repository.HISTORY_SCORES}
