@@ -14,9 +14,12 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import json
 import os
 import pstats
 import random
+import statistics
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -83,6 +86,7 @@ PROGRESS_SECONDS = 10.0
 HTTP_SAMPLE = 200_000
 SPAN_DAYS = 90
 INCREMENTAL_SHARE = 0.01
+ROLLUP_FROM = 10_000_000  # --load auto writes the roll-up directly from this many events
 STRONG_DAYS = 7  # a demo/pricing signal this recent must give a non-zero score
 
 # Event mix and skew.
@@ -155,12 +159,30 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=4, help="concurrent HTTP clients")
     parser.add_argument(
         "--load",
-        choices=("auto", "service", "core"),
+        choices=("auto", "service", "core", "rollup"),
         default="auto",
         help=(
             "how the events after the HTTP sample are loaded: in-process through the ingest "
             "service, Core bulk inserts of events and daily roll-ups, or the service until "
-            "it is projected to need more than --service-budget seconds, then Core (default)"
+            "it is projected to need more than --service-budget seconds, then Core (default); "
+            "rollup writes only the signal_daily rows scoring reads, straight into the table, "
+            "and runs the scale measurements instead (full runs with 1 and 2 processes "
+            "against a bare SQL aggregate, incremental runs, peak memory per process); auto "
+            f"picks rollup from {ROLLUP_FROM:,} events"
+        ),
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="--load rollup: rounds of full runs (1 and 2 processes each) and incremental runs",
+    )
+    parser.add_argument(
+        "--compare-python",
+        default=None,
+        help=(
+            "--load rollup: an interpreter with another checkout of intentsync installed; its "
+            "runs interleave with this checkout's on the same data, and the two must agree"
         ),
     )
     parser.add_argument(
@@ -203,10 +225,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         ),
     )
     parser.add_argument(
+        "--skip-identity",
+        action="store_true",
+        help="--compare-python: skip the two extra full runs that show both agree exactly",
+    )
+    parser.add_argument(
         "--check-targets", action="store_true", help="exit 1 when a SQLite target is missed"
     )
     args = parser.parse_args(argv)
-    if min(args.accounts, args.events, args.clients) < 1:
+    if args.load == "auto" and args.events >= ROLLUP_FROM:
+        args.load = "rollup"
+    if args.load == "rollup":
+        args.http_events = 0
+    if min(args.accounts, args.events, args.clients, args.rounds) < 1:
         parser.error("--accounts, --events and --clients must be positive")
     if args.http_events is None:
         args.http_events = min(HTTP_SAMPLE, args.events // 5)
@@ -981,6 +1012,8 @@ def verdict(seconds: float, target: float, kind: str) -> str:
 
 def run(args: argparse.Namespace) -> bool:
     """Run every measurement; return whether the stated targets were met."""
+    if args.load == "rollup":
+        return run_rollup(args)
     check_row_shape()
     # The server under test must not start scheduled scoring rounds: they would compete with
     # the timed ingest and could still hold the team's scoring lease when the timed runs start.
@@ -1234,6 +1267,439 @@ def run(args: argparse.Namespace) -> bool:
     if history_ratio is not None:
         met = met and history_ratio <= TARGET_HISTORY_RATIO
     return met or kind != "sqlite"
+
+
+# ---------------------------------------------------------------- the roll-up load and scale runs
+
+ROLLUP_BATCH = 250_000  # roll-up rows per insert transaction of the roll-up load
+PICK_BATCH = 1_000_000  # account draws per rng.choices call when counting events per account
+SCORER = Path(__file__).with_name("_score_once.py")
+DAILY_NAMES = ("team_id", "account_id", "source", "type", "day", "detail", "quantity", "value")
+
+
+def events_per_account(work: Workload, events: int) -> list[int]:
+    """How many of the events each account gets, drawn with the same skew as Workload.take."""
+    counts = [0] * work.accounts
+    left = events
+    while left:
+        n = min(PICK_BATCH, left)
+        for account in work.rng.choices(work.active, cum_weights=work.cum_weights, k=n):
+            counts[account] += 1
+        left -= n
+    return counts
+
+
+def rollup_stream(
+    work: Workload, events: int, team_id: int, ids: Sequence[int]
+) -> Iterator[list[tuple[Any, ...]]]:
+    """signal_daily rows in key order, a batch at a time: each account's events folded at once.
+
+    The events are Workload's, generated account by account instead of interleaved, so every
+    account's roll-up is complete when it is written and rows arrive in primary-key order.
+    """
+    counts = events_per_account(work, events)
+    batch: list[tuple[Any, ...]] = []
+    for account in sorted(range(work.accounts), key=ids.__getitem__):
+        n = counts[account]
+        if not n:
+            continue
+        work.taken.clear()  # natural keys hold the account: no other account's can collide
+        pk = ids[account]
+        totals = fold((work._event(account), pk) for _ in range(n))
+        batch.extend(
+            (team_id, *key, quantity, value) for key, (quantity, value) in sorted(totals.items())
+        )
+        if len(batch) >= ROLLUP_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def load_rollup(
+    url: str, team_id: int, work: Workload, events: int, ids: Sequence[int], deadline: Deadline
+) -> tuple[float, int]:
+    """Write the events' signal_daily rows directly (COPY on PostgreSQL); seconds and rows.
+
+    Scoring reads the roll-up, never signal_events, so the raw events are not stored: this
+    loader measures nothing, it only has to be quick and produce what the service would.
+    """
+    loader = bulk_loader(url)
+    started = last = time.perf_counter()
+    written = 0
+    try:
+        raw = loader.engine.raw_connection()
+        try:
+            driver: Any = raw.driver_connection
+            for rows in rollup_stream(work, events, team_id, ids):
+                deadline.check("loading the roll-up")
+                if loader.engine.dialect.name == "postgresql":
+                    with driver.cursor() as cursor:
+                        names = ", ".join(DAILY_NAMES)
+                        with cursor.copy(f"COPY signal_daily ({names}) FROM STDIN") as copy:
+                            for row in rows:
+                                copy.write_row(row)
+                else:
+                    marks = ", ".join("?" for _ in DAILY_NAMES)
+                    driver.executemany(
+                        f"INSERT INTO signal_daily ({', '.join(DAILY_NAMES)}) VALUES ({marks})",
+                        rows,
+                    )
+                driver.commit()
+                written += len(rows)
+                now = time.perf_counter()
+                if now - last >= PROGRESS_SECONDS:
+                    last = now
+                    print(
+                        f"  {work.sent:,}/{events:,} events, {written:,} roll-up rows "
+                        f"in {now - started:.0f} s",
+                        flush=True,
+                    )
+        finally:
+            raw.close()
+    finally:
+        loader.dispose()
+    if work.sent != events:
+        raise BenchError(f"generated {work.sent:,} events, expected {events:,}")
+    return time.perf_counter() - started, written
+
+
+def check_rollup(db: Database, team_id: int, work: Workload) -> None:
+    """Roll-up quantity per (source, type) equals what was generated."""
+    with db.transaction(write=False) as session:
+        rows = session.execute(
+            select(DAILY.c.source, DAILY.c.type, func.sum(DAILY.c.quantity))
+            .where(DAILY.c.team_id == team_id)
+            .group_by(DAILY.c.source, DAILY.c.type)
+        ).all()
+    sums = {(r[0], r[1]): float(r[2]) for r in rows}
+    if set(sums) != set(work.quantities):
+        raise BenchError(f"roll-up has {sorted(sums)}, expected {sorted(work.quantities)}")
+    for key, expected in work.quantities.items():
+        if abs(sums[key] - expected) > 1e-6 * max(1.0, expected):
+            raise BenchError(f"roll-up quantity of {key} is {sums[key]}, expected {expected}")
+
+
+def sql_aggregate(db: Database, team_id: int, min_day: int) -> tuple[float, int]:
+    """The floor for a run: one GROUP BY account over the roll-up rows of the window, fetched."""
+    query = (
+        select(
+            DAILY.c.account_id,
+            func.count(),
+            func.sum(DAILY.c.quantity),
+            func.max(DAILY.c.value),
+        )
+        .where(DAILY.c.team_id == team_id, DAILY.c.day >= min_day)
+        .group_by(DAILY.c.account_id)
+    )
+    with db.engine.connect() as conn:
+        started = time.perf_counter()
+        rows = conn.execute(query).fetchall()
+        seconds = time.perf_counter() - started
+    return seconds, len(rows)
+
+
+@dataclass
+class Scored:
+    """One scoring run in its own process, as bench/_score_once.py reports it."""
+
+    variant: str
+    kind: str
+    processes: int
+    day: int
+    seconds: float
+    scored: int
+    changed: int
+    parent_peak: int
+    child_peaks: list[int]
+
+    def peak(self) -> int:
+        return max([self.parent_peak, *self.child_peaks])
+
+
+def score_in_process(
+    python: str,
+    variant: str,
+    *,
+    url: str,
+    team_id: int,
+    full: bool,
+    day: int,
+    processes: int,
+    deadline: Deadline,
+) -> Scored:
+    command = [python, str(SCORER), "--url", url, "--team", str(team_id)]
+    command += ["--as-of", str(day), "--processes", str(processes)]
+    if full:
+        command.append("--full")
+    env = dict(os.environ)
+    if variant != "this":
+        env.pop("PYTHONPATH", None)  # the other interpreter imports its own checkout only
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=max(1.0, deadline.remaining()),
+        check=False,
+        env=env,
+    )
+    if done.returncode != 0:
+        raise BenchError(f"scoring process exited {done.returncode}: {done.stderr[-2000:]}")
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    if out["status"] != "succeeded":
+        raise BenchError(f"{variant} scoring run: {out['status']} {out['errors']}")
+    return Scored(
+        variant=variant,
+        kind=out["kind"],
+        processes=int(out["processes"]),
+        day=day,
+        seconds=float(out["seconds"]),
+        scored=int(out["scored"]),
+        changed=int(out["changed"]),
+        parent_peak=int(out["parent_peak"]),
+        child_peaks=[int(v) for v in out["worker_peaks"]],
+    )
+
+
+def add_signal_batch(
+    db: Database, team_id: int, work: Workload, domains: Sequence[str], batch: int
+) -> int:
+    """A demo view and a LinkedIn click today for 1% of accounts, through the ingest service."""
+    rng = random.Random(work.seed + 1000 + batch)
+    chosen = sorted(
+        rng.sample(range(work.accounts), max(1, round(work.accounts * INCREMENTAL_SHARE)))
+    )
+    at = work.now_s - 60
+    day = day_of(at * 1000)
+    events: list[Event] = []
+    for n, account in enumerate(chosen):
+        view = {
+            "pageViewId": f"pv-inc{batch}-{n:07d}",
+            "visitorId": f"v{account}-inc{batch}",
+            "path": "/demo",
+        }
+        events.append(Event("website", account, at, "demo", 1.0, view, day))
+        click = {"campaign": f"campaign-inc-{batch}"}
+        events.append(Event("linkedin", account, at, "click", 1.0, click, day))
+    for start in range(0, len(events), SERVICE_BATCH):
+        ingest_chunk(db, team_id, events[start : start + SERVICE_BATCH], domains)
+    return len(chosen)
+
+
+def account_fingerprint(db: Database, team_id: int) -> dict[int, tuple[Any, ...]]:
+    """Every scored field and explanation per account, to show two runs agree exactly."""
+    from intentsync.db.models import AccountScore as StoredExplanation
+
+    explained = cast(Table, StoredExplanation.__table__)
+    with db.transaction(write=False) as session:
+        rows = session.execute(
+            select(
+                ACCOUNTS_TABLE.c.id,
+                ACCOUNTS_TABLE.c.account_score,
+                ACCOUNTS_TABLE.c.website_score,
+                ACCOUNTS_TABLE.c.g2_score,
+                ACCOUNTS_TABLE.c.bombora_score,
+                ACCOUNTS_TABLE.c.advertising_score,
+                ACCOUNTS_TABLE.c.journey_stage,
+                ACCOUNTS_TABLE.c.intent_signals,
+                ACCOUNTS_TABLE.c.score_change_7d,
+                ACCOUNTS_TABLE.c.score_change_30d,
+                explained.c.breakdown,
+                explained.c.stage_reason,
+                explained.c.pending_stage,
+                explained.c.pending_since_day,
+            )
+            .join(explained, explained.c.account_id == ACCOUNTS_TABLE.c.id)
+            .where(ACCOUNTS_TABLE.c.team_id == team_id)
+        )
+        return {row[0]: tuple(row[1:]) for row in rows}
+
+
+def mb(value: float) -> str:
+    return f"{value / 2**20:,.0f} MB"
+
+
+def spread(values: Sequence[float]) -> str:
+    if not values:
+        return "-"
+    if len(values) == 1:
+        return f"{values[0]:.2f} s"
+    return (
+        f"best {min(values):.2f} s, median {statistics.median(values):.2f} s, "
+        f"worst {max(values):.2f} s over {len(values)} runs"
+    )
+
+
+def run_rollup(args: argparse.Namespace) -> bool:
+    """Scale runs on a roll-up loaded directly: full runs with 1 and 2 workers against a bare
+    SQL aggregate over the same rows, interleaved and repeated, then incremental runs."""
+    now_s = int(time.time())
+    work = Workload(accounts=args.accounts, seed=args.seed, now_s=now_s)
+    variants = [("this", sys.executable)]
+    if args.compare_python:
+        variants.append(("base", args.compare_python))
+    figures: list[tuple[str, str]] = []
+    with Bench(args) as bench:
+        figures.append(("backend", bench.describe()))
+        url = bench.main_url()
+        ws = bench.provision(url, "bench scoring")
+        print(f"loading {args.accounts:,} accounts with a Core insert ...", flush=True)
+        t0 = time.perf_counter()
+        domains = load_accounts(url, ws.team_id, args.accounts)
+        account_seconds = time.perf_counter() - t0
+        db = Database(url, pool_size=2)
+        try:
+            ids = account_ids(db, ws.team_id, domains)
+            print(f"loading the roll-up of {args.events:,} events ...", flush=True)
+            load_seconds, rollup_rows = load_rollup(
+                url, ws.team_id, work, args.events, ids, bench.deadline
+            )
+            check_rollup(db, ws.team_id, work)
+            if bench.kind == "postgresql" or args.analyze:
+                print("ANALYZE ...", flush=True)
+                analyze_all(db)
+            size = database_size(db)
+            add_dynamic_segment(db, ws.team_id)
+            aggregates: list[float] = []
+            runs: list[Scored] = []
+            day = work.as_of
+            for round_ in range(args.rounds):
+                order = variants if round_ % 2 == 0 else variants[::-1]
+                for processes in (1, 2) if round_ % 2 == 0 else (2, 1):
+                    seconds, groups = sql_aggregate(db, ws.team_id, day - SPAN_DAYS)
+                    aggregates.append(seconds)
+                    print(f"  SQL aggregate: {seconds:.2f} s, {groups:,} accounts", flush=True)
+                    for variant, python in order:
+                        bench.deadline.check("full runs")
+                        scored = score_in_process(
+                            python,
+                            variant,
+                            url=url,
+                            team_id=ws.team_id,
+                            full=True,
+                            day=day,
+                            processes=processes,
+                            deadline=bench.deadline,
+                        )
+                        if scored.kind != "full" or scored.scored != args.accounts:
+                            raise BenchError(f"full run scored {scored.scored:,} ({scored.kind})")
+                        if not runs:
+                            check_full_scores(db, ws.team_id, work, ids)
+                        runs.append(scored)
+                        print(
+                            f"  full run day +{day - work.as_of} ({variant}, {processes} "
+                            f"process(es)): {scored.seconds:.2f} s, {scored.changed:,} changed, "
+                            f"peak {mb(scored.peak())}",
+                            flush=True,
+                        )
+                        day += 1
+            seconds, _ = sql_aggregate(db, ws.team_id, day - SPAN_DAYS)
+            aggregates.append(seconds)
+            last_day = day - 1
+            incrementals: list[Scored] = []
+            batch = 0
+            for round_ in range(args.rounds):
+                order = variants if round_ % 2 == 0 else variants[::-1]
+                for variant, python in order:
+                    batch += 1
+                    added = add_signal_batch(db, ws.team_id, work, domains, batch)
+                    inc = score_in_process(
+                        python,
+                        variant,
+                        url=url,
+                        team_id=ws.team_id,
+                        full=False,
+                        day=last_day,
+                        processes=args.processes or 2,
+                        deadline=bench.deadline,
+                    )
+                    if inc.kind != "incremental" or inc.scored != added:
+                        raise BenchError(f"incremental run scored {inc.scored:,} of {added:,}")
+                    incrementals.append(inc)
+                    print(
+                        f"  incremental ({variant}): {inc.seconds:.2f} s, {inc.scored:,} scored",
+                        flush=True,
+                    )
+            same = None
+            if len(variants) == 2 and not args.skip_identity:
+                print("identical results: base then this on the same day ...", flush=True)
+                day += 1
+                kw: dict[str, Any] = {"url": url, "team_id": ws.team_id, "deadline": bench.deadline}
+                score_in_process(variants[1][1], "base", full=True, day=day, processes=2, **kw)
+                before = account_fingerprint(db, ws.team_id)
+                again = score_in_process(
+                    sys.executable, "this", full=True, day=day, processes=2, **kw
+                )
+                after = account_fingerprint(db, ws.team_id)
+                differ = sum(1 for k, v in before.items() if after.get(k) != v)
+                same = again.changed == 0 and differ == 0 and len(before) == len(after)
+                if not same:
+                    raise BenchError(
+                        f"this code changed {again.changed:,} accounts and {differ:,} "
+                        "explanations after the base code scored the same day"
+                    )
+        finally:
+            db.dispose()
+
+    best_aggregate = min(aggregates)
+    figures += [
+        (
+            "accounts",
+            f"{args.accounts:,} ({sum(1 for n in work.per_account if n == 0):,} without signals)",
+        ),
+        ("events", f"{args.events:,} over {SPAN_DAYS} days, seed {args.seed}"),
+        ("load: accounts (Core insert)", f"{account_seconds:.1f} s"),
+        (
+            "load: roll-up written directly",
+            f"{rollup_rows:,} signal_daily rows in {load_seconds:.1f} s (incl. generation)",
+        ),
+        ("database size after load", size),
+        ("SQL aggregate (GROUP BY account, window)", spread(aggregates)),
+    ]
+    targets_met = True
+    for variant, _ in variants:
+        for processes in (1, 2):
+            mine = [r for r in runs if r.variant == variant and r.processes == processes]
+            if not mine:
+                continue
+            times = [r.seconds for r in mine]
+            best = min(times)
+            ratio = best / best_aggregate
+            parent = max(r.parent_peak for r in mine)
+            children = [p for r in mine for p in r.child_peaks]
+            figures += [
+                (f"full run, {variant}, {processes} process(es)", spread(times)),
+                ("  per account (best)", f"{best / args.accounts * 1e6:.1f} us"),
+                ("  ratio best run / best SQL aggregate", f"{ratio:.2f} (target <= 2)"),
+                (
+                    "  peak RSS parent / largest child",
+                    f"{mb(parent)} / {mb(max(children)) if children else '-'}"
+                    f" (children seen: {len(children)})",
+                ),
+            ]
+            if variant == "this":
+                peak = max(r.peak() for r in mine)
+                targets_met = targets_met and ratio <= 2 and best <= 240 and peak <= 2**31
+    for variant, _ in variants:
+        times = [r.seconds for r in incrementals if r.variant == variant]
+        peak = max((r.peak() for r in incrementals if r.variant == variant), default=0)
+        figures.append((f"incremental run, {variant} (1% of accounts)", spread(times)))
+        figures.append(("  peak RSS of any process", mb(peak)))
+    if same is not None:
+        figures.append(("this vs base on the same day", "identical scores and explanations"))
+    print_table("scoring at scale", figures)
+    return targets_met or bench.kind != "sqlite"
+
+
+def check_full_scores(db: Database, team_id: int, work: Workload, ids: Sequence[int]) -> None:
+    """Strong recent signals score above 0 and accounts without signals score 0."""
+    scores = read_scores(db, team_id)
+    zero = [a for a in work.strong if scores.score[ids[a]] <= 0]
+    if zero:
+        raise BenchError(f"{len(zero)} accounts with a recent demo/pricing signal scored 0")
+    silent = [a for a, n in enumerate(work.per_account) if n == 0 and scores.score[ids[a]] != 0]
+    if silent:
+        raise BenchError(f"{len(silent)} accounts without signals have a non-zero score")
 
 
 if __name__ == "__main__":

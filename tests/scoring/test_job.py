@@ -1,15 +1,21 @@
 """The scoring job end to end: rtp_ fields, stages, delta sync, incremental runs, leases."""
 
+import gc
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from types import MappingProxyType
 
+import pytest
 from sqlalchemy import select
 
-from intentsync.db.models import ScoringRun, StageTransition
+from intentsync.db.models import Account, AccountScore, ScoreHistory, ScoringRun, StageTransition
 from intentsync.kit.clock import now_ms
 from intentsync.scoring import repository
+from intentsync.scoring.chunks import ChunkTask, compute
+from intentsync.scoring.config import default_config, parse_config
 from intentsync.scoring.job import new_holder, run_team
 from intentsync.scoring.service import change_setting
 from tests.factories import account
@@ -413,3 +419,85 @@ def test_dynamic_segments_follow_scoring_runs_full_and_incremental(ws):
     assert members() == {"crm-1", "crm-9"}
     delta = ws.get("/accounts", params={"lastSync": sync}).json()["data"]["data"]
     assert {a["externalId"] for a in delta} == {"crm-9"}
+
+
+def explanations(ws, count: int) -> list[dict]:
+    """Each account's explanation, less what names the run (config version and time)."""
+    out = []
+    for n in range(1, count + 1):
+        data = ws.get(f"/accounts/crm-{n}/score").json()["data"]
+        out.append({k: v for k, v in data.items() if k not in ("configVersion", "scoredAt")})
+    return out
+
+
+def test_worker_processes_store_the_same_explanations_as_json_documents(ws):
+    ws.push(*[account(n) for n in range(1, 9)])
+    send(ws, [web(f"company{n}.com", "pricing", n % 4, f"pv-{n}", f"v-{n}") for n in range(1, 9)])
+    parallel = run_team(ws.db, team_id=ws.team_id, full=True, processes=2, chunk_size=3)
+    assert parallel.status == "succeeded", parallel.errors
+    assert parallel.processes == 2
+    explained = explanations(ws, 8)
+    assert all(e["rtp_account_score"] > 0 and e["sources"] for e in explained)
+    with ws.db.transaction(write=False) as session:
+        # Encoded once, in the worker: stored as JSON documents, never as a JSON string.
+        stored = session.execute(
+            select(Account.intent_signals, AccountScore.breakdown)
+            .join(AccountScore, AccountScore.account_id == Account.id)
+            .where(Account.team_id == ws.team_id)
+        ).all()
+    assert len(stored) == 8
+    for shown, breakdown in stored:
+        assert isinstance(shown, list)
+        assert shown
+        assert shown[0]["source"] == "website"
+        assert isinstance(breakdown, dict)
+        assert breakdown["overall"] > 0
+    with ws.db.transaction() as session:
+        change_setting(session, team_id=ws.team_id, path="weights.g2", raw="21")
+        change_setting(session, team_id=ws.team_id, path="weights.g2", raw="20")
+    alone = run_team(ws.db, team_id=ws.team_id, full=True, processes=1, chunk_size=3)
+    assert (alone.accounts_scored, alone.accounts_changed) == (8, 0)
+    assert explanations(ws, 8) == explained
+
+
+def test_a_run_leaves_the_cycle_collector_as_it_found_it(ws):
+    ws.push(*[account(n) for n in range(1, 4)])
+    assert gc.isenabled()
+    assert run_team(ws.db, team_id=ws.team_id, full=True, processes=1).status == "succeeded"
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert run_team(ws.db, team_id=ws.team_id, full=True, processes=1).status == "succeeded"
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_cycle_collector_resumes_when_a_chunk_fails(ws):
+    ws.push(account(1))
+    with ws.db.transaction(write=False) as session:
+        ids = repository.all_account_ids(session, team_id=ws.team_id)
+    task = ChunkTask(
+        url=ws.db.url,
+        team_id=ws.team_id,
+        as_of=TODAY,
+        config_version=1,
+        config_doc=default_config(),
+        ids=ids,
+        only=False,
+    )
+    config = parse_config(default_config(), version=1)
+    assert compute(task, ws.db, config).scored == 1
+    # A config missing the website rules while website is enabled breaks scoring mid-chunk.
+    broken = replace(config, point_sources=MappingProxyType({}))
+    with pytest.raises(KeyError):
+        compute(task, ws.db, broken)
+    assert gc.isenabled()
+
+
+def test_the_bulk_score_writes_name_every_column_of_their_tables():
+    """The driver-level writes bypass Core's defaults: a new column must be named there."""
+    explained = {c.key for c in AccountScore.__table__.c}
+    assert explained == {"account_id", "team_id", *repository.EXPLANATION_UPDATES}
+    kept = {c.key for c in ScoreHistory.__table__.c}
+    assert kept == {"account_id", "day", "team_id", *repository.HISTORY_SCORES}

@@ -1,9 +1,23 @@
 """SQL for scoring: configs, leases, runs, the inputs a run reads and the results it writes."""
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, Table, bindparam, delete, func, insert, select, update
+import orjson
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Row,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from intentsync.db.dialect import insert_ignore, upsert_replace
@@ -224,9 +238,13 @@ def daily_rows(
         *_in_chunk(SignalDaily, team_id=team_id, lo=lo, hi=hi, ids=ids),
         SignalDaily.day >= min_day,
     )
+    return _driver_rows(session, query)
+
+
+def _driver_rows(session: Session, query: Any) -> Sequence[AnyRow]:
+    """Plain driver tuples: a run reads millions of rows whose columns are all native types."""
     result = session.connection().execute(query)
     try:
-        # Plain driver tuples: a run reads millions of these and every column is a native type.
         return cast(Sequence[AnyRow], result.cursor.fetchall())
     finally:
         result.close()
@@ -246,7 +264,7 @@ def sales_rows(
         *_in_chunk(SalesActivity, team_id=team_id, lo=lo, hi=hi, ids=ids),
         SalesActivity.occurred_ms >= min_ms,
     )
-    return session.execute(query).all()
+    return _driver_rows(session, query)
 
 
 def score_rows(session: Session, *, lo: int, hi: int, ids: Collection[int]) -> Sequence[AnyRow]:
@@ -280,6 +298,62 @@ SCORE_UPDATE_COLUMNS = (
 TREND_COLUMNS = ("score_change_7d", "score_change_30d")
 
 
+# A statement compiled once per database: (SQL, bind names in driver order, converters).
+_Prepared = tuple[str, tuple[str, ...], tuple[Callable[[Any], Any] | None, ...], bool]
+_prepared: dict[tuple[str, str], _Prepared] = {}
+
+
+def _prepare(
+    dialect: Dialect, key: str, statement: Any, columns: Mapping[str, Column[Any]]
+) -> _Prepared:
+    """Compile a statement with one bind per named column, and each column type's converter."""
+    found = _prepared.get((dialect.name, key))
+    if found is None:
+        compiled = statement.compile(dialect=dialect, column_keys=list(columns))
+        names = tuple(compiled.positiontup or ()) if dialect.positional else tuple(columns)
+        if set(names) != set(columns):
+            raise RuntimeError(f"{key}: binds {sorted(names)} are not {sorted(columns)}")
+        converters = tuple(
+            columns[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+        )
+        found = (compiled.string, names, converters, dialect.positional)
+        _prepared[(dialect.name, key)] = found
+    return found
+
+
+def _executemany(
+    session: Session,
+    key: str,
+    statement: Any,
+    columns: Mapping[str, Column[Any]],
+    rows: Sequence[Mapping[str, Any]],
+) -> None:
+    """One driver executemany with the values converted a column at a time.
+
+    Core's executemany assembles each row's parameters one by one, which cost as much as the
+    database's own work for the tens of thousands of rows a run writes per chunk.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    sql, names, converters, positional = _prepare(connection.dialect, key, statement, columns)
+    values: list[list[Any]] = []
+    for name, convert in zip(names, converters, strict=True):
+        column = [row[name] for row in rows]
+        values.append(column if convert is None else list(map(convert, column)))
+    params: list[Any] = (
+        list(zip(*values, strict=True))
+        if positional
+        else [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+    )
+    connection.exec_driver_sql(sql, params)
+
+
+def encoded(value: Any) -> Any:
+    """JSON a scoring worker encoded already is written as is, not decoded and encoded again."""
+    return orjson.Fragment(value) if isinstance(value, bytes) else value
+
+
 def write_account_scores(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Per-row rtp_ fields for changed accounts in one executemany; rows carry 'pk'."""
     if not rows:
@@ -289,7 +363,9 @@ def write_account_scores(session: Session, rows: Sequence[dict[str, Any]]) -> No
         .where(_ACCOUNTS.c.id == bindparam("pk"))
         .values({c: bindparam(c) for c in SCORE_UPDATE_COLUMNS})
     )
-    session.connection().execute(stmt, list(rows))
+    columns = {"pk": _ACCOUNTS.c.id, **{c: _ACCOUNTS.c[c] for c in SCORE_UPDATE_COLUMNS}}
+    params = [{**r, "intent_signals": encoded(r["intent_signals"])} for r in rows]
+    _executemany(session, "account_scores", stmt, columns, params)
 
 
 def write_trends(session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -301,25 +377,39 @@ def write_trends(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         .where(_ACCOUNTS.c.id == bindparam("pk"))
         .values({c: bindparam(c) for c in TREND_COLUMNS})
     )
-    session.connection().execute(stmt, [{c: r[c] for c in ("pk", *TREND_COLUMNS)} for r in rows])
+    columns = {"pk": _ACCOUNTS.c.id, **{c: _ACCOUNTS.c[c] for c in TREND_COLUMNS}}
+    _executemany(session, "trends", stmt, columns, rows)
+
+
+EXPLANATION_UPDATES = (
+    "as_of_day",
+    "config_version",
+    "breakdown",
+    "stage_reason",
+    "pending_stage",
+    "pending_since_day",
+    "scored_ms",
+)
+
+
+def _upsert(table: Table, keys: Sequence[str], updates: Sequence[str], dialect: str) -> Any:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE SET each of updates to the new row's value."""
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=list(keys), set_={c: stmt.excluded[c] for c in updates}
+    )
 
 
 def write_explanations(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    upsert_replace(
-        session,
-        AccountScore,
-        rows,
-        ["account_id"],
-        update=[
-            "as_of_day",
-            "config_version",
-            "breakdown",
-            "stage_reason",
-            "pending_stage",
-            "pending_since_day",
-            "scored_ms",
-        ],
-    )
+    """One row per scored account: inserted the first time, replaced on later runs."""
+    if not rows:
+        return
+    table = cast(Table, AccountScore.__table__)
+    names = ("account_id", "team_id", *EXPLANATION_UPDATES)
+    stmt = _upsert(table, ["account_id"], EXPLANATION_UPDATES, session.get_bind().dialect.name)
+    params = [{**r, "breakdown": encoded(r["breakdown"])} for r in rows]
+    _executemany(session, "explanations", stmt, {n: table.c[n] for n in names}, params)
 
 
 def add_transitions(session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -335,25 +425,17 @@ def history_rows(
         *_in_chunk(ScoreHistory, team_id=team_id, lo=lo, hi=hi, ids=ids),
         ScoreHistory.day <= max_day,
     )
-    return session.execute(query.order_by(ScoreHistory.account_id, ScoreHistory.day)).all()
+    return _driver_rows(session, query.order_by(ScoreHistory.account_id, ScoreHistory.day))
 
 
 def write_history(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """One row per changed account for the run's day; a second run that day replaces it."""
-    if rows:
-        upsert_replace(
-            session,
-            ScoreHistory,
-            rows,
-            ["account_id", "day"],
-            update=[
-                "account_score",
-                "website_score",
-                "g2_score",
-                "bombora_score",
-                "advertising_score",
-            ],
-        )
+    if not rows:
+        return
+    table = cast(Table, ScoreHistory.__table__)
+    names = ("account_id", "day", "team_id", *HISTORY_SCORES)
+    stmt = _upsert(table, ["account_id", "day"], HISTORY_SCORES, session.get_bind().dialect.name)
+    _executemany(session, "history", stmt, {n: table.c[n] for n in names}, rows)
 
 
 def _superseded(before_day: int) -> Any:
