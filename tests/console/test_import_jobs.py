@@ -1,6 +1,12 @@
 """Uploads run as queue jobs: their bytes wait in the database, and a cut-short run goes on."""
 
+import os
+import signal
+import subprocess
+import sys
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,14 +16,18 @@ from fastapi import FastAPI
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from intentsync.app import create_app
+from intentsync.auth.service import set_password
 from intentsync.config import Settings
 from intentsync.db.engine import Database
+from intentsync.db.migrate import upgrade
 from intentsync.db.models import SignalEvent, SignalImport, SignalImportError, SignalImportFile
 from intentsync.kit.clock import now_ms
 from intentsync.scheduler import Background
 from intentsync.signals.importers import job, service
 from intentsync.signals.importers.service import ChunkResult, ImportTakenOver, Item
-from tests.console.conftest import ConsoleClient
+from tests.conftest import _postgres_database
+from tests.console.conftest import PASSWORD, ConsoleClient, sign_in
 from tests.console.test_imports import events, record, start, wait
 from tests.factories import Workspace, create_workspace
 
@@ -253,3 +263,113 @@ def test_a_silent_upload_that_nothing_took_over_is_failed_and_its_file_dropped(
         )
     assert record(database, import_id).rows_read == 0
     assert signals == 0
+
+
+# --- A worker killed mid-import, on PostgreSQL's shared queue --------------------------------
+
+KILL_ROWS = 120_000  # 4.9 MB: within the 5 MB an upload may be by default
+
+
+def _worker(database_url: str) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "INTENTSYNC_DATABASE_URL": database_url,
+        "INTENTSYNC_LOG_LEVEL": "debug",
+        "INTENTSYNC_SCORING_INTERVAL": "0",
+        "INTENTSYNC_WORKER_HEARTBEAT": "0.5",
+        "INTENTSYNC_WORKER_STALLED_AFTER": "3",
+        "INTENTSYNC_JOB_CONCURRENCY": "1",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "intentsync", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _watch(process: subprocess.Popen[str], starts: list[float]) -> None:
+    """Note when the worker starts an import job; read its log to the end."""
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "job imports.run started" in line:
+            starts.append(time.monotonic())
+
+
+@pytest.fixture
+def own_postgres(database_url: str) -> Iterator[tuple[str, FastAPI, Database]]:
+    """A database of its own: the workers run every job they find, and only this test's."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("several hosts share a queue on PostgreSQL; SQLite runs jobs in-process")
+    for url in _postgres_database():
+        upgrade(url)
+        db = Database(url, pool_size=3)
+        settings = Settings(database_url=url, scoring_interval=0, serve_jobs=False)
+        app = create_app(settings, db)
+        try:
+            yield url, app, db
+        finally:
+            app.state.background.queue.stop()
+            db.dispose()
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_import_loses_nothing_and_imports_each_row_once(
+    own_postgres: tuple[str, FastAPI, Database],
+) -> None:
+    database_url, app, db = own_postgres
+    ws = create_workspace(app, db)
+    reference_team = create_workspace(app, db, name="Reference team")
+    with db.transaction() as session:
+        set_password(session, email=ws.email, password=PASSWORD)
+    admin = sign_in(app, ws.email)
+    content = g2_export(KILL_ROWS)
+    workers = [_worker(database_url) for _ in range(3)]
+    starts: list[list[float]] = [[] for _ in workers]
+    watchers = [
+        threading.Thread(target=_watch, args=(w, s), daemon=True)
+        for w, s in zip(workers, starts, strict=True)
+    ]
+    for watcher in watchers:
+        watcher.start()
+    killed: subprocess.Popen[str] | None = None
+    try:
+        import_id = start(admin, "g2", content)
+        deadline = time.monotonic() + 600
+        while killed is None:
+            assert time.monotonic() < deadline, "no worker was seen importing"
+            runner = next((w for w, s in zip(workers, starts, strict=True) if s), None)
+            progress = record(db, import_id)
+            assert progress.status == "running", (progress.status, progress.message)
+            if runner is not None and progress.rows_read >= KILL_ROWS // 5:
+                runner.send_signal(signal.SIGKILL)
+                killed = runner
+            time.sleep(0.05)
+        assert killed.wait(timeout=10) == -signal.SIGKILL
+        at_kill = record(db, import_id).rows_read
+        assert at_kill < KILL_ROWS, "the import ended before its worker was killed"
+        while (final := record(db, import_id)).status == "running":
+            assert time.monotonic() < deadline, f"import still running: {final.rows_read} rows"
+            time.sleep(0.2)
+    finally:
+        admin.close()
+        for worker in workers:
+            if worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            worker.wait(timeout=60)
+    assert final.status == "done", final.message
+    # Another worker took the job over and went on from where the killed one had committed.
+    takers = [s for w, s in zip(workers, starts, strict=True) if w is not killed and s]
+    assert takers, "no other worker started the import again"
+    reference = reference_import(db, reference_team, content)
+    assert counted(db, import_id) == counted(db, reference)
+    assert final.rows_read == KILL_ROWS
+    assert bad_lines(db, import_id) == bad_lines(db, reference)
+    mine, theirs = events(db, ws.team_id), events(db, reference_team.team_id)
+    assert len(mine) == final.signals_created > 0
+    assert mine == theirs  # the same signals, each once, in file order
+    assert stored_file(db, import_id) is None
+    ws.close()
+    reference_team.close()
