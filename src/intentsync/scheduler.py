@@ -27,6 +27,8 @@ from intentsync.queue.local import LocalQueue
 from intentsync.queue.postgres import PostgresQueue
 from intentsync.scoring import service as scoring
 from intentsync.scoring.job import NOTHING_NEW, finish_spread_run, run_team, score_chunk
+from intentsync.signals.importers import job as imports
+from intentsync.signals.importers import service as import_service
 from intentsync.webhooks.delivery import due_subscriptions
 from intentsync.webhooks.job import DeliveryWorker
 
@@ -38,6 +40,7 @@ FINISH_RUN = "scoring.finish"
 DELIVER = "webhooks.deliver"
 POLL_SECONDS = 1.0
 DUE_SUBSCRIPTIONS = 500  # subscriptions looked at per dispatch
+SILENT_IMPORTS = 100  # uploads handed to the queue again per dispatch
 
 
 def make_queue(settings: Settings, observer: JobObserver | None = None) -> Queue:
@@ -110,6 +113,7 @@ class Background:
         self.queue.register(SCORE_CHUNK, self.score_chunk)
         self.queue.register(FINISH_RUN, self.finish_run)
         self.queue.register(DELIVER, self.deliver_subscription)
+        self.queue.register(imports.RUN_JOB, self.run_import)
 
     # Lifecycle ----------------------------------------------------------------------------
 
@@ -163,6 +167,8 @@ class Background:
                 if self.deliver
                 else []
             )
+            # An upload whose runner went silent (killed, host lost, restart) is run again.
+            silent = import_service.imports_to_take_over(session, limit=SILENT_IMPORTS)
         for team_id in periodic:
             submitted += self._submit_round(team_id, periodic=True, delay=0.0)
         for team_id in fresh:
@@ -175,6 +181,10 @@ class Background:
                 DELIVER, {"subscription_id": subscription_id}, key=f"deliver:{subscription_id}"
             )
             submitted += self.queue.submit(job)
+        for team_id, import_id in silent:
+            key = imports.job_key(import_id)
+            args = {"team_id": team_id, "import_id": import_id}
+            submitted += self.queue.submit(Job(imports.RUN_JOB, args, key=key, lock=key))
         return submitted
 
     def _submit_round(self, team_id: int, *, periodic: bool, delay: float) -> int:
@@ -232,6 +242,9 @@ class Background:
         )
         if report is not None:
             self.rounds += 1
+
+    def run_import(self, team_id: int, import_id: int) -> None:
+        imports.run_stored_import(self.db, team_id=team_id, import_id=import_id)
 
     def deliver_subscription(self, subscription_id: int) -> None:
         if self._client is None:

@@ -12,7 +12,9 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page
 
 from intentsync.auth.service import set_password
+from intentsync.config import Settings
 from intentsync.db.engine import Database
+from intentsync.scheduler import Background
 from intentsync.teams.service import create_user
 from tests.console.browser import DESKTOP, chromium
 from tests.console.browser import sign_in as browser_sign_in
@@ -161,3 +163,22 @@ def demo_page(browser: Browser, live_url: str, demo: DemoWorkspace) -> Iterator[
     browser_sign_in(page, live_url, demo.email, demo.password)
     yield page
     context.close()
+
+
+@pytest.fixture
+def import_jobs(app: FastAPI, settings: Settings, database: Database) -> Iterator[Background]:
+    """The app's uploads run as jobs while the test lasts, as `serve` runs them.
+
+    The test settings run no background work, so a Background of the test's own takes the
+    app's place: on SQLite its in-process queue gets the submissions, on PostgreSQL its worker
+    takes them from the shared queue. It scores nothing and delivers nothing.
+    """
+    background = Background(settings, database, score=False, deliver=False)
+    previous = app.state.background
+    app.state.background = background
+    background.start(concurrency=2)
+    try:
+        yield background
+    finally:
+        app.state.background = previous
+        background.stop()

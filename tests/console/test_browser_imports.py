@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from intentsync.db.engine import Database
@@ -24,6 +25,7 @@ REVIEWS = (
 )
 
 
+@pytest.mark.usefixtures("import_jobs")
 def test_upload_a_file_and_see_it_done_with_its_bad_line(
     admin_page: Page, live_url: str, tmp_path: Path
 ) -> None:
@@ -81,6 +83,7 @@ def test_a_running_import_updates_in_place_then_shows_its_result(
             result=ChunkResult(rows=3, created=2, skipped=0, errors=[RowError(3, REVIEWS)]),
             texts={3: "bad.example,2026-11-17,Reviews,1\r\n"},
             bytes_read=500,
+            rows_before=0,
         )
     expect(page.locator('[data-field="rows_read"]')).to_have_text("3")
     expect(page.locator('[data-field="percent"]')).to_have_text("50")
@@ -130,6 +133,7 @@ def test_the_imports_pages_fit_a_phone(
             result=ChunkResult(rows=1, created=0, skipped=0, errors=[RowError(2, "x " * 200)]),
             texts={2: "y" * 400},
             bytes_read=10,
+            rows_before=0,
         )
         finish_import(session, team_id=ws.team_id, import_id=import_id, file_bytes=10)
     context = browser.new_context(viewport=PHONE)  # type: ignore[arg-type]

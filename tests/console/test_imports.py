@@ -1,4 +1,4 @@
-"""The Imports page: uploads run in the background, report progress, bad lines and history."""
+"""The Imports page: uploads run as queue jobs, report progress, bad lines and history."""
 
 import re
 import time
@@ -53,6 +53,8 @@ BAD_G2_LINES = [
     ),
 ]
 ID_IN_LOCATION = re.compile(r"^/imports/(\d+)$")
+
+pytestmark = pytest.mark.usefixtures("import_jobs")
 
 
 def upload(client: ConsoleClient, source: str, content: bytes, name: str = "export.csv") -> Any:

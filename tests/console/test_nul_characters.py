@@ -4,6 +4,7 @@ import html
 import re
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from intentsync.console.routing import console_pages
@@ -127,6 +128,7 @@ def test_a_member_upload_cell_with_a_nul_matches_nothing(
     assert "Rows that matched no account: 3, 4" in text
 
 
+@pytest.mark.usefixtures("import_jobs")
 def test_an_import_keeps_a_bad_line_holding_a_nul_after_the_first_4_kb(
     admin: ConsoleClient, database: Database
 ) -> None:

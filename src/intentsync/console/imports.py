@@ -1,9 +1,11 @@
 """Imports: an admin uploads a vendor's intent file, watches it run, and reads its bad lines.
 
-The upload is checked (vendor, header, encoding) while the admin waits, recorded, then run in
-a thread of its own once the record is committed; the pages read its progress from the table.
+The upload is checked (vendor, header, encoding) while the admin waits, then recorded with
+its bytes; once that is committed a job runs it on any worker of the deployment, and the
+pages read its progress from the table.
 """
 
+import logging
 import shutil
 import tempfile
 from pathlib import Path
@@ -16,10 +18,12 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from intentsync.console.routing import Access, ConsoleRouter, Page
 from intentsync.db.engine import Database
 from intentsync.kit.errors import AppError, NotFound
+from intentsync.queue.base import Job, Queue
 from intentsync.signals.importers import job, service
 from intentsync.signals.importers.service import SOURCE_LABELS, ImportRecord
 
 console = ConsoleRouter()
+log = logging.getLogger("intentsync.imports")
 
 HISTORY_PAGE = 20
 BAD_LINES_PAGE = 100
@@ -139,24 +143,30 @@ def upload_import(page: Page) -> Response:
             file_bytes=file_bytes,
             uploaded_by=page.viewer.email,
         )
+        service.store_upload(page.session, import_id=import_id, data=path.read_bytes())
     except AppError as exc:
-        path.unlink(missing_ok=True)
         page.session.rollback()  # the history drawn next shows no record of this upload
         return _history(page, status=exc.status_code, error=exc.custom_message, source=source)
-    except BaseException:
+    finally:
         path.unlink(missing_ok=True)
-        raise
-    # A background task runs after the response, so after the record is committed.
-    start = BackgroundTask(
-        job.start_import,
-        page.request.app.state.db,
-        team_id=page.team_id,
-        import_id=import_id,
-        source=source,
-        path=path,
-        name=name,
+    # A background task runs after the response, so after the record and file are committed.
+    submit = BackgroundTask(
+        _submit, page.request.app.state.background.queue, team_id=page.team_id, import_id=import_id
     )
-    return RedirectResponse(f"/imports/{import_id}", status_code=303, background=start)
+    return RedirectResponse(f"/imports/{import_id}", status_code=303, background=submit)
+
+
+def _submit(queue: Queue, *, team_id: int, import_id: int) -> None:
+    """Hand a committed upload to the job queue; if this fails, the dispatcher hands it later."""
+    key = job.job_key(import_id)
+    try:
+        queue.submit(
+            Job(job.RUN_JOB, {"team_id": team_id, "import_id": import_id}, key=key, lock=key)
+        )
+    except Exception:
+        log.exception(
+            "import %s of team %s could not be queued now; it will be later", import_id, team_id
+        )
 
 
 @console.get("/imports/{import_id}", access=Access.ADMIN)

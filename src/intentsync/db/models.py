@@ -633,6 +633,17 @@ class SignalImport(Base):
     finished_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
+class SignalImportFile(Base):
+    """An upload's bytes until its import ends, so a worker on any host can run it."""
+
+    __tablename__ = "signal_import_files"
+
+    import_id: Mapped[int] = mapped_column(
+        ForeignKey("imports.id", ondelete="CASCADE"), primary_key=True
+    )
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class SignalImportError(Base):
     """A bad line of an import as the CLI reports it; only the first ones are kept."""
 

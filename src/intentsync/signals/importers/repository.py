@@ -3,10 +3,10 @@
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from intentsync.db.models import Account, SignalImport, SignalImportError
+from intentsync.db.models import Account, SignalImport, SignalImportError, SignalImportFile
 
 # SQLite refuses expressions nested deeper than 1,000; each OR adds a level.
 _PATTERNS_PER_QUERY = 200
@@ -95,14 +95,20 @@ def add_progress(
     errors: int,
     bytes_read: int,
     at_ms: int,
+    rows_before: int,
 ) -> bool:
-    """Add a chunk's counts to a running import; False when it is no longer running."""
+    """Add a chunk's counts to a running import still at rows_before; False otherwise.
+
+    rows_before makes two runners of one import (which the queue's lock rules out) refuse
+    each other's progress instead of counting a chunk twice.
+    """
     done = session.execute(
         update(SignalImport)
         .where(
             SignalImport.team_id == team_id,
             SignalImport.id == import_id,
             SignalImport.status == "running",
+            SignalImport.rows_read == rows_before,
         )
         .values(
             rows_read=SignalImport.rows_read + rows,
@@ -187,3 +193,51 @@ def fail_silent_since(session: Session, *, team_id: int, before_ms: int, message
         .execution_options(synchronize_session=False)
     )
     return int(getattr(done, "rowcount", 0))
+
+
+def insert_file(session: Session, *, import_id: int, data: bytes) -> None:
+    session.add(SignalImportFile(import_id=import_id, data=data))
+    session.flush()
+
+
+def running_file(session: Session, *, team_id: int, import_id: int) -> bytes | None:
+    """The stored upload of a running import; None once it has ended or has no file."""
+    return session.scalar(
+        select(SignalImportFile.data)
+        .join(SignalImport, SignalImport.id == SignalImportFile.import_id)
+        .where(
+            SignalImport.team_id == team_id,
+            SignalImport.id == import_id,
+            SignalImport.status == "running",
+        )
+    )
+
+
+def delete_file(session: Session, *, import_id: int) -> None:
+    session.execute(delete(SignalImportFile).where(SignalImportFile.import_id == import_id))
+
+
+def delete_ended_files(session: Session, *, team_id: int) -> None:
+    """Drop the stored uploads of the team's imports that are no longer running."""
+    ended = select(SignalImport.id).where(
+        SignalImport.team_id == team_id, SignalImport.status != "running"
+    )
+    session.execute(
+        delete(SignalImportFile)
+        .where(SignalImportFile.import_id.in_(ended))
+        .execution_options(synchronize_session=False)
+    )
+
+
+def running_with_file_silent_since(
+    session: Session, *, before_ms: int, limit: int
+) -> list[tuple[int, int]]:
+    """(team_id, import_id) of running imports, of every team, with a file and no recent write."""
+    rows = session.execute(
+        select(SignalImport.team_id, SignalImport.id)
+        .join(SignalImportFile, SignalImportFile.import_id == SignalImport.id)
+        .where(SignalImport.status == "running", SignalImport.heartbeat_ms < before_ms)
+        .order_by(SignalImport.id)
+        .limit(limit)
+    )
+    return [(team_id, import_id) for team_id, import_id in rows]

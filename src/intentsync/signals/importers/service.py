@@ -166,8 +166,11 @@ MAX_LINE_CHARS = 200  # of a bad line's text
 MAX_REASON_CHARS = 1000  # a reason quotes cells, which may be long
 MAX_FILE_NAME = 255
 # A running import writes at every chunk (seconds apart, a minute at most when it waits for
-# the database); one silent for longer lost its process, to a restart or a crash.
-STALE_AFTER_MS = 3 * 60_000
+# the database). An upload silent for TAKEOVER_AFTER_MS is handed to the job queue again (its
+# job's lock lets no second runner start while the first lives); one silent for STALE_AFTER_MS,
+# three takeover periods, was taken over by nothing and is marked failed.
+TAKEOVER_AFTER_MS = 60_000
+STALE_AFTER_MS = 3 * TAKEOVER_AFTER_MS
 STALE_MESSAGE = (
     "the import stopped without finishing (the server was restarted or the process ended); "
     "the rows counted here were imported, and importing the file again skips them as repeats"
@@ -217,6 +220,19 @@ class ImportRecord:
         if self.status == "done" or self.file_bytes <= 0:
             return 100 if self.status == "done" else 0
         return min(99 if self.running else 100, self.bytes_read * 100 // self.file_bytes)
+
+
+class ImportTakenOver(Conflict):
+    """Another runner moved the import on: this one stops and leaves it to that one."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredUpload:
+    """A running upload's file as its job reads it from the database."""
+
+    source: str
+    file_name: str
+    data: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,10 +315,12 @@ def record_chunk(
     result: ChunkResult,
     texts: Mapping[int, str],
     bytes_read: int,
+    rows_before: int,
 ) -> None:
     """Count a chunk in its own transaction, keeping bad lines up to MAX_KEPT_ERRORS.
 
-    An import that was given up (marked failed as silent) refuses, so its chunk rolls back.
+    An import that was given up (marked failed as silent) refuses, and so does one whose rows
+    read are no longer rows_before (another runner counted them), so its chunk rolls back.
     """
     so_far = repository.errors_total(session, team_id=team_id, import_id=import_id)
     if so_far is None:
@@ -321,7 +339,7 @@ def record_chunk(
             for error in result.errors[:room]
         ],
     )
-    repository.add_progress(
+    if not repository.add_progress(
         session,
         team_id=team_id,
         import_id=import_id,
@@ -332,7 +350,9 @@ def record_chunk(
         errors=len(result.errors),
         bytes_read=bytes_read,
         at_ms=now_ms(),
-    )
+        rows_before=rows_before,
+    ):
+        raise ImportTakenOver(f"import {import_id} was moved on by another runner")
 
 
 def announce_import(
@@ -378,7 +398,41 @@ def _announce_recorded(session: Session, *, team_id: int, import_id: int) -> Non
         )
 
 
+def store_upload(session: Session, *, import_id: int, data: bytes) -> None:
+    """Keep an upload's bytes with its record, for whichever worker runs it."""
+    repository.insert_file(session, import_id=import_id, data=data)
+
+
+def stored_upload(session: Session, *, team_id: int, import_id: int) -> StoredUpload | None:
+    """A running upload's file; None once the import has ended (its file goes with it)."""
+    data = repository.running_file(session, team_id=team_id, import_id=import_id)
+    row = repository.import_by_id(session, team_id=team_id, import_id=import_id)
+    if data is None or row is None:
+        return None
+    return StoredUpload(source=row.source, file_name=row.file_name, data=data)
+
+
+def claim_import(session: Session, *, team_id: int, import_id: int) -> int | None:
+    """Mark a running import alive as its runner starts; the rows its earlier runs committed.
+
+    None when it is not running (any more): the runner has nothing to do.
+    """
+    row = repository.import_by_id(session, team_id=team_id, import_id=import_id)
+    if row is None or row.status != "running":
+        return None
+    row.heartbeat_ms = now_ms()
+    session.flush()
+    return row.rows_read
+
+
+def imports_to_take_over(session: Session, *, limit: int) -> list[tuple[int, int]]:
+    """(team_id, import_id) of uploads, of any team, whose runner has been silent too long."""
+    before = now_ms() - TAKEOVER_AFTER_MS
+    return repository.running_with_file_silent_since(session, before_ms=before, limit=limit)
+
+
 def finish_import(session: Session, *, team_id: int, import_id: int, file_bytes: int) -> None:
+    repository.delete_file(session, import_id=import_id)
     if repository.end_import(
         session,
         team_id=team_id,
@@ -391,6 +445,7 @@ def finish_import(session: Session, *, team_id: int, import_id: int, file_bytes:
 def fail_import(session: Session, *, team_id: int, import_id: int, message: str) -> None:
     """Record why an import stopped; one that had already ended keeps its outcome."""
     now = now_ms()
+    repository.delete_file(session, import_id=import_id)
     if repository.end_import(
         session,
         team_id=team_id,
@@ -414,9 +469,12 @@ def has_silent_imports(session: Session, *, team_id: int) -> bool:
 def fail_silent_imports(session: Session, *, team_id: int) -> int:
     """Mark running imports that stopped writing failed, so none stays running forever."""
     before = now_ms() - STALE_AFTER_MS
-    return repository.fail_silent_since(
+    failed = repository.fail_silent_since(
         session, team_id=team_id, before_ms=before, message=STALE_MESSAGE
     )
+    if failed:
+        repository.delete_ended_files(session, team_id=team_id)
+    return failed
 
 
 def get_import(session: Session, *, team_id: int, import_id: int) -> ImportRecord:
