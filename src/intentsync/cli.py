@@ -501,6 +501,8 @@ def worker(
     from intentsync.kit.metrics import observe_job
     from intentsync.scheduler import Background
 
+    done = threading.Event()  # a SIGTERM during start-up stops the worker once it has started
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
     settings = get_settings()
     open_database().dispose()  # one line and exit 1 before the first round
     configure_logging(settings.log_level, settings.log_format)
@@ -516,8 +518,6 @@ def worker(
         score=not webhooks_only,
         observer=observe_job,
     )
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
     doing = (
         "Delivering webhooks"
         if webhooks_only

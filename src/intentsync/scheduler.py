@@ -40,6 +40,7 @@ FINISH_RUN = "scoring.finish"
 DELIVER = "webhooks.deliver"
 POLL_SECONDS = 1.0
 DUE_SUBSCRIPTIONS = 500  # subscriptions looked at per dispatch
+DELIVERY_LANES = 4  # requests one delivery job keeps in flight to its subscription
 SILENT_IMPORTS = 100  # uploads handed to the queue again per dispatch
 
 
@@ -254,7 +255,7 @@ class Background:
             public_url=self.settings.public_url,
             timeout=self.settings.webhook_timeout,
             lease_margin=self.settings.webhook_lease_margin,
-            concurrency=4,
+            concurrency=DELIVERY_LANES,
             client=self._client,
         )
         try:
@@ -264,7 +265,8 @@ class Background:
 
 
 def _client(settings: Settings) -> httpx.Client:
-    limit = settings.webhook_concurrency
+    # Each delivery job keeps up to 4 requests in flight; none may wait for a free connection.
+    limit = max(settings.webhook_concurrency, DELIVERY_LANES * settings.job_concurrency)
     return httpx.Client(
         timeout=httpx.Timeout(settings.webhook_timeout),
         limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),
