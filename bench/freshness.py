@@ -52,11 +52,14 @@ from intentsync.db.engine import Database
 from intentsync.db.models import ScoringRun
 from intentsync.kit.clock import now_ms
 from intentsync.webhooks.events import ACCOUNT_SCORE_CHANGED
+from scoring import Workload, account_ids, bulk_chunk, bulk_loader, check_row_shape
 
 TARGET_DEFAULT_P95 = 60.0  # seconds, with the server's default settings
 TARGET_TUNED_P95 = 10.0  # seconds, with a shorter debounce
 PROBE_QUANTITY = 3.0  # G2 pricing views per probe: G2 sub-score 70, overall score 14
 PROBE_SCORE = 14
+HISTORY_EVENTS = 1_000_000
+HISTORY_BATCH = 100_000  # events per Core transaction while loading history
 STREAM_TICK = 0.1  # seconds between the stream's requests
 STREAM_TYPES = ("content", "product", "pricing", "comparison", "demo")
 DEFAULT_DEBOUNCE = float(Settings.model_fields["scoring_debounce"].default)
@@ -120,13 +123,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=1,
         help=f"minScoreChange of the webhook subscription (default 1; at most {PROBE_SCORE})",
     )
+    parser.add_argument(
+        "--history-events",
+        type=int,
+        default=HISTORY_EVENTS,
+        help=(
+            "signals of the last 90 days loaded with Core before the server starts, spread "
+            "like bench/scoring.py's (a quarter of accounts gets none; probes use those); "
+            f"default {HISTORY_EVENTS:,}"
+        ),
+    )
     parser.add_argument("--seed", type=int, default=1, help="seed for accounts and signal types")
     parser.add_argument(
         "--check-targets", action="store_true", help="exit 1 when the p95 target is missed"
     )
     args = parser.parse_args(argv)
-    if args.accounts < args.probes + 10:
-        parser.error("--accounts must exceed --probes by at least 10")
+    if args.accounts < 4 * (args.probes + 10):
+        parser.error("--accounts must be at least four times --probes + 10")
+    if args.history_events < 0:
+        parser.error("--history-events must not be negative")
     if args.probes < 1 or args.probe_interval <= 0 or args.poll <= 0 or args.stream_rate < 0:
         parser.error("--probes, --probe-interval and --poll must be positive")
     if not 0 <= args.min_score_change <= PROBE_SCORE:
@@ -386,6 +401,22 @@ def wait_first_round(bench: Bench, db: Database, team_id: int) -> Round:
         time.sleep(0.25)
 
 
+def load_history(
+    bench: Bench, url: str, team_id: int, work: Workload, domains: Sequence[str], count: int
+) -> float:
+    """Past signals of random accounts, written as the ingest service writes them; seconds."""
+    started = time.perf_counter()
+    loader = bulk_loader(url)
+    try:
+        ids = account_ids(loader, team_id, domains)
+        for chunk in work.stream(count, HISTORY_BATCH):
+            bench.deadline.check("loading signal history")
+            bulk_chunk(loader, team_id, chunk, ids, domains)
+    finally:
+        loader.dispose()
+    return time.perf_counter() - started
+
+
 def load_accounts(url: str, team_id: int, count: int) -> list[str]:
     """Accounts shaped exactly like the service writes them, in one Core insert."""
     items = payloads(count)
@@ -450,23 +481,37 @@ def server_environment(args: argparse.Namespace) -> Settings:
 def run(args: argparse.Namespace) -> bool:
     settings = server_environment(args)
     warm_up = args.warm_up if args.warm_up is not None else max(5.0, 2 * settings.scoring_debounce)
-    rng = random.Random(args.seed)
+    check_row_shape()
+    work = Workload(accounts=args.accounts, seed=args.seed, now_s=int(time.time()))
     with Bench(args) as bench, Receiver() as receiver:
         main_url = bench.main_url()
         ws = bench.provision(main_url, "bench freshness")
         print(f"loading {args.accounts:,} accounts with a Core insert ...", flush=True)
         domains = load_accounts(main_url, ws.team_id, args.accounts)
+        history_seconds = 0.0
+        if args.history_events:
+            print(f"loading {args.history_events:,} past signals with Core ...", flush=True)
+            history_seconds = load_history(
+                bench, main_url, ws.team_id, work, domains, args.history_events
+            )
         if bench.kind == "postgresql":
             analyze(main_url)
-        chosen = rng.sample(range(args.accounts), args.probes)
+        # Probes go to accounts without signals: score 0, so their one signal must move it.
+        silent = [i for i, n in enumerate(work.per_account) if n == 0]
+        if len(silent) < args.probes:
+            raise BenchError(f"only {len(silent)} accounts have no signals; lower --probes")
+        chosen = random.Random(args.seed).sample(silent, args.probes)
         taken = set(chosen)
         probes = [Probe(f"bench-{i:07d}", domains[i]) for i in chosen]
         others = [d for i, d in enumerate(domains) if i not in taken]
+        loaded = (
+            f"{args.accounts:,} accounts, {args.history_events:,} past signals "
+            f"(loaded in {history_seconds:.0f}s), {len(silent):,} accounts without signals"
+        )
         db = Database(main_url, pool_size=1)
         try:
             with bench.server(ws) as server:
                 ready_ms = now_ms()
-                subscribe(server, receiver, args.min_score_change)
                 print("waiting for the server's first scoring round ...", flush=True)
                 first = wait_first_round(bench, db, ws.team_id)
                 first_done_s = ((first.finished_ms or ready_ms) - ready_ms) / 1000
@@ -475,6 +520,8 @@ def run(args: argparse.Namespace) -> bool:
                     f"done {first_done_s:.1f}s after the server was ready",
                     flush=True,
                 )
+                # Subscribed now: the first round's changes would be a backlog, not freshness.
+                subscribe(server, receiver, args.min_score_change)
                 stream = Stream(server, others, args.stream_rate, args.seed + 1)
                 stream.start()
                 print(f"streaming {args.stream_rate:g} signals/s; warming up {warm_up:g}s ...")
@@ -497,7 +544,9 @@ def run(args: argparse.Namespace) -> bool:
                 f"{len(failed)} probes failed: "
                 + "; ".join(f"{p.external_id}: {p.error}" for p in failed[:5])
             )
-        return report(args, bench, settings, first, first_done_s, probes, stream, window, receiver)
+        return report(
+            args, bench, settings, loaded, first, first_done_s, probes, stream, window, receiver
+        )
 
 
 def run_probes(
@@ -544,6 +593,7 @@ def report(
     args: argparse.Namespace,
     bench: Bench,
     settings: Settings,
+    loaded: str,
     first: Round,
     first_done_s: float,
     probes: Sequence[Probe],
@@ -569,7 +619,7 @@ def report(
     stream_rate = stream.sent / stream.seconds if stream.seconds else 0.0
     rows = [
         ("backend", bench.describe()),
-        ("accounts", f"{args.accounts:,}"),
+        ("data", loaded),
         (
             "server settings",
             f"debounce {settings.scoring_debounce:g}s, first delay "
