@@ -157,10 +157,12 @@ class Background:
         submitted = 0
         now = now_ms()
         with self.db.transaction(write=False) as session:
-            fresh = scoring.teams_with_new_inputs(session) if self.score else []
+            # Nothing is scored before the first delay, so a restart stays quick.
+            settled = time.monotonic() - self._started >= self.first_delay
+            fresh = scoring.teams_with_new_inputs(session) if self.score and settled else []
             finishing = scoring.spread_runs_to_finish(session) if self.score else []
             periodic: list[int] = []
-            if self.score and time.monotonic() - self._started >= self.first_delay:
+            if self.score and settled:
                 since = now - round(self.interval * 1000)
                 periodic = scoring.teams_not_run_since(session, since_ms=since)
             subscriptions = (
