@@ -526,12 +526,13 @@ def worker(
             "inputs, delivering webhooks"
         )
     )
+    background.start(concurrency=concurrency)
+    # Last, so that a script which waits for this line finds the worker running.
     started = f"{doing} on the {background.queue.kind} job queue; Ctrl+C stops."
     if settings.log_format == "json":  # then every line on stderr is a JSON object
         logging.getLogger("intentsync.worker").info(started)
     else:
         err.print(started)
-    background.start(concurrency=concurrency)
     try:
         done.wait()
     except KeyboardInterrupt:

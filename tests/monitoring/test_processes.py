@@ -128,7 +128,7 @@ def test_the_worker_logs_json_lines(database_url, tmp_path):
     )
     try:
         deadline = time.monotonic() + 60
-        while "intentsync.scheduler" not in err.read_text():  # its first line
+        while "Ctrl+C stops" not in err.read_text():  # its last start-up line
             assert worker.poll() is None, err.read_text()
             assert time.monotonic() < deadline, err.read_text()
             time.sleep(0.2)
