@@ -30,7 +30,7 @@ from intentsync.scoring.job import NOTHING_NEW, finish_spread_run, run_team, sco
 from intentsync.signals.importers import job as imports
 from intentsync.signals.importers import service as import_service
 from intentsync.webhooks.delivery import due_subscriptions
-from intentsync.webhooks.job import DeliveryWorker
+from intentsync.webhooks.job import DeliveryWorker, endpoint_client
 
 log = logging.getLogger("intentsync.scheduler")
 
@@ -269,7 +269,4 @@ class Background:
 def _client(settings: Settings) -> httpx.Client:
     # Each delivery job keeps up to 4 requests in flight; none may wait for a free connection.
     limit = max(settings.webhook_concurrency, DELIVERY_LANES * settings.job_concurrency)
-    return httpx.Client(
-        timeout=httpx.Timeout(settings.webhook_timeout),
-        limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),
-    )
+    return endpoint_client(timeout=settings.webhook_timeout, connections=limit)

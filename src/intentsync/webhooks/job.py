@@ -47,6 +47,14 @@ USER_AGENT = f"intentsync/{__version__}"
 RECORD_BATCH = 200
 
 
+def endpoint_client(*, timeout: float, connections: int) -> httpx.Client:
+    """The HTTP client webhooks are sent with: one timeout, a bound on open connections."""
+    return httpx.Client(
+        timeout=httpx.Timeout(timeout),
+        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+    )
+
+
 class DeliveryWorker:
     """Delivers due webhooks until stopped; start() runs it in a daemon thread."""
 
@@ -75,10 +83,7 @@ class DeliveryWorker:
         self.poll_seconds = poll_seconds
         self.clock = clock
         self.jitter = jitter
-        self.client = client or httpx.Client(
-            timeout=httpx.Timeout(timeout),
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-        )
+        self.client = client or endpoint_client(timeout=timeout, connections=concurrency)
         self._owns_client = client is None
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="webhook")
         self._results: queue.Queue[tuple[Claimed, Attempt | None] | None] = queue.Queue()
