@@ -1,6 +1,9 @@
 """A real uvicorn server in a thread, for tests that need concurrent HTTP clients."""
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -36,3 +39,14 @@ def live_server(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def intentsync_process(database_url: str, *args: str, **env: str) -> subprocess.Popen[str]:
+    """`intentsync ARGS` on the database, its stderr readable as text lines."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "intentsync", *args],
+        env={**os.environ, "INTENTSYNC_DATABASE_URL": database_url, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )

@@ -1,10 +1,8 @@
 """The scheduler inside serve scores every team on its own, and stops cleanly."""
 
-import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +12,7 @@ from intentsync.config import Settings
 from intentsync.db.models import ScoringRun
 from intentsync.scheduler import Background
 from tests.factories import account
-from tests.live import free_port
+from tests.live import free_port, intentsync_process
 
 
 def _wait(check, seconds: float = 60) -> float:
@@ -117,20 +115,11 @@ def _wait_for_line(process: subprocess.Popen[str], needle: str, seconds: float =
         process.wait(timeout=30)
 
 
-def _start(database_url: str, *args: str, **env: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "intentsync", *args],
-        env={**os.environ, "INTENTSYNC_DATABASE_URL": database_url, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 def test_the_worker_logs_one_info_line_per_team_and_round(ws, database_url):
     ws.push(account(1, domain="acme.com"), account(2, domain="quiet.com"))
     line = _wait_for_line(
-        _start(database_url, "worker", "--interval", "3600"), f"scoring team {ws.team_id}:"
+        intentsync_process(database_url, "worker", "--interval", "3600"),
+        f"scoring team {ws.team_id}:",
     )
     assert line.startswith("INFO:")
     counts = r"succeeded (full|incremental) run, \d+ accounts, \d+ scored, \d+ changed in"
@@ -139,7 +128,7 @@ def test_the_worker_logs_one_info_line_per_team_and_round(ws, database_url):
 
 def test_serve_logs_the_scheduled_rounds_at_info(ws, database_url):
     ws.push(account(1, domain="acme.com"))
-    process = _start(
+    process = intentsync_process(
         database_url,
         "serve",
         "--port",
@@ -184,7 +173,9 @@ def test_a_server_killed_mid_round_scores_everything_once_restarted(lone_ws):
         "INTENTSYNC_WORKER_STALLED_AFTER": "3",
         "INTENTSYNC_LOG_LEVEL": "debug",
     }
-    first = _start(ws.db.url, "serve", "--port", str(free_port()), "--workers", "1", **env)
+    first = intentsync_process(
+        ws.db.url, "serve", "--port", str(free_port()), "--workers", "1", **env
+    )
     assert first.stderr is not None
     for line in first.stderr:
         if "job scoring." in line and "started" in line:
@@ -192,7 +183,9 @@ def test_a_server_killed_mid_round_scores_everything_once_restarted(lone_ws):
             break
     assert first.wait(timeout=30) == -signal.SIGKILL
     assert not any(status == "succeeded" and scored == 1200 for status, scored in _runs(ws))
-    second = _start(ws.db.url, "serve", "--port", str(free_port()), "--workers", "1", **env)
+    second = intentsync_process(
+        ws.db.url, "serve", "--port", str(free_port()), "--workers", "1", **env
+    )
     try:
         _wait(lambda: any(s == "succeeded" and n == 1200 for s, n in _runs(ws)), seconds=120)
     except AssertionError:

@@ -1,9 +1,7 @@
 """Uploads run as queue jobs: their bytes wait in the database, and a cut-short run goes on."""
 
-import os
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -30,6 +28,7 @@ from tests.conftest import _postgres_database
 from tests.console.conftest import PASSWORD, ConsoleClient, sign_in
 from tests.console.test_imports import events, record, start, wait
 from tests.factories import Workspace, create_workspace
+from tests.live import intentsync_process
 
 COUNTED = (
     "status",
@@ -271,21 +270,14 @@ KILL_ROWS = 120_000  # 4.9 MB: within the 5 MB an upload may be by default
 
 
 def _worker(database_url: str) -> subprocess.Popen[str]:
-    env = {
-        **os.environ,
-        "INTENTSYNC_DATABASE_URL": database_url,
-        "INTENTSYNC_LOG_LEVEL": "debug",
-        "INTENTSYNC_SCORING_INTERVAL": "0",
-        "INTENTSYNC_WORKER_HEARTBEAT": "0.5",
-        "INTENTSYNC_WORKER_STALLED_AFTER": "3",
-        "INTENTSYNC_JOB_CONCURRENCY": "1",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "intentsync", "worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+    return intentsync_process(
+        database_url,
+        "worker",
+        INTENTSYNC_LOG_LEVEL="debug",
+        INTENTSYNC_SCORING_INTERVAL="0",
+        INTENTSYNC_WORKER_HEARTBEAT="0.5",
+        INTENTSYNC_WORKER_STALLED_AFTER="3",
+        INTENTSYNC_JOB_CONCURRENCY="1",
     )
 
 

@@ -1,9 +1,7 @@
 """A large run on the PostgreSQL queue is a job per chunk and survives a worker killed mid-job."""
 
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -15,6 +13,7 @@ from sqlalchemy import func, select
 from intentsync.db.models import ScoringRun, ScoringRunChunk, StageTransition, WebhookEvent
 from intentsync.scoring.job import run_team
 from tests.factories import account
+from tests.live import intentsync_process
 
 ACCOUNTS = 3000
 CHUNK = 150
@@ -36,23 +35,16 @@ def _seed(ws) -> None:
 
 
 def _worker(database_url: str) -> subprocess.Popen[str]:
-    env = {
-        **os.environ,
-        "INTENTSYNC_DATABASE_URL": database_url,
-        "INTENTSYNC_LOG_LEVEL": "debug",
-        "INTENTSYNC_SCORING_DEBOUNCE": "0",
-        "INTENTSYNC_SCORING_CHUNK_SIZE": str(CHUNK),
-        "INTENTSYNC_SCORING_PROCESSES": "1",
-        "INTENTSYNC_WORKER_HEARTBEAT": "0.5",
-        "INTENTSYNC_WORKER_STALLED_AFTER": "3",
-        "INTENTSYNC_JOB_CONCURRENCY": "1",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "intentsync", "worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+    return intentsync_process(
+        database_url,
+        "worker",
+        INTENTSYNC_LOG_LEVEL="debug",
+        INTENTSYNC_SCORING_DEBOUNCE="0",
+        INTENTSYNC_SCORING_CHUNK_SIZE=str(CHUNK),
+        INTENTSYNC_SCORING_PROCESSES="1",
+        INTENTSYNC_WORKER_HEARTBEAT="0.5",
+        INTENTSYNC_WORKER_STALLED_AFTER="3",
+        INTENTSYNC_JOB_CONCURRENCY="1",
     )
 
 
