@@ -16,7 +16,7 @@ from tests.live import free_port
 from tests.monitoring.conftest import value
 
 LATENCY = "intentsync_http_request_duration_seconds_count"
-FIELDS = {"time", "level", "logger", "message"}
+FIELDS = {"time", "level", "logger", "message", "pid"}
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/task").exists(), reason="reads the process tree"
 )
@@ -46,7 +46,7 @@ def env_for(database_url: str, **extra: str) -> dict[str, str]:
 
 
 def json_lines(path: Path) -> list[dict[str, object]]:
-    """Every line of a log file, each of which must be one JSON object with the four fields."""
+    """Every line of a log file, each of which must be one JSON object with the common fields."""
     lines = [line for line in path.read_text().splitlines() if line.strip()]
     assert lines, f"{path.name} is empty"
     parsed = []
@@ -94,14 +94,23 @@ def test_two_server_processes_count_into_one_scrape_and_log_json(database_url, t
                 with httpx.Client(timeout=30, trust_env=False) as own:  # a new connection
                     return own.get(f"{base}/healthz").status_code
 
+            def answered_by() -> set[object]:
+                """The processes whose access lines show a /healthz; each line is flushed."""
+                return {
+                    r["pid"]
+                    for r in json_lines(out)
+                    if r["logger"] == "uvicorn.access" and r["path"] == "/healthz"
+                }
+
             sent = 0
             deadline = time.monotonic() + 60
             # Until both processes have answered some: each keeps its own file of counts.
-            while len(list(Path(shared).glob("histogram_*.db"))) < 2:
-                assert time.monotonic() < deadline, list(Path(shared).iterdir())
+            while sent == 0 or len(answered_by()) < 2:
+                assert time.monotonic() < deadline, answered_by()
                 with ThreadPoolExecutor(max_workers=8) as pool:
                     assert set(pool.map(hit, range(16))) == {200}
                 sent += 16
+            assert answered_by() <= set(workers)
             for _ in range(6):  # whichever process answers the scrape, it reads them all
                 text = client.get(f"{base}/metrics").text
                 assert value(text, LATENCY, route="/healthz", method="GET", status="2xx") == sent

@@ -14,14 +14,15 @@ from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 from uvicorn.config import LOGGING_CONFIG
 
-JSON_FIELDS = ("levelname", "name", "message")
-RENAMED = {"levelname": "level", "name": "logger"}
+JSON_FIELDS = ("levelname", "name", "message", "process")
+# `pid` tells apart the lines of `serve --workers N`, which share one stream.
+RENAMED = {"levelname": "level", "name": "logger", "process": "pid"}
 # uvicorn adds a copy of some messages with terminal colours; a log collector wants neither.
 DROPPED = ("color_message",)
 
 
 class JsonLogFormatter(JsonFormatter):
-    """level, logger, message, time (ISO 8601, UTC); an access line adds the request's fields."""
+    """level, logger, message, pid and time (UTC); an access line adds the request's fields."""
 
     def __init__(self) -> None:
         super().__init__(
