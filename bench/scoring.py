@@ -50,24 +50,27 @@ from _harness import (
 )
 from sqlalchemy import Table, bindparam, func, select, text, update
 from sqlalchemy import event as sa_event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
-from intentsync.db.dialect import upsert_accumulate
 from intentsync.db.engine import Database
 from intentsync.db.models import (
     SegmentMember,
     SignalDaily,
     SignalEvent,
-    SignalVolume,
     WebhookEvent,
 )
 from intentsync.kit.clock import now_ms
 from intentsync.scoring.job import RunReport, run_team
 from intentsync.segments.service import create_segment
-from intentsync.signals.repository import volume_rows
 from intentsync.signals.schemas import MAX_SIGNALS
-from intentsync.signals.service import NewSignal, RollUpKey, ingest_signals, roll_up_rows
+from intentsync.signals.service import (
+    FOLD_BATCH,
+    NewSignal,
+    RollUpKey,
+    fold_new_signals,
+    ingest_signals,
+    roll_up_rows,
+)
 from intentsync.signals.types import day_of, week_start
 from intentsync.teams.service import change_stamp
 from intentsync.webhooks.events import EVENT_TYPES
@@ -545,7 +548,9 @@ def check_sample(
         )
         want[(item["source"], item["natural_key"])] = item
     columns = ("account_id", "type", "occurred_ms", "day", "quantity", "attributes")
-    with db.transaction(write=False) as session:
+    with db.transaction() as session:
+        while fold_new_signals(session, team_id=team_id) == FOLD_BATCH:  # as a round starts
+            pass
         rows = session.execute(
             select(EVENTS.c.source, EVENTS.c.natural_key, *(EVENTS.c[c] for c in columns)).where(
                 EVENTS.c.team_id == team_id
@@ -727,7 +732,7 @@ def ingest_chunk(
 def bulk_chunk(
     db: Database, team_id: int, events: Sequence[Event], ids: Sequence[int], domains: Sequence[str]
 ) -> None:
-    """One Core transaction: the events, their roll-up folded as the service does, inputs_ms."""
+    """One Core transaction: the events, inputs_ms, and the service's fold of the events."""
     touched = {ids[e.account] for e in events}
     bump = (
         update(ACCOUNTS_TABLE)
@@ -735,7 +740,6 @@ def bulk_chunk(
         .values(inputs_ms=bindparam("stamp"))
     )
     ordered = sorted(events, key=lambda e: (e.account, e.day))  # index locality, same rows
-    totals = fold((e, ids[e.account]) for e in ordered)
     with db.transaction() as session:
         stamp = change_stamp(session, team_id=team_id)
         connection = session.connection()
@@ -752,32 +756,10 @@ def bulk_chunk(
                 for e in ordered
             ],
         )
-        daily = roll_up_rows(team_id, dict(sorted(totals.items())))
-        connection.execute(daily_upsert(connection.dialect.name), daily)
-        # The team's daily volume, as signals.repository.add_to_daily keeps it beside the roll-up.
-        upsert_accumulate(
-            session,
-            SignalVolume,
-            volume_rows(daily),
-            ["team_id", "day", "source"],
-            add=["quantity"],
-            keep_max=[],
-        )
         connection.execute(bump, [{"pk": pk, "stamp": stamp} for pk in sorted(touched)])
-
-
-def daily_upsert(dialect: str) -> Any:
-    """signals.repository.add_to_daily on the table: quantities add, the value keeps its max."""
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    larger = func.greatest if dialect == "postgresql" else func.max
-    stmt = module.insert(DAILY)
-    return stmt.on_conflict_do_update(
-        index_elements=[c.name for c in DAILY.primary_key.columns],
-        set_={
-            "quantity": DAILY.c.quantity + stmt.excluded.quantity,
-            "value": larger(DAILY.c.value, stmt.excluded.value),
-        },
-    )
+        # What the scoring round does first, so the loaded history is rolled up as it would be.
+        while fold_new_signals(session, team_id=team_id) == FOLD_BATCH:
+            pass
 
 
 def bulk_loader(url: str) -> Database:

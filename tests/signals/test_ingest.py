@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from intentsync.db.models import Account, SignalDaily, SignalEvent
+from intentsync.signals.service import fold_new_signals
 from tests.factories import CRM, V1, account
 
 
@@ -20,7 +21,9 @@ def send(ws, *signals, base=CRM):
 
 
 def daily(ws, domain):
+    """The account's roll-up as the scoring round reads it, after folding what ingest stored."""
     with ws.db.transaction() as session:
+        fold_new_signals(session, team_id=ws.team_id)
         account_id = session.scalar(
             select(Account.id).where(Account.team_id == ws.team_id, Account.domain == domain)
         )

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from intentsync.db.models import Account, SignalDaily, SignalEvent
 from intentsync.ip_ranges.parsing import parse_row
 from intentsync.ip_ranges.service import import_ranges
+from intentsync.signals.service import fold_new_signals
 from intentsync.tracking.service import (
     FOREIGN_KEY,
     SERVER_ONLY,
@@ -294,7 +295,8 @@ def test_a_repeated_page_view_is_stored_once(ws, key, server):
         response = server.post("/track", json=body)
         assert response.status_code == 202
         assert response.json()["data"]["accepted"] is True
-    with ws.db.transaction(write=False) as session:
+    with ws.db.transaction() as session:
+        fold_new_signals(session, team_id=ws.team_id)  # as the next scoring round does
         count = session.scalar(
             select(func.count()).select_from(SignalEvent).where(SignalEvent.team_id == ws.team_id)
         )

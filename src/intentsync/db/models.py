@@ -372,6 +372,9 @@ class SignalEvent(Base):
     __table_args__ = (
         UniqueConstraint("team_id", "source", "natural_key"),
         Index("ix_signal_events_account", "account_id", "day"),
+        # The scoring round's fold reads a team's events after its mark, whatever other
+        # teams have stored since.
+        Index("ix_signal_events_team_id", "team_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -426,6 +429,22 @@ class SignalVolume(Base):
     day: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(16), primary_key=True)
     quantity: Mapped[float] = mapped_column(Float)
+
+
+class SignalFoldMark(Base):
+    """The last of a team's signal_events folded into signal_daily and signal_volume.
+
+    Ingest only inserts events; the scoring round folds everything after the mark. Events are
+    inserted under the team's write lock, so a team's ids grow in commit order and a fold
+    taken under the same lock misses none and counts none twice.
+    """
+
+    __tablename__ = "signal_fold_marks"
+
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    event_id: Mapped[int] = mapped_column(BigInteger)
 
 
 class JourneyStageName(Base):

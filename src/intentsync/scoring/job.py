@@ -28,6 +28,7 @@ from intentsync.scoring.config import ScoringConfig, parse_config
 from intentsync.scoring.service import current_document
 from intentsync.scoring.stages import entered_ms
 from intentsync.segments.dynamic import refreshed_accounts
+from intentsync.signals import service as signals
 from intentsync.signals.types import day_of
 from intentsync.teams.service import change_stamp, sync_watermark, team_ids
 from intentsync.webhooks import service as webhooks
@@ -142,6 +143,19 @@ def _plan(db: Database, *, team_id: int, full: bool, as_of: int | None) -> _Plan
         )
         total = repository.count_accounts(session, team_id=team_id)
         return _Plan("incremental", day, config, doc, watermark, ids, total)
+
+
+def _fold_signals(db: Database, *, team_id: int) -> None:
+    """Roll up the signals stored since the last round, in short transactions.
+
+    After the plan read its watermark: every signal the plan counts as read was committed
+    before that, so it is folded here, before any chunk reads the roll-up.
+    """
+    while True:
+        with db.transaction() as session:
+            folded = signals.fold_new_signals(session, team_id=team_id)
+        if folded < signals.FOLD_BATCH:
+            return
 
 
 def _tasks(
@@ -353,6 +367,7 @@ def run_team(
     plan: _Plan | None = None
     try:
         plan = _plan(db, team_id=team_id, full=full, as_of=as_of)
+        _fold_signals(db, team_id=team_id)
         report.kind, report.as_of_day = plan.kind, plan.as_of
         report.accounts_total = plan.team_accounts
         report.config_version = plan.config.version

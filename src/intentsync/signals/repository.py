@@ -4,11 +4,11 @@ import functools
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, select, text
+from sqlalchemy import Select, Table, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from intentsync.db.dialect import in_bound_list, insert_rows, upsert_accumulate
-from intentsync.db.models import SignalDaily, SignalEvent, SignalVolume
+from intentsync.db.models import SignalDaily, SignalEvent, SignalFoldMark, SignalVolume
 from intentsync.signals.types import VISITOR_TYPE
 
 _EVENTS = cast(Table, SignalEvent.__table__)
@@ -111,5 +111,59 @@ def volume_by_day(session: Session, *, team_id: int, from_day: int) -> Sequence[
     """(day, source, summed quantity) from from_day on."""
     query = select(SignalVolume.day, SignalVolume.source, SignalVolume.quantity).where(
         SignalVolume.team_id == team_id, SignalVolume.day >= from_day
+    )
+    return session.connection().execute(query).all()
+
+
+def fold_mark(session: Session, *, team_id: int) -> int:
+    """The id of the team's last event folded into the roll-up; 0 before the first."""
+    query = select(SignalFoldMark.event_id).where(SignalFoldMark.team_id == team_id)
+    return int(session.connection().execute(query).scalar() or 0)
+
+
+def set_fold_mark(session: Session, *, team_id: int, event_id: int) -> None:
+    """Called under the team write lock, so the update-else-insert cannot race."""
+    moved = session.connection().execute(
+        update(SignalFoldMark).where(SignalFoldMark.team_id == team_id).values(event_id=event_id)
+    )
+    if moved.rowcount == 0:
+        insert_rows(
+            session,
+            cast(Table, SignalFoldMark.__table__),
+            [{"team_id": team_id, "event_id": event_id}],
+        )
+
+
+def events_after(session: Session, *, team_id: int, after_id: int, limit: int) -> Sequence[Any]:
+    """(id, account_id, source, type, day, quantity, attributes) of events after after_id."""
+    query = (
+        select(
+            _EVENTS.c.id,
+            _EVENTS.c.account_id,
+            _EVENTS.c.source,
+            _EVENTS.c.type,
+            _EVENTS.c.day,
+            _EVENTS.c.quantity,
+            _EVENTS.c.attributes,
+        )
+        .where(_EVENTS.c.team_id == team_id, _EVENTS.c.id > after_id)
+        .order_by(_EVENTS.c.id)
+        .limit(limit)
+    )
+    return session.connection().execute(query).all()
+
+
+def unfolded_volume(
+    session: Session, *, team_id: int, after_id: int, from_day: int
+) -> Sequence[Any]:
+    """(day, source, summed quantity) of events after after_id, from from_day on."""
+    query = (
+        select(_EVENTS.c.day, _EVENTS.c.source, func.sum(_EVENTS.c.quantity))
+        .where(
+            _EVENTS.c.team_id == team_id,
+            _EVENTS.c.id > after_id,
+            _EVENTS.c.day >= from_day,
+        )
+        .group_by(_EVENTS.c.day, _EVENTS.c.source)
     )
     return session.connection().execute(query).all()

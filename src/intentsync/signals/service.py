@@ -1,7 +1,11 @@
-"""Signal ingest rules: each signal is stored once, attached to an account, rolled up by day."""
+"""Signal ingest rules: each signal is stored once, attached to an account, rolled up by day.
+
+Ingest stores the events; the scoring round folds them into the daily roll-up it reads
+(fold_new_signals), so a push writes its own rows and nothing per account and day.
+"""
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +29,7 @@ from intentsync.teams.service import change_stamp
 MAX_FUTURE_MS = DAY_MS  # tolerate a day of clock skew between sender and server
 MAX_ATTRIBUTES = 64  # keys in one signal's attributes
 MAX_ATTRIBUTES_BYTES = 16 * 1024  # one signal's attributes, encoded as JSON
+FOLD_BATCH = 20_000  # events one fold transaction rolls up
 _TEXT_ATTRIBUTES = ("topic", "product", "campaign", "visitorId", "pageViewId", "companyName")
 
 
@@ -56,13 +61,15 @@ class _Checked:
     domain: str
     natural_key: str
     day: int
-    detail: str
-    value: float
     quantity: float
 
 
 def _text_attribute(signal: NewSignal, name: str) -> str | None:
-    value = signal.attributes.get(name)
+    return _text_of(signal.attributes, name)
+
+
+def _text_of(attributes: Mapping[str, Any], name: str) -> str | None:
+    value = attributes.get(name)
     if isinstance(value, str) and value.strip():
         return value.strip()
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -139,29 +146,51 @@ def _check(index: int, signal: NewSignal, now: int) -> _Checked | Outcome:
     key = _natural_key(signal, domain, day)
     if key is None or len(key) > 700:
         return Outcome("failed", domain, error="the signal key is longer than 700 characters")
-    detail = (_text_attribute(signal, "topic") or "") if signal.source == "bombora" else ""
-    value = float(signal.attributes.get("compositeScore", 0)) if signal.source == "bombora" else 0.0
     quantity = 1.0 if signal.source == "bombora" else signal.quantity
-    return _Checked(index, signal, domain, key, day, detail, value, quantity)
+    return _Checked(index, signal, domain, key, day, quantity)
 
 
 RollUpKey = tuple[int, str, str, int, str]  # account_id, source, type, day, detail
+# account_id, source, type, day, quantity, attributes: what the roll-up reads of an event
+StoredEvent = tuple[int, str, str, int, float, Mapping[str, Any]]
 
 
-def _daily_rows(team_id: int, stored: list[tuple[_Checked, int]]) -> list[dict[str, Any]]:
-    """Fold a batch into one row per roll-up key so each key is written once."""
+def daily_rows(team_id: int, events: Iterable[StoredEvent]) -> list[dict[str, Any]]:
+    """Fold stored events into one row per roll-up key so each key is written once."""
     totals: dict[RollUpKey, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for item, account_id in stored:
-        source, day = item.signal.source, item.day
-        slot = totals[(account_id, source, item.signal.type, day, item.detail)]
-        slot[0] += item.quantity
-        slot[1] = max(slot[1], item.value)
+    for account_id, source, type_, day, quantity, attributes in events:
+        detail, value = "", 0.0
+        if source == "bombora":  # one row per topic, keeping the week's highest score
+            detail = _text_of(attributes, "topic") or ""
+            value = float(attributes.get("compositeScore", 0))
+        slot = totals[(account_id, source, type_, day, detail)]
+        slot[0] += quantity
+        slot[1] = max(slot[1], value)
         # Job seekers and logins on ignored pages are not buying-interest visitors.
-        counts_visitor = source == "website" and item.signal.type != "ignored"
-        visitor = _text_attribute(item.signal, "visitorId") if counts_visitor else None
+        visitor = (
+            _text_of(attributes, "visitorId")
+            if source == "website" and type_ != "ignored"
+            else None
+        )
         if visitor:
             totals[(account_id, source, VISITOR_TYPE, day, visitor)][0] += 1
     return roll_up_rows(team_id, dict(sorted(totals.items())))  # key order: index locality
+
+
+def fold_new_signals(session: Session, *, team_id: int, limit: int = FOLD_BATCH) -> int:
+    """Roll up at most limit of the team's events stored since the last fold; how many.
+
+    Taken under the team write lock that every ingest takes before it inserts, so the events
+    after the mark are all committed and a second fold cannot run at the same time.
+    """
+    change_stamp(session, team_id=team_id)
+    mark = repository.fold_mark(session, team_id=team_id)
+    rows = repository.events_after(session, team_id=team_id, after_id=mark, limit=limit)
+    if not rows:
+        return 0
+    repository.add_to_daily(session, daily_rows(team_id, (row[1:] for row in rows)))
+    repository.set_fold_mark(session, team_id=team_id, event_id=rows[-1][0])
+    return len(rows)
 
 
 def roll_up_rows(team_id: int, totals: Mapping[RollUpKey, list[float]]) -> list[dict[str, Any]]:
@@ -240,7 +269,6 @@ def ingest_signals(
             for item, account_id in stored
         ],
     )
-    repository.add_to_daily(session, _daily_rows(team_id, stored))
     mark_inputs_changed(session, {account_id for _, account_id in stored}, at_ms=stamp)
     for item in fresh:
         outcomes[item.index] = Outcome("created", item.domain, rtp_aid=accounts[item.domain][1])
@@ -270,7 +298,13 @@ def daily_volume(session: Session, *, team_id: int, days: int = 90) -> Volume:
     today = day_of(now_ms())
     first = today - days + 1
     by_source: dict[str, list[float]] = {}
-    for day, source, quantity in repository.volume_by_day(session, team_id=team_id, from_day=first):
+    # What the scoring round has not folded yet is counted from the events themselves.
+    mark = repository.fold_mark(session, team_id=team_id)
+    counted = [
+        *repository.volume_by_day(session, team_id=team_id, from_day=first),
+        *repository.unfolded_volume(session, team_id=team_id, after_id=mark, from_day=first),
+    ]
+    for day, source, quantity in counted:
         if day > today:
             continue  # dated tomorrow (clock skew is tolerated): past the chart's last day
         series = by_source.setdefault(source, [0.0] * days)

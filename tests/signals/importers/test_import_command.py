@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from intentsync.db.models import Account, SignalDaily, SignalEvent
+from intentsync.signals.service import fold_new_signals
 from tests.factories import account
 from tests.signals.importers.helpers import write
 from tests.test_cli import last_line, run_cli
@@ -100,7 +101,8 @@ def test_what_the_examples_store(database_url, ws):
             "companyName": "Contoso",
         },
     )
-    with ws.db.transaction(write=False) as session:
+    with ws.db.transaction() as session:
+        fold_new_signals(session, team_id=ws.team_id)  # as the next scoring round does
         weeks = session.execute(
             select(SignalDaily.day, func.count(), func.max(SignalDaily.value))
             .where(SignalDaily.team_id == ws.team_id, SignalDaily.source == "bombora")

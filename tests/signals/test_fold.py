@@ -1,0 +1,77 @@
+"""Ingest stores events; the scoring round folds them into the roll-up once, in commit order."""
+
+import threading
+
+from sqlalchemy import func, select
+
+from intentsync.db.models import SignalDaily
+from intentsync.scoring.job import run_team
+from intentsync.signals.service import NewSignal, fold_new_signals, ingest_signals
+from tests.factories import account
+from tests.signals.test_ingest import send, sig
+
+
+def roll_up(ws):
+    with ws.db.transaction(write=False) as session:
+        rows = session.execute(
+            select(SignalDaily.source, SignalDaily.type, func.sum(SignalDaily.quantity))
+            .where(SignalDaily.team_id == ws.team_id)
+            .group_by(SignalDaily.source, SignalDaily.type)
+            .order_by(SignalDaily.source, SignalDaily.type)
+        )
+        return [tuple(r) for r in rows]
+
+
+def test_the_scoring_round_rolls_up_what_ingest_stored_and_only_once(ws):
+    ws.push(account(1, domain="acme.com"))
+    send(
+        ws,
+        sig("g2", "acme.com", "pricing", quantity=3, key="a"),
+        sig("website", "acme.com", "pricing", key="pv-1", attributes={"visitorId": "v1"}),
+    )
+    assert roll_up(ws) == [], "ingest itself writes no roll-up"
+    assert run_team(ws.db, team_id=ws.team_id).status == "succeeded"
+    folded = [("g2", "pricing", 3.0), ("website", "pricing", 1.0), ("website", "visitor", 1.0)]
+    assert roll_up(ws) == folded
+    assert run_team(ws.db, team_id=ws.team_id, full=True).status == "succeeded"
+    assert roll_up(ws) == folded
+    send(ws, sig("g2", "acme.com", "pricing", quantity=2, key="b"))
+    assert run_team(ws.db, team_id=ws.team_id).status == "succeeded"
+    assert roll_up(ws)[0] == ("g2", "pricing", 5.0)
+
+
+def test_a_fold_waits_for_an_ingest_in_flight_and_then_counts_it(ws):
+    """The fold takes the team write lock ingest holds, so an uncommitted batch is not skipped."""
+    ws.push(account(1, domain="acme.com"))
+    send(ws, sig("g2", "acme.com", "pricing", key="first"))
+    done: list[int] = []
+    with ws.db.transaction() as writer:
+        outcomes = ingest_signals(
+            writer,
+            team_id=ws.team_id,
+            signals=[NewSignal("g2", "acme.com", 1_795_000_000_000, "pricing", key="second")],
+        )
+        assert [o.status for o in outcomes] == ["created"]
+
+        def fold() -> None:
+            with ws.db.transaction() as session:
+                done.append(fold_new_signals(session, team_id=ws.team_id))
+
+        folder = threading.Thread(target=fold)
+        folder.start()
+        folder.join(timeout=1.0)
+        assert folder.is_alive(), "the fold ran while an ingest held the team's write lock"
+    folder.join(timeout=30)
+    assert done == [2]
+    assert roll_up(ws) == [("g2", "pricing", 2.0)]
+
+
+def test_a_fold_takes_a_bounded_batch_and_the_next_one_continues(ws):
+    ws.push(account(1, domain="acme.com"))
+    send(ws, *(sig("g2", "acme.com", "pricing", key=f"k{n}") for n in range(5)))
+    with ws.db.transaction() as session:
+        assert fold_new_signals(session, team_id=ws.team_id, limit=3) == 3
+    assert roll_up(ws) == [("g2", "pricing", 3.0)]
+    with ws.db.transaction() as session:
+        assert fold_new_signals(session, team_id=ws.team_id, limit=3) == 2
+    assert roll_up(ws) == [("g2", "pricing", 5.0)]
