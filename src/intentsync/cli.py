@@ -20,7 +20,7 @@ from intentsync.commands import (
     run,
     run_work,
 )
-from intentsync.config import get_settings
+from intentsync.config import Settings, get_settings
 from intentsync.db.engine import Database
 from intentsync.demo.cli import demo
 from intentsync.ip_ranges.cli import ip_ranges_app
@@ -491,6 +491,19 @@ def worker(
         int | None,
         typer.Option("--concurrency", min=1, max=64, help="Jobs run at once (default: setting)"),
     ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            "--port",
+            min=1,
+            max=65535,
+            help="Serve /healthz, /readyz and /metrics on this port (default: none)",
+        ),
+    ] = None,
+    host: Annotated[
+        str | None,
+        typer.Option("--host", help="Bind address for --port (default: INTENTSYNC_HOST)"),
+    ] = None,
 ) -> None:
     """Run background jobs (scoring, webhook deliveries, imports); start any number, on any host."""
     import logging
@@ -504,6 +517,11 @@ def worker(
     done = threading.Event()  # a SIGTERM during start-up stops the worker once it has started
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     settings = get_settings()
+    if host is not None and port is None:
+        raise BadRequest("--host needs --port: the worker listens only when given a port")
+    host = host or settings.host
+    if port is not None:
+        require_free_address(host, port)
     open_database().dispose()  # one line and exit 1 before the first round
     configure_logging(settings.log_level, settings.log_format)
     db = Database(
@@ -527,8 +545,10 @@ def worker(
         )
     )
     background.start(concurrency=concurrency)
+    probes = None if port is None else _serve_probes(settings, db, background, host, port)
+    listening = "" if port is None else f"; /healthz, /readyz and /metrics on {host}:{port}"
     # Last, so that a script which waits for this line finds the worker running.
-    started = f"{doing} on the {background.queue.kind} job queue; Ctrl+C stops."
+    started = f"{doing} on the {background.queue.kind} job queue{listening}; Ctrl+C stops."
     if settings.log_format == "json":  # then every line on stderr is a JSON object
         logging.getLogger("intentsync.worker").info(started)
     else:
@@ -538,8 +558,43 @@ def worker(
     except KeyboardInterrupt:
         pass
     finally:
+        if probes is not None:
+            probes.should_exit = True
         background.stop()
         db.dispose()
+
+
+def _serve_probes(settings: Settings, db: Database, background: Any, host: str, port: int) -> Any:
+    """The worker's probe server on a thread; started before the worker says it runs."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from intentsync.monitoring.endpoints import probe_app, readiness, scrape_collectors
+    from intentsync.scheduler import queue_check, queue_gauges
+
+    app = probe_app(settings, db)
+    readiness(app).add("queue", queue_check(background.queue))
+    scrape_collectors(app).add("queue", queue_gauges(background.queue))
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,  # the worker's logging, text or JSON, already covers uvicorn's loggers
+        access_log=False,  # a scrape every few seconds is not news
+        lifespan="off",
+        server_header=False,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="worker-probes", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise BadRequest(f"cannot listen on {host}:{port}; choose another port with --port")
+        time.sleep(0.05)
+    return server
 
 
 def main() -> None:

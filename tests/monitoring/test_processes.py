@@ -12,10 +12,13 @@ import httpx
 import orjson
 import pytest
 
+from tests.factories import account
 from tests.live import free_port
 from tests.monitoring.conftest import value
+from tests.signals.test_ingest import sig
 
 LATENCY = "intentsync_http_request_duration_seconds_count"
+JOBS = "intentsync_job_duration_seconds_count"
 FIELDS = {"time", "level", "logger", "message", "pid"}
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/task").exists(), reason="reads the process tree"
@@ -148,3 +151,59 @@ def test_the_worker_logs_json_lines(database_url, tmp_path):
     messages = [str(r["message"]) for r in records]
     assert any(m.startswith("Scoring every team every 3600s") for m in messages), messages
     assert {r["logger"] for r in records} >= {"intentsync.worker", "intentsync.scheduler"}
+
+
+def test_a_worker_serves_probes_and_the_metrics_of_its_own_jobs(lone_ws, tmp_path):
+    """A worker answers no API call, so its jobs' durations reach Prometheus from its own port."""
+    lone_ws.push(account(1, domain="acme.com"))
+    yesterday = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 86_400))
+    body = sig("g2", "acme.com", "pricing", yesterday, key="probe-1")
+    sent = lone_ws.post("/signals", {"signals": [body]})
+    assert sent.status_code == 200, sent.text
+    port, err = free_port(), tmp_path / "worker.err"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "intentsync", "worker", "--interval", "3600", "--port", str(port)],
+        env=env_for(
+            lone_ws.db.url, INTENTSYNC_SCORING_DEBOUNCE="0", INTENTSYNC_METRICS_TOKEN="s3cret"
+        ),
+        stdout=subprocess.DEVNULL,
+        stderr=err.open("wb"),
+    )
+    base, token = f"http://127.0.0.1:{port}", {"Authorization": "Bearer s3cret"}
+    try:
+        with httpx.Client(timeout=30, trust_env=False) as client:
+            wait_ready(client, base, worker, err)
+            assert client.get(f"{base}/healthz").json() == {"status": "ok"}
+            checks = client.get(f"{base}/readyz").json()["checks"]
+            assert [c["name"] for c in checks] == ["database", "queue"]
+            assert client.get(f"{base}/metrics").status_code == 401
+            deadline = time.monotonic() + 60
+            while True:  # the signal makes a freshness round, which this worker runs
+                text = client.get(f"{base}/metrics", headers=token).text
+                rounds = value(text, JOBS, kind="scoring.round", outcome="succeeded")
+                if rounds >= 1:
+                    break
+                assert worker.poll() is None, err.read_text()
+                assert time.monotonic() < deadline, text
+                time.sleep(0.5)
+            assert value(text, "intentsync_scoring_lag_seconds") == 0
+            queue = "local" if lone_ws.db.url.startswith("sqlite") else "postgresql"
+            assert value(text, "intentsync_queue_depth", queue=queue) >= 0
+            assert lone_ws.get("/accounts/crm-1").json()["data"]["rtp_account_score"] > 0
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=60) == 0, err.read_text()
+    assert "/healthz, /readyz and /metrics on 127.0.0.1" in err.read_text()
+
+
+def test_a_worker_refuses_a_host_without_a_port(database_url):
+    done = subprocess.run(
+        [sys.executable, "-m", "intentsync", "worker", "--host", "0.0.0.0"],
+        env=env_for(database_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "--host needs --port" in done.stderr

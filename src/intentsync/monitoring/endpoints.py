@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from intentsync.config import Settings
 from intentsync.db.engine import Database
+from intentsync.kit import handlers
 from intentsync.kit.errors import Unauthorized
 from intentsync.kit.health import ReadinessChecks
 from intentsync.kit.metrics import (
@@ -101,3 +102,17 @@ def install(app: FastAPI) -> None:
     app.include_router(router)
     app.add_middleware(RequestMetricsMiddleware)
     app.user_middleware.append(Middleware(RouteRecorder))  # innermost: sees the chosen route
+
+
+def probe_app(settings: Settings, db: Database) -> FastAPI:
+    """What `intentsync worker --port` serves: the three routes for this worker alone.
+
+    A worker answers no API call; its job durations and the database's scoring lag and
+    webhook backlog reach Prometheus from here. The caller adds its queue's check and gauges.
+    """
+    app = FastAPI(title="intentsync worker", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.db = db
+    app.state.settings = settings
+    handlers.install(app)
+    install(app)
+    return app
