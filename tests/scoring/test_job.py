@@ -501,3 +501,33 @@ def test_the_bulk_score_writes_name_every_column_of_their_tables():
     assert explained == {"account_id", "team_id", *repository.EXPLANATION_UPDATES}
     kept = {c.key for c in ScoreHistory.__table__.c}
     assert kept == {"account_id", "day", "team_id", *repository.HISTORY_SCORES}
+
+
+def test_a_run_drops_the_records_of_finished_runs_older_than_a_month(ws):
+    ws.push(account(1))
+    day = 86_400_000
+    now = now_ms()
+
+    def old_run(status: str, age_days: int) -> int:
+        with ws.db.transaction() as session:
+            run = ScoringRun(
+                team_id=ws.team_id,
+                kind="incremental",
+                status=status,
+                as_of_day=0,
+                config_version=1,
+                started_ms=now - age_days * day,
+                errors=[],
+            )
+            session.add(run)
+            session.flush()
+            return run.id
+
+    gone = [old_run("succeeded", 31), old_run("failed", 400)]
+    kept = [old_run("running", 45), old_run("succeeded", 29)]
+    report = run_team(ws.db, team_id=ws.team_id)
+    assert report.status == "succeeded"
+    with ws.db.transaction(write=False) as session:
+        left = set(session.scalars(select(ScoringRun.id).where(ScoringRun.team_id == ws.team_id)))
+    assert left == {*kept, report.run_id}
+    assert not left & set(gone)

@@ -45,6 +45,7 @@ CHUNK = 2000
 RETENTION_DAYS = 400  # score history kept by default; INTENTSYNC_HISTORY_RETENTION_DAYS
 RETENTION_BATCH = 2000  # accounts whose old history one short transaction trims
 LEASE_TTL_MS = 10 * 60 * 1000
+RUN_LOG_MS = 30 * 86_400_000  # how long the record of a finished run is kept
 MAX_PROCESSES = 8
 ACCOUNT_MOVES = frozenset({ACCOUNT_SCORE_CHANGED, ACCOUNT_STAGE_CHANGED})
 
@@ -516,6 +517,10 @@ def _conclude(
                     },
                 )
                 webhooks.emit(session, team_id=team_id, events=[_run_event(report)], at_ms=finished)
+                # Freshness rounds run every few seconds while inputs arrive: keep a month.
+                repository.drop_old_runs(
+                    session, team_id=team_id, before_ms=finished - RUN_LOG_MS, keep=report.run_id
+                )
             repository.drop_lease(session, team_id=team_id, holder=holder)
     log.info(
         "scoring team %s: %s %s run, %s accounts, %s scored, %s changed in %.1fs (%s)",

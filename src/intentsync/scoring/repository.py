@@ -177,6 +177,19 @@ def finish_run(session: Session, *, run_id: int, values: dict[str, Any]) -> None
     session.execute(update(_RUNS).where(_RUNS.c.id == run_id).values(**values))
 
 
+def drop_old_runs(session: Session, *, team_id: int, before_ms: int, keep: int) -> int:
+    """Delete the team's finished runs started before before_ms, all but the run keep."""
+    result = session.execute(
+        delete(_RUNS).where(
+            _RUNS.c.team_id == team_id,
+            _RUNS.c.started_ms < before_ms,
+            _RUNS.c.status != "running",
+            _RUNS.c.id != keep,
+        )
+    )
+    return cast(int, getattr(result, "rowcount", 0))
+
+
 def recent_runs(session: Session, *, team_id: int, limit: int) -> Sequence[ScoringRun]:
     return session.scalars(
         select(ScoringRun)
