@@ -42,6 +42,8 @@ POLL_SECONDS = 1.0
 DUE_SUBSCRIPTIONS = 500  # subscriptions looked at per dispatch
 DELIVERY_LANES = 4  # requests one delivery job keeps in flight to its subscription
 SILENT_IMPORTS = 100  # uploads handed to the queue again per dispatch
+# A spread run this old with chunks no job stands for gets those chunks submitted again.
+STRANDED_AFTER_MS = 60_000
 
 
 def make_queue(settings: Settings, observer: JobObserver | None = None) -> Queue:
@@ -79,6 +81,10 @@ def queue_gauges(queue: Queue) -> Collect:
 
 def score_round_key(team_id: int) -> str:
     return f"scoring-round:{team_id}"
+
+
+def chunk_key(run_id: int, seq: int) -> str:
+    return f"scoring-chunk:{run_id}:{seq}"
 
 
 class Background:
@@ -161,6 +167,12 @@ class Background:
             settled = time.monotonic() - self._started >= self.first_delay
             fresh = scoring.teams_with_new_inputs(session) if self.score and settled else []
             finishing = scoring.spread_runs_to_finish(session) if self.score else []
+            # A spread run whose chunks no job stands for would hold its team's lease.
+            stranded = (
+                scoring.open_spread_chunks(session, started_before_ms=now - STRANDED_AFTER_MS)
+                if self.score
+                else {}
+            )
             periodic: list[int] = []
             if self.score and settled:
                 since = now - round(self.interval * 1000)
@@ -179,6 +191,7 @@ class Background:
                 submitted += self._submit_round(team_id, periodic=False, delay=self.debounce)
         for run_id in finishing:
             submitted += self._submit_finish(run_id)
+        submitted += self._resubmit_stranded(stranded)
         for subscription_id in subscriptions:
             job = Job(
                 DELIVER, {"subscription_id": subscription_id}, key=f"deliver:{subscription_id}"
@@ -207,7 +220,29 @@ class Background:
     def _spread(self, run_id: int, chunks: int) -> None:
         """Hand a run's chunks to the queue's workers, wherever they run."""
         for seq in range(chunks):
-            self.queue.submit(Job(SCORE_CHUNK, {"run_id": run_id, "seq": seq}))
+            self._submit_chunk(run_id, seq)
+
+    def _submit_chunk(self, run_id: int, seq: int) -> int:
+        # The lock keeps a resubmitted chunk from computing beside the one it stands in for.
+        key = chunk_key(run_id, seq)
+        job = Job(SCORE_CHUNK, {"run_id": run_id, "seq": seq}, key=key, lock=key)
+        return int(self.queue.submit(job))
+
+    def _resubmit_stranded(self, open_chunks: dict[int, list[int]]) -> int:
+        """Old spread runs' chunks that no job stands for: the planner died, or a job was lost."""
+        submitted = 0
+        for run_id, seqs in open_chunks.items():
+            keys = {chunk_key(run_id, seq): seq for seq in seqs}
+            missing = sorted(keys.keys() - self.queue.active(keys))
+            if missing:
+                log.warning(
+                    "scoring run %s: %s chunks had no job; submitting them again",
+                    run_id,
+                    len(missing),
+                )
+            for key in missing:
+                submitted += self._submit_chunk(run_id, keys[key])
+        return submitted
 
     # Handlers -----------------------------------------------------------------------------
 

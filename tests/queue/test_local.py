@@ -80,3 +80,30 @@ def test_a_delayed_job_waits_and_a_failing_job_does_not_stop_the_queue():
 def test_an_unknown_job_is_refused_when_submitted_not_later():
     with pytest.raises(UnknownJob, match="no job is registered under 'nope'"):
         LocalQueue().submit(Job("nope"))
+
+
+def test_active_names_the_keys_whose_job_waits_or_runs():
+    queue = LocalQueue()
+    release, started = threading.Event(), threading.Event()
+
+    def slow() -> None:
+        started.set()
+        release.wait(10)
+
+    queue.register("slow", slow)
+    queue.register("later", lambda: None)
+    queue.submit(Job("slow", {}, key="running"))
+    queue.submit(Job("later", {}, key="waiting", delay=60))
+    assert queue.active(["running", "waiting", "unknown"]) == {"running", "waiting"}
+    queue.start(concurrency=1)
+    try:
+        assert started.wait(10)
+        assert queue.active(["running", "waiting", "unknown"]) == {"running", "waiting"}
+        release.set()
+        deadline = time.monotonic() + 10
+        while queue.active(["running"]):
+            assert time.monotonic() < deadline, "the finished job still counts as running"
+            time.sleep(0.02)
+    finally:
+        queue.stop()
+    assert queue.active(["running", "waiting"]) == {"waiting"}

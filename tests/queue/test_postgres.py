@@ -82,3 +82,30 @@ def test_an_unreachable_queue_says_so_and_an_unknown_job_is_refused(pg_url):
     assert "127.0.0.1" in problem.detail
     with pytest.raises(UnknownJob):
         PostgresQueue(pg_url).submit(Job("nope"))
+
+
+def test_active_names_the_keys_whose_job_waits_or_runs_on_any_host(pg_url):
+    queue, other = (PostgresQueue(pg_url, heartbeat_seconds=0.5, stalled_seconds=3) for _ in "ab")
+    release, started = threading.Event(), threading.Event()
+
+    def slow() -> None:
+        started.set()
+        release.wait(10)
+
+    for q in (queue, other):
+        q.register("slow", slow)
+        q.register("later", lambda: None)
+    queue.submit(Job("slow", {}, key="running"))
+    queue.submit(Job("later", {}, key="waiting", delay=60))
+    assert other.active(["running", "waiting", "unknown"]) == {"running", "waiting"}
+    queue.start(concurrency=1)
+    try:
+        assert started.wait(20)
+        assert other.active(["running", "waiting", "unknown"]) == {"running", "waiting"}
+        release.set()
+        _until(lambda: not other.active(["running"]))
+        assert other.active(["running", "waiting"]) == {"waiting"}
+        assert other.active([]) == set()
+    finally:
+        queue.stop()
+        other.stop()

@@ -8,9 +8,11 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from intentsync.config import Settings
 from intentsync.db.models import ScoringRun, ScoringRunChunk, StageTransition, WebhookEvent
+from intentsync.scheduler import Background
 from intentsync.scoring.job import run_team
 from tests.factories import account
 from tests.live import intentsync_process
@@ -125,3 +127,44 @@ def test_a_worker_killed_mid_chunk_loses_nothing_and_applies_each_chunk_once(dat
     again = run_team(ws.db, team_id=ws.team_id, full=True, processes=1)
     assert again.status == "succeeded"
     assert again.accounts_changed == 0
+
+
+def test_a_spread_run_whose_planner_died_before_submitting_its_chunks_still_finishes(
+    database_url, request
+):
+    """Nothing stands for its chunks, so the dispatcher submits them once the run is old."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("runs are spread over queue workers on PostgreSQL; SQLite scores in-process")
+    ws = request.getfixturevalue("lone_ws")
+    for start in (1, 101, 201):
+        ws.push(*(account(i) for i in range(start, start + 100)))
+    planned = run_team(ws.db, team_id=ws.team_id, spread=lambda *_: None, chunk_size=100)
+    assert planned.status == "spread"
+    with ws.db.transaction() as session:  # the planner died two minutes ago
+        session.execute(
+            update(ScoringRun)
+            .where(ScoringRun.id == planned.run_id)
+            .values(started_ms=ScoringRun.started_ms - 120_000)
+        )
+    settings = Settings(
+        database_url=ws.db.url, scoring_interval=0, serve_jobs=False, scoring_chunk_size=100
+    )
+    background = Background(settings, ws.db, scoring_interval=3600, first_delay=3600)
+    assert background.queue.kind == "postgresql"
+    assert background.dispatch() == 3  # one job per chunk, each keyed
+    assert background.dispatch() == 0  # they stand for the chunks now: none submitted twice
+    background.start()
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with ws.db.transaction(write=False) as session:
+                run = session.get(ScoringRun, planned.run_id)
+                assert run is not None
+                if run.status != "running":
+                    break
+            assert time.monotonic() < deadline, "the stranded run never finished"
+            time.sleep(0.2)
+    finally:
+        background.stop()
+    assert (run.status, run.accounts_scored) == ("succeeded", 300)
+    assert run_team(ws.db, team_id=ws.team_id).status == "succeeded"  # the lease is free again

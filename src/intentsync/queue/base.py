@@ -2,7 +2,7 @@
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -58,6 +58,10 @@ class Queue(Protocol):
 
     def depth(self) -> int:
         """Jobs waiting to start, due or not."""
+        ...
+
+    def active(self, keys: Collection[str]) -> set[str]:
+        """Those of keys whose job is waiting or running, here or (shared queue) anywhere."""
         ...
 
     def problem(self) -> "Problem | None":

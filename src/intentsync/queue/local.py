@@ -9,6 +9,7 @@ import heapq
 import itertools
 import threading
 import time
+from collections.abc import Collection
 from typing import Any
 
 from intentsync.queue.base import Handler, Job, JobObserver, Problem, Registry, log
@@ -22,6 +23,7 @@ class LocalQueue:
         self._heap: list[tuple[float, int, Job]] = []
         self._keys: set[str] = set()  # keys of jobs waiting to start
         self._locks: set[str] = set()  # locks of jobs running now
+        self._running: list[str] = []  # keys of jobs running now
         self._seq = itertools.count()
         self._cond = threading.Condition()
         self._threads: list[threading.Thread] = []
@@ -41,6 +43,10 @@ class LocalQueue:
             heapq.heappush(self._heap, (due, next(self._seq), job))
             self._cond.notify()
         return True
+
+    def active(self, keys: Collection[str]) -> set[str]:
+        with self._cond:
+            return {key for key in keys if key in self._keys or key in self._running}
 
     def start(self, *, concurrency: int) -> None:
         with self._cond:
@@ -88,6 +94,7 @@ class LocalQueue:
                     job = runnable[2]
                     if job.key is not None:
                         self._keys.discard(job.key)
+                        self._running.append(job.key)
                     if job.lock is not None:
                         self._locks.add(job.lock)
                     return job
@@ -105,8 +112,10 @@ class LocalQueue:
         except Exception:
             log.exception("job %s %s failed", job.name, _describe(job.args))
         finally:
-            if job.lock is not None:
-                with self._cond:
+            with self._cond:
+                if job.key is not None:
+                    self._running.remove(job.key)
+                if job.lock is not None:
                     self._locks.discard(job.lock)
                     self._cond.notify_all()
 

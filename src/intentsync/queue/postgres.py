@@ -9,6 +9,7 @@ worker heartbeats let a live worker take over the job of one killed mid-run.
 import asyncio
 import datetime
 import threading
+from collections.abc import Collection
 from typing import Any
 
 import psycopg
@@ -94,6 +95,16 @@ class PostgresQueue:
             "SELECT count(*) AS n FROM procrastinate_jobs WHERE status = 'todo'"
         )
         return int(row["n"])
+
+    def active(self, keys: Collection[str]) -> set[str]:
+        if not keys:
+            return set()
+        rows = self._app().connector.execute_query_all(
+            "SELECT DISTINCT queueing_lock AS key FROM procrastinate_jobs"
+            " WHERE status IN ('todo', 'doing') AND queueing_lock = ANY(%(keys)s)",
+            keys=list(keys),
+        )
+        return {str(row["key"]) for row in rows}
 
     def problem(self) -> Problem | None:
         """A connection of its own, so the answer names the driver's error, not a pool's."""

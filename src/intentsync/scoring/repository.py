@@ -718,6 +718,25 @@ def spread_runs_to_finish(session: Session) -> list[int]:
     return [int(row[0]) for row in rows]
 
 
+def open_spread_chunks(session: Session, *, started_before_ms: int) -> dict[int, list[int]]:
+    """Undone chunks of spread runs still running that started before started_before_ms."""
+    rows = session.execute(
+        select(ScoringRunChunk.run_id, ScoringRunChunk.seq)
+        .join(ScoringRun, ScoringRun.id == ScoringRunChunk.run_id)
+        .where(
+            ScoringRun.status == "running",
+            ScoringRun.plan.is_not(None),
+            ScoringRun.started_ms < started_before_ms,
+            ScoringRunChunk.done_ms.is_(None),
+        )
+        .order_by(ScoringRunChunk.run_id, ScoringRunChunk.seq)
+    )
+    found: dict[int, list[int]] = {}
+    for run_id, seq in rows:
+        found.setdefault(int(run_id), []).append(int(seq))
+    return found
+
+
 def oldest_unscored_input_ms(session: Session) -> int | None:
     """Across teams, the stamp of the oldest input the last complete run did not read.
 

@@ -136,6 +136,11 @@ def spread_runs_to_finish(session: Session) -> list[int]:
     return repository.spread_runs_to_finish(session)
 
 
+def open_spread_chunks(session: Session, *, started_before_ms: int) -> dict[int, list[int]]:
+    """Chunks still to score of spread runs older than started_before_ms, by run."""
+    return repository.open_spread_chunks(session, started_before_ms=started_before_ms)
+
+
 def scoring_lag_seconds(session: Session, *, at_ms: int | None = None) -> float:
     """How long the oldest input no complete run has read has waited; 0 when all are scored."""
     oldest = repository.oldest_unscored_input_ms(session)
