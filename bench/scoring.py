@@ -202,6 +202,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="scoring worker processes (default: one per core, as the server runs it)",
     )
     parser.add_argument(
+        "--full-run-processes",
+        type=lambda text: tuple(int(n) for n in text.split(",")),
+        default=(1, 2),
+        metavar="N[,N]",
+        help="--load rollup: the process counts of the full runs (default 1,2)",
+    )
+    parser.add_argument(
         "--analyze", action="store_true", help="run ANALYZE on the database before scoring"
     )
     parser.add_argument(
@@ -242,6 +249,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.http_events = 0
     if min(args.accounts, args.events, args.clients, args.rounds) < 1:
         parser.error("--accounts, --events and --clients must be positive")
+    if not args.full_run_processes or not all(1 <= n <= 64 for n in args.full_run_processes):
+        parser.error("--full-run-processes takes counts from 1 to 64, e.g. 2 or 1,2")
     if args.http_events is None:
         args.http_events = min(HTTP_SAMPLE, args.events // 5)
     if not 0 <= args.http_events <= args.events:
@@ -1554,7 +1563,8 @@ def run_rollup(args: argparse.Namespace) -> bool:
             day = work.as_of
             for round_ in range(args.rounds):
                 order = variants if round_ % 2 == 0 else variants[::-1]
-                for processes in (1, 2) if round_ % 2 == 0 else (2, 1):
+                counts = args.full_run_processes
+                for processes in counts if round_ % 2 == 0 else counts[::-1]:
                     seconds, groups = sql_aggregate(db, ws.team_id, day - SPAN_DAYS)
                     aggregates.append(seconds)
                     print(f"  SQL aggregate: {seconds:.2f} s, {groups:,} accounts", flush=True)
@@ -1647,7 +1657,7 @@ def run_rollup(args: argparse.Namespace) -> bool:
     ]
     targets_met = True
     for variant, _ in variants:
-        for processes in (1, 2):
+        for processes in sorted(set(args.full_run_processes)):
             mine = [r for r in runs if r.variant == variant and r.processes == processes]
             if not mine:
                 continue
