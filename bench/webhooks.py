@@ -123,9 +123,12 @@ def deliver(bench: Bench, url: str, receiver: str, events: int) -> float:
                 )
         # The job's handler, as the queue calls it: it delivers until nothing of sub is due.
         background = Background(Settings(database_url=url), db, score=False)
-        started = time.perf_counter()
-        background.deliver_subscription(sub.id)
-        elapsed = time.perf_counter() - started
+        try:
+            started = time.perf_counter()
+            background.deliver_subscription(sub.id)
+            elapsed = time.perf_counter() - started
+        finally:
+            background.stop()  # closes the job's shared HTTP client
         with db.transaction(write=False) as session:
             done = session.scalar(
                 select(func.count()).where(

@@ -544,8 +544,9 @@ def worker(
             "inputs, delivering webhooks"
         )
     )
-    background.start(concurrency=concurrency)
+    # Listening first: a port already taken stops the worker before it takes any job.
     probes = None if port is None else _serve_probes(settings, db, background, host, port)
+    background.start(concurrency=concurrency)
     listening = "" if port is None else f"; /healthz, /readyz and /metrics on {host}:{port}"
     # Last, so that a script which waits for this line finds the worker running.
     started = f"{doing} on the {background.queue.kind} job queue{listening}; Ctrl+C stops."
@@ -558,9 +559,11 @@ def worker(
     except KeyboardInterrupt:
         pass
     finally:
-        if probes is not None:
-            probes.should_exit = True
         background.stop()
+        if probes is not None:
+            server, thread = probes
+            server.should_exit = True
+            thread.join(10)
         db.dispose()
 
 
@@ -594,7 +597,7 @@ def _serve_probes(settings: Settings, db: Database, background: Any, host: str, 
         if not thread.is_alive() or time.monotonic() > deadline:
             raise BadRequest(f"cannot listen on {host}:{port}; choose another port with --port")
         time.sleep(0.05)
-    return server
+    return server, thread
 
 
 def main() -> None:

@@ -169,7 +169,9 @@ class Background:
             finishing = scoring.spread_runs_to_finish(session) if self.score else []
             # A spread run whose chunks no job stands for would hold its team's lease.
             stranded = (
-                scoring.open_spread_chunks(session, started_before_ms=now - STRANDED_AFTER_MS)
+                scoring.open_spread_chunks(
+                    session, started_before_ms=now - STRANDED_AFTER_MS, now_ms=now
+                )
                 if self.score
                 else {}
             )

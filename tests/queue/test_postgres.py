@@ -95,8 +95,8 @@ def test_active_names_the_keys_whose_job_waits_or_runs_on_any_host(pg_url):
     for q in (queue, other):
         q.register("slow", slow)
         q.register("later", lambda: None)
-    queue.submit(Job("slow", {}, key="running"))
-    queue.submit(Job("later", {}, key="waiting", delay=60))
+    queue.submit(Job("slow", {}, key="running", lock="running"))
+    queue.submit(Job("later", {}, key="waiting", lock="waiting", delay=60))
     assert other.active(["running", "waiting", "unknown"]) == {"running", "waiting"}
     queue.start(concurrency=1)
     try:

@@ -11,9 +11,15 @@ import pytest
 from sqlalchemy import func, select, update
 
 from intentsync.config import Settings
-from intentsync.db.models import ScoringRun, ScoringRunChunk, StageTransition, WebhookEvent
+from intentsync.db.models import (
+    ScoringLease,
+    ScoringRun,
+    ScoringRunChunk,
+    StageTransition,
+    WebhookEvent,
+)
 from intentsync.scheduler import Background
-from intentsync.scoring.job import run_team
+from intentsync.scoring.job import run_team, score_chunk
 from tests.factories import account
 from tests.live import intentsync_process
 
@@ -168,3 +174,41 @@ def test_a_spread_run_whose_planner_died_before_submitting_its_chunks_still_fini
         background.stop()
     assert (run.status, run.accounts_scored) == ("succeeded", 300)
     assert run_team(ws.db, team_id=ws.team_id).status == "succeeded"  # the lease is free again
+
+
+def test_a_spread_run_that_lost_its_lease_is_not_revived_and_fails_when_the_next_run_starts(
+    database_url, request
+):
+    if database_url.startswith("sqlite"):
+        pytest.skip("runs are spread over queue workers on PostgreSQL; SQLite scores in-process")
+    ws = request.getfixturevalue("lone_ws")
+    for start in (1, 101, 201):
+        ws.push(*(account(i) for i in range(start, start + 100)))
+    planned = run_team(ws.db, team_id=ws.team_id, spread=lambda *_: None, chunk_size=100)
+    with ws.db.transaction() as session:  # planned long ago; nothing renewed its lease since
+        session.execute(
+            update(ScoringRun)
+            .where(ScoringRun.id == planned.run_id)
+            .values(started_ms=ScoringRun.started_ms - 20 * 60_000)
+        )
+        session.execute(update(ScoringLease).values(expires_ms=0))
+    settings = Settings(
+        database_url=ws.db.url, scoring_interval=0, serve_jobs=False, scoring_chunk_size=100
+    )
+    background = Background(settings, ws.db, scoring_interval=3600, first_delay=3600)
+    try:
+        assert background.dispatch() == 0, "an abandoned run's chunks were submitted again"
+    finally:
+        background.stop()
+    later = run_team(ws.db, team_id=ws.team_id, full=True)
+    assert (later.status, later.accounts_scored) == ("succeeded", 300)
+    assert score_chunk(ws.db, run_id=planned.run_id, seq=0) is False
+    with ws.db.transaction(write=False) as session:
+        old = session.get(ScoringRun, planned.run_id)
+        assert old is not None
+        assert old.status == "failed"
+        assert "stopped renewing its lease" in old.errors[0]
+        chunks = session.scalars(
+            select(ScoringRunChunk).where(ScoringRunChunk.run_id == planned.run_id)
+        ).all()
+    assert [c.done_ms for c in chunks] == [None, None, None]

@@ -61,7 +61,10 @@ class Queue(Protocol):
         ...
 
     def active(self, keys: Collection[str]) -> set[str]:
-        """Those of keys whose job is waiting or running, here or (shared queue) anywhere."""
+        """Those of keys whose job waits or runs; give such jobs their key as their lock too.
+
+        procrastinate finds a running job by its lock, so the shared queue needs both.
+        """
         ...
 
     def problem(self) -> "Problem | None":

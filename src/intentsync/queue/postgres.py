@@ -99,9 +99,13 @@ class PostgresQueue:
     def active(self, keys: Collection[str]) -> set[str]:
         if not keys:
             return set()
+        # Each half reads one of procrastinate's partial indexes: a running job is found by its
+        # lock, so a key counts as running only for jobs whose lock is their key.
         rows = self._app().connector.execute_query_all(
-            "SELECT DISTINCT queueing_lock AS key FROM procrastinate_jobs"
-            " WHERE status IN ('todo', 'doing') AND queueing_lock = ANY(%(keys)s)",
+            "SELECT queueing_lock AS key FROM procrastinate_jobs"
+            " WHERE status = 'todo' AND queueing_lock = ANY(%(keys)s)"
+            " UNION SELECT lock FROM procrastinate_jobs"
+            " WHERE status = 'doing' AND lock = ANY(%(keys)s) AND queueing_lock = lock",
             keys=list(keys),
         )
         return {str(row["key"]) for row in rows}

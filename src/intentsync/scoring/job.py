@@ -83,6 +83,7 @@ def new_holder() -> str:
 
 SPREAD_HOLDER = "spread-run"  # a spread run's lease belongs to no process: its jobs renew it
 ABANDONED = "the process running this run stopped before it finished; a later run redid it"
+EXPIRED = "this run's chunks stopped renewing its lease before they finished; a later run redid it"
 
 
 def holder_gone(holder: str) -> bool:
@@ -102,17 +103,19 @@ def holder_gone(holder: str) -> bool:
 
 def _take_lease(session: Session, *, team_id: int, holder: str) -> bool:
     """The team's lease, taken over at once from a dead process of this host (a crash)."""
+    held = repository.lease_holder(session, team_id=team_id)
+    previous = held.holder if held is not None else ""  # read now: the update below changes it
     if repository.take_lease(
         session, team_id=team_id, holder=holder, now=now_ms(), ttl_ms=LEASE_TTL_MS
     ):
+        if previous.startswith(f"{SPREAD_HOLDER}:"):
+            # Its lease expired: that run's chunks can no longer write, so it will not finish.
+            repository.fail_spread_runs(session, team_id=team_id, message=EXPIRED, at_ms=now_ms())
         return True
-    lease = repository.lease_holder(session, team_id=team_id)
-    if lease is None or not holder_gone(lease.holder):
+    if held is None or not holder_gone(previous):
         return False
-    log.warning(
-        "scoring team %s: taking over the lease of %s, which has exited", team_id, lease.holder
-    )
-    repository.drop_lease(session, team_id=team_id, holder=lease.holder)
+    log.warning("scoring team %s: taking over the lease of %s, which has exited", team_id, previous)
+    repository.drop_lease(session, team_id=team_id, holder=previous)
     repository.fail_unfinished_runs(session, team_id=team_id, message=ABANDONED, at_ms=now_ms())
     return repository.take_lease(
         session, team_id=team_id, holder=holder, now=now_ms(), ttl_ms=LEASE_TTL_MS
@@ -305,6 +308,17 @@ def _trim_history(db: Database, *, team_id: int, before_day: int) -> None:
             repository.drop_old_history(
                 session, team_id=team_id, lo=batch[0], hi=batch[-1], before_day=before_day
             )
+
+
+def _drop_old_runs(db: Database, *, team_id: int, keep: int) -> None:
+    """Freshness rounds run every few seconds while inputs arrive: a month of records is kept."""
+    try:
+        with db.transaction() as session:
+            repository.drop_old_runs(
+                session, team_id=team_id, before_ms=now_ms() - RUN_LOG_MS, keep=keep
+            )
+    except Exception:  # the record and the lease are already saved; the next run tries again
+        log.exception("dropping old run records failed for team %s", team_id)
 
 
 def _refresh_segments(session: Session, *, team_id: int, plan: _Plan) -> set[int]:
@@ -517,11 +531,9 @@ def _conclude(
                     },
                 )
                 webhooks.emit(session, team_id=team_id, events=[_run_event(report)], at_ms=finished)
-                # Freshness rounds run every few seconds while inputs arrive: keep a month.
-                repository.drop_old_runs(
-                    session, team_id=team_id, before_ms=finished - RUN_LOG_MS, keep=report.run_id
-                )
             repository.drop_lease(session, team_id=team_id, holder=holder)
+        if report.run_id is not None:
+            _drop_old_runs(db, team_id=team_id, keep=report.run_id)
     log.info(
         "scoring team %s: %s %s run, %s accounts, %s scored, %s changed in %.1fs (%s)",
         team_id,
@@ -579,16 +591,18 @@ def score_chunk(db: Database, *, run_id: int, seq: int) -> bool:
             if not repository.mark_chunk_done(session, run_id=run_id, seq=seq, at_ms=now_ms()):
                 session.rollback()  # another worker wrote this chunk first
                 return False
-            written = _write_chunk(session, team_id=run.team_id, as_of=run.as_of_day, chunk=result)
-            repository.record_chunk(
-                session, run_id=run_id, seq=seq, scored=result.scored, changed_ids=written
-            )
-            repository.take_lease(
+            if not repository.take_lease(
                 session,
                 team_id=run.team_id,
                 holder=str(stored["holder"]),
                 now=now_ms(),
                 ttl_ms=LEASE_TTL_MS,
+            ):
+                session.rollback()  # a later run holds the team now; this one is abandoned
+                return False
+            written = _write_chunk(session, team_id=run.team_id, as_of=run.as_of_day, chunk=result)
+            repository.record_chunk(
+                session, run_id=run_id, seq=seq, scored=result.scored, changed_ids=written
             )
             return repository.chunks_left(session, run_id=run_id) == 0
     except Exception as exc:  # the run reports it and the next round scores these again

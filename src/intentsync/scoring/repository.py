@@ -718,23 +718,55 @@ def spread_runs_to_finish(session: Session) -> list[int]:
     return [int(row[0]) for row in rows]
 
 
-def open_spread_chunks(session: Session, *, started_before_ms: int) -> dict[int, list[int]]:
-    """Undone chunks of spread runs still running that started before started_before_ms."""
-    rows = session.execute(
-        select(ScoringRunChunk.run_id, ScoringRunChunk.seq)
-        .join(ScoringRun, ScoringRun.id == ScoringRunChunk.run_id)
+def open_spread_chunks(
+    session: Session, *, started_before_ms: int, now_ms: int
+) -> dict[int, list[int]]:
+    """Undone chunks of spread runs older than started_before_ms that still hold their lease.
+
+    A run whose lease expired or went to a later run is abandoned: its chunks are not revived.
+    """
+    open_chunk = (
+        select(ScoringRunChunk.run_id)
+        .where(ScoringRunChunk.run_id == ScoringRun.id, ScoringRunChunk.done_ms.is_(None))
+        .exists()
+    )
+    runs = session.execute(
+        select(ScoringRun.id, ScoringRun.plan, ScoringLease.holder)
+        .join(ScoringLease, ScoringLease.team_id == ScoringRun.team_id)
         .where(
             ScoringRun.status == "running",
             ScoringRun.plan.is_not(None),
             ScoringRun.started_ms < started_before_ms,
-            ScoringRunChunk.done_ms.is_(None),
+            ScoringLease.expires_ms > now_ms,
+            open_chunk,
         )
+    ).all()
+    held = [run_id for run_id, plan, holder in runs if plan and plan.get("holder") == holder]
+    if not held:
+        return {}
+    rows = session.execute(
+        select(ScoringRunChunk.run_id, ScoringRunChunk.seq)
+        .where(ScoringRunChunk.run_id.in_(held), ScoringRunChunk.done_ms.is_(None))
         .order_by(ScoringRunChunk.run_id, ScoringRunChunk.seq)
     )
     found: dict[int, list[int]] = {}
     for run_id, seq in rows:
         found.setdefault(int(run_id), []).append(int(seq))
     return found
+
+
+def fail_spread_runs(session: Session, *, team_id: int, message: str, at_ms: int) -> int:
+    """Spread runs of a team whose lease a new run just took: none of them can finish now."""
+    result = session.execute(
+        update(_RUNS)
+        .where(
+            _RUNS.c.team_id == team_id,
+            _RUNS.c.status == "running",
+            _RUNS.c.plan.is_not(None),
+        )
+        .values(status="failed", finished_ms=at_ms, errors=[message])
+    )
+    return cast(int, getattr(result, "rowcount", 0))
 
 
 def oldest_unscored_input_ms(session: Session) -> int | None:

@@ -136,9 +136,13 @@ def spread_runs_to_finish(session: Session) -> list[int]:
     return repository.spread_runs_to_finish(session)
 
 
-def open_spread_chunks(session: Session, *, started_before_ms: int) -> dict[int, list[int]]:
-    """Chunks still to score of spread runs older than started_before_ms, by run."""
-    return repository.open_spread_chunks(session, started_before_ms=started_before_ms)
+def open_spread_chunks(
+    session: Session, *, started_before_ms: int, now_ms: int
+) -> dict[int, list[int]]:
+    """Chunks still to score of live spread runs older than started_before_ms, by run."""
+    return repository.open_spread_chunks(
+        session, started_before_ms=started_before_ms, now_ms=now_ms
+    )
 
 
 def scoring_lag_seconds(session: Session, *, at_ms: int | None = None) -> float:

@@ -1,4 +1,4 @@
-"""Signal ingest rules: each signal is stored once, attached to an account, rolled up by day.
+"""Signal ingest rules: each signal is stored once, attached to an account, rolled up later.
 
 Ingest stores the events; the scoring round folds them into the daily roll-up it reads
 (fold_new_signals), so a push writes its own rows and nothing per account and day.
@@ -213,7 +213,7 @@ def roll_up_rows(team_id: int, totals: Mapping[RollUpKey, list[float]]) -> list[
 def ingest_signals(
     session: Session, *, team_id: int, signals: Sequence[NewSignal]
 ) -> list[Outcome]:
-    """Store new signals once, create discovered accounts, roll up; one outcome per signal."""
+    """Store new signals once, create discovered accounts, mark them; one outcome per signal."""
     now = now_ms()
     outcomes: list[Outcome | None] = [None] * len(signals)
     checked: list[_Checked] = []
