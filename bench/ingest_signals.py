@@ -31,8 +31,8 @@ from sqlalchemy import Table, func, select
 from intentsync.db.engine import Database
 from intentsync.db.models import SignalDaily, SignalEvent
 from intentsync.kit.clock import now_ms
+from intentsync.scoring.job import fold_signals
 from intentsync.signals.schemas import MAX_SIGNALS
-from intentsync.signals.service import FOLD_BATCH, fold_new_signals
 from intentsync.signals.types import SIGNAL_TYPES, day_of, week_start
 
 EVENTS = cast(Table, SignalEvent.__table__)
@@ -217,10 +217,7 @@ def timed_fold(url: str, team_id: int) -> float:
     db = Database(url, pool_size=1)
     try:
         started = time.perf_counter()
-        while True:
-            with db.transaction() as session:
-                if fold_new_signals(session, team_id=team_id) < FOLD_BATCH:
-                    break
+        fold_signals(db, team_id=team_id)  # what the round runs first, batch by batch
         return time.perf_counter() - started
     finally:
         db.dispose()

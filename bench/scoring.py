@@ -60,7 +60,7 @@ from intentsync.db.models import (
     WebhookEvent,
 )
 from intentsync.kit.clock import now_ms
-from intentsync.scoring.job import RunReport, run_team
+from intentsync.scoring.job import RunReport, fold_signals, run_team
 from intentsync.segments.service import create_segment
 from intentsync.signals.schemas import MAX_SIGNALS
 from intentsync.signals.service import (
@@ -557,9 +557,8 @@ def check_sample(
         )
         want[(item["source"], item["natural_key"])] = item
     columns = ("account_id", "type", "occurred_ms", "day", "quantity", "attributes")
-    with db.transaction() as session:
-        while fold_new_signals(session, team_id=team_id) == FOLD_BATCH:  # as a round starts
-            pass
+    fold_signals(db, team_id=team_id)  # as a round starts
+    with db.transaction(write=False) as session:
         rows = session.execute(
             select(EVENTS.c.source, EVENTS.c.natural_key, *(EVENTS.c[c] for c in columns)).where(
                 EVENTS.c.team_id == team_id
@@ -614,9 +613,7 @@ def check_stored(db: Database, team_id: int, work: Workload, extra: Counter[str]
     What the loaders stored is folded into the roll-up first, as the rounds that run while
     signals arrive would have done; the incremental run's own signals are folded in its run.
     """
-    with db.transaction() as session:
-        while fold_new_signals(session, team_id=team_id) == FOLD_BATCH:
-            pass
+    fold_signals(db, team_id=team_id)
     got = stored_by_source(db, team_id)
     want = dict(work.by_source + extra)
     if got != want:

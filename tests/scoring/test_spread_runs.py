@@ -19,7 +19,7 @@ from intentsync.db.models import (
     WebhookEvent,
 )
 from intentsync.scheduler import Background
-from intentsync.scoring.job import run_team, score_chunk
+from intentsync.scoring.job import RunReport, run_team, score_chunk
 from tests.factories import account
 from tests.live import intentsync_process
 
@@ -135,6 +135,29 @@ def test_a_worker_killed_mid_chunk_loses_nothing_and_applies_each_chunk_once(dat
     assert again.accounts_changed == 0
 
 
+def _planned_and_never_submitted(ws, *, age_ms: int) -> RunReport:
+    """A spread run of 300 accounts in 3 chunks whose planner submitted no chunk job."""
+    for start in (1, 101, 201):
+        ws.push(*(account(i) for i in range(start, start + 100)))
+    planned = run_team(ws.db, team_id=ws.team_id, spread=lambda *_: None, chunk_size=100)
+    assert planned.status == "spread"
+    with ws.db.transaction() as session:
+        session.execute(
+            update(ScoringRun)
+            .where(ScoringRun.id == planned.run_id)
+            .values(started_ms=ScoringRun.started_ms - age_ms)
+        )
+    return planned
+
+
+def _dispatcher(ws) -> Background:
+    """Background work on the PostgreSQL queue whose rounds wait an hour: only the rescue acts."""
+    settings = Settings(
+        database_url=ws.db.url, scoring_interval=0, serve_jobs=False, scoring_chunk_size=100
+    )
+    return Background(settings, ws.db, scoring_interval=3600, first_delay=3600)
+
+
 def test_a_spread_run_whose_planner_died_before_submitting_its_chunks_still_finishes(
     database_url, request
 ):
@@ -142,20 +165,8 @@ def test_a_spread_run_whose_planner_died_before_submitting_its_chunks_still_fini
     if database_url.startswith("sqlite"):
         pytest.skip("runs are spread over queue workers on PostgreSQL; SQLite scores in-process")
     ws = request.getfixturevalue("lone_ws")
-    for start in (1, 101, 201):
-        ws.push(*(account(i) for i in range(start, start + 100)))
-    planned = run_team(ws.db, team_id=ws.team_id, spread=lambda *_: None, chunk_size=100)
-    assert planned.status == "spread"
-    with ws.db.transaction() as session:  # the planner died two minutes ago
-        session.execute(
-            update(ScoringRun)
-            .where(ScoringRun.id == planned.run_id)
-            .values(started_ms=ScoringRun.started_ms - 120_000)
-        )
-    settings = Settings(
-        database_url=ws.db.url, scoring_interval=0, serve_jobs=False, scoring_chunk_size=100
-    )
-    background = Background(settings, ws.db, scoring_interval=3600, first_delay=3600)
+    planned = _planned_and_never_submitted(ws, age_ms=120_000)  # the planner died 2 min ago
+    background = _dispatcher(ws)
     assert background.queue.kind == "postgresql"
     assert background.dispatch() == 3  # one job per chunk, each keyed
     assert background.dispatch() == 0  # they stand for the chunks now: none submitted twice
@@ -182,20 +193,10 @@ def test_a_spread_run_that_lost_its_lease_is_not_revived_and_fails_when_the_next
     if database_url.startswith("sqlite"):
         pytest.skip("runs are spread over queue workers on PostgreSQL; SQLite scores in-process")
     ws = request.getfixturevalue("lone_ws")
-    for start in (1, 101, 201):
-        ws.push(*(account(i) for i in range(start, start + 100)))
-    planned = run_team(ws.db, team_id=ws.team_id, spread=lambda *_: None, chunk_size=100)
-    with ws.db.transaction() as session:  # planned long ago; nothing renewed its lease since
-        session.execute(
-            update(ScoringRun)
-            .where(ScoringRun.id == planned.run_id)
-            .values(started_ms=ScoringRun.started_ms - 20 * 60_000)
-        )
+    planned = _planned_and_never_submitted(ws, age_ms=20 * 60_000)  # planned long ago
+    with ws.db.transaction() as session:  # and nothing renewed its lease since
         session.execute(update(ScoringLease).values(expires_ms=0))
-    settings = Settings(
-        database_url=ws.db.url, scoring_interval=0, serve_jobs=False, scoring_chunk_size=100
-    )
-    background = Background(settings, ws.db, scoring_interval=3600, first_delay=3600)
+    background = _dispatcher(ws)
     try:
         assert background.dispatch() == 0, "an abandoned run's chunks were submitted again"
     finally:

@@ -110,13 +110,17 @@ def _take_lease(session: Session, *, team_id: int, holder: str) -> bool:
     ):
         if previous.startswith(f"{SPREAD_HOLDER}:"):
             # Its lease expired: that run's chunks can no longer write, so it will not finish.
-            repository.fail_spread_runs(session, team_id=team_id, message=EXPIRED, at_ms=now_ms())
+            repository.fail_running_runs(
+                session, team_id=team_id, spread=True, message=EXPIRED, at_ms=now_ms()
+            )
         return True
     if held is None or not holder_gone(previous):
         return False
     log.warning("scoring team %s: taking over the lease of %s, which has exited", team_id, previous)
     repository.drop_lease(session, team_id=team_id, holder=previous)
-    repository.fail_unfinished_runs(session, team_id=team_id, message=ABANDONED, at_ms=now_ms())
+    repository.fail_running_runs(
+        session, team_id=team_id, spread=False, message=ABANDONED, at_ms=now_ms()
+    )
     return repository.take_lease(
         session, team_id=team_id, holder=holder, now=now_ms(), ttl_ms=LEASE_TTL_MS
     )
@@ -149,7 +153,7 @@ def _plan(db: Database, *, team_id: int, full: bool, as_of: int | None) -> _Plan
         return _Plan("incremental", day, config, doc, watermark, ids, total)
 
 
-def _fold_signals(db: Database, *, team_id: int) -> None:
+def fold_signals(db: Database, *, team_id: int) -> None:
     """Roll up the signals stored since the last round, in short transactions.
 
     After the plan read its watermark: every signal the plan counts as read was committed
@@ -382,7 +386,7 @@ def run_team(
     plan: _Plan | None = None
     try:
         plan = _plan(db, team_id=team_id, full=full, as_of=as_of)
-        _fold_signals(db, team_id=team_id)
+        fold_signals(db, team_id=team_id)
         report.kind, report.as_of_day = plan.kind, plan.as_of
         report.accounts_total = plan.team_accounts
         report.config_version = plan.config.version

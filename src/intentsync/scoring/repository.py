@@ -148,15 +148,17 @@ def hand_over_lease(session: Session, *, team_id: int, holder: str, to: str) -> 
     )
 
 
-def fail_unfinished_runs(session: Session, *, team_id: int, message: str, at_ms: int) -> int:
-    """Runs of one process left running when it died (spread runs are not a process's)."""
+def fail_running_runs(
+    session: Session, *, team_id: int, spread: bool, message: str, at_ms: int
+) -> int:
+    """A team's runs still marked running that can no longer finish: in-process or spread ones.
+
+    In-process runs die with their process; spread runs die when a new run takes their lease.
+    """
+    plan = _RUNS.c.plan.is_not(None) if spread else _RUNS.c.plan.is_(None)
     result = session.execute(
         update(_RUNS)
-        .where(
-            _RUNS.c.team_id == team_id,
-            _RUNS.c.status == "running",
-            _RUNS.c.plan.is_(None),
-        )
+        .where(_RUNS.c.team_id == team_id, _RUNS.c.status == "running", plan)
         .values(status="failed", finished_ms=at_ms, errors=[message])
     )
     return cast(int, getattr(result, "rowcount", 0))
@@ -753,20 +755,6 @@ def open_spread_chunks(
     for run_id, seq in rows:
         found.setdefault(int(run_id), []).append(int(seq))
     return found
-
-
-def fail_spread_runs(session: Session, *, team_id: int, message: str, at_ms: int) -> int:
-    """Spread runs of a team whose lease a new run just took: none of them can finish now."""
-    result = session.execute(
-        update(_RUNS)
-        .where(
-            _RUNS.c.team_id == team_id,
-            _RUNS.c.status == "running",
-            _RUNS.c.plan.is_not(None),
-        )
-        .values(status="failed", finished_ms=at_ms, errors=[message])
-    )
-    return cast(int, getattr(result, "rowcount", 0))
 
 
 def oldest_unscored_input_ms(session: Session) -> int | None:
