@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from intentsync.app import create_app
 from intentsync.config import Settings
 from intentsync.db.engine import Database
-from intentsync.db.models import Account, WebhookDelivery
+from intentsync.db.models import Account, SignalEvent, WebhookDelivery
 from intentsync.kit.metrics import ScrapeCollectors, observe_job
 from intentsync.monitoring.endpoints import scrape_collectors
 from intentsync.queue.base import Job
@@ -135,6 +135,32 @@ def test_scoring_lag_and_webhook_backlog_come_from_the_database(fresh_url) -> No
         scored = scrape(client)
         assert value(scored, "intentsync_scoring_lag_seconds") == 0
         assert value(scored, "intentsync_webhook_pending_deliveries") == 4  # + run completed
+        ws.close()
+    finally:
+        database.dispose()
+
+
+def test_a_signal_no_round_has_folded_yet_counts_in_the_scoring_lag(fresh_url) -> None:
+    """Ingest flags no account: the lag comes from the oldest signal past the fold mark."""
+    url = fresh_url()
+    database = Database(url, pool_size=2)
+    app = create_app(Settings(database_url=url, scoring_interval=0, serve_webhooks=False), database)
+    try:
+        client = TestClient(app)
+        ws = create_workspace(app, database)
+        ws.push(account("waiting", domain="waiting.example.com"))
+        assert run_team(database, team_id=ws.team_id, processes=1).status == "succeeded"
+        assert value(scrape(client), "intentsync_scoring_lag_seconds") == 0
+        today = datetime.now(UTC).strftime("%Y-%m-%d")
+        signal = {"source": "g2", "domain": "waiting.example.com", "occurredAt": today}
+        assert ws.post("/signals", {"signals": [{**signal, "type": "pricing"}]}).status_code == 200
+        with database.transaction() as session:  # stored two minutes ago, not folded since
+            session.execute(
+                sa.update(SignalEvent).values(created_ms=SignalEvent.created_ms - 120_000)
+            )
+        assert 120 <= value(scrape(client), "intentsync_scoring_lag_seconds") < 180
+        assert run_team(database, team_id=ws.team_id, processes=1).status == "succeeded"
+        assert value(scrape(client), "intentsync_scoring_lag_seconds") == 0
         ws.close()
     finally:
         database.dispose()

@@ -1,6 +1,7 @@
 """Ingest stores events; the scoring round folds them into the roll-up once, in commit order."""
 
 import threading
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -75,3 +76,20 @@ def test_a_fold_takes_a_bounded_batch_and_the_next_one_continues(ws):
     with ws.db.transaction() as session:
         assert fold_new_signals(session, team_id=ws.team_id, limit=3) == 2
     assert roll_up(ws) == [("g2", "pricing", 5.0)]
+
+
+def test_one_round_folds_a_new_signal_and_scores_its_account(ws):
+    """The fold runs before the plan, so the account it flags is scored in that same round."""
+    ws.push(account(1, domain="acme.com"), account(2, domain="other.com"))
+    assert run_team(ws.db, team_id=ws.team_id).status == "succeeded"
+    idle = run_team(ws.db, team_id=ws.team_id, if_new_inputs=True)
+    assert idle.status == "skipped"
+    today = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    send(ws, sig("g2", "acme.com", "pricing", at=today, quantity=5, key="fresh"))
+    report = run_team(ws.db, team_id=ws.team_id, if_new_inputs=True)
+    assert (report.status, report.kind, report.accounts_scored) == ("succeeded", "incremental", 1)
+    scores = {
+        a["domain"]: a["rtp_g2_intent_score"] for a in ws.get("/accounts").json()["data"]["data"]
+    }
+    assert scores["acme.com"] > 0
+    assert scores["other.com"] == 0

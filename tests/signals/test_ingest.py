@@ -4,7 +4,9 @@ import pytest
 from sqlalchemy import select
 
 from intentsync.db.models import Account, SignalDaily, SignalEvent
-from intentsync.signals.service import fold_new_signals
+from intentsync.scoring.job import run_team
+from intentsync.scoring.service import teams_with_new_inputs
+from intentsync.signals.service import fold_new_signals, has_unfolded_signals
 from tests.factories import CRM, V1, account
 
 
@@ -222,17 +224,35 @@ def test_discovered_account_without_a_name_is_named_by_its_domain(ws):
     assert missing == [{"name": "globex.io", "domain": "globex.io"}]
 
 
-def test_signals_flag_accounts_for_rescoring_without_moving_them_into_the_delta(ws):
+def test_a_signal_waits_past_the_fold_mark_and_the_fold_flags_its_account_outside_the_delta(ws):
+    """Ingest writes no account row; the fold flags the account, and neither moves the delta."""
     ws.push(account(1, domain="acme.com"))
+    assert run_team(ws.db, team_id=ws.team_id).status == "succeeded"
     sync = ws.get("/accounts").json()["data"]["syncTimestamp"]
+
+    def stamps() -> tuple[int, int]:
+        with ws.db.transaction(write=False) as session:
+            row = session.execute(
+                select(Account.inputs_ms, Account.changed_ms).where(Account.team_id == ws.team_id)
+            ).one()
+            return int(row[0]), int(row[1])
+
+    pushed = stamps()
+    with ws.db.transaction(write=False) as session:
+        assert ws.team_id not in teams_with_new_inputs(session)
     send(ws, sig(key="one"))
+    assert stamps() == pushed
+    with ws.db.transaction(write=False) as session:
+        assert has_unfolded_signals(session, team_id=ws.team_id)
+        assert ws.team_id in teams_with_new_inputs(session)  # through the unfolded signal
+    with ws.db.transaction() as session:
+        assert fold_new_signals(session, team_id=ws.team_id) == 1
+    inputs, changed = stamps()
+    assert inputs > changed == pushed[1]
+    with ws.db.transaction(write=False) as session:
+        assert not has_unfolded_signals(session, team_id=ws.team_id)
     delta = ws.get("/accounts", params={"lastSync": sync}).json()["data"]["data"]
     assert delta == []
-    with ws.db.transaction() as session:
-        inputs, changed = session.execute(
-            select(Account.inputs_ms, Account.changed_ms).where(Account.team_id == ws.team_id)
-        ).one()
-    assert inputs > changed
 
 
 def test_a_discovered_account_picks_up_a_deal_that_named_its_domain(ws):

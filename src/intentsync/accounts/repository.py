@@ -229,8 +229,14 @@ def ids_by_domain(
     if not domains:
         return {}
     connection, statements = _statements_for(session)
-    rows = connection.execute(statements.ids_by_domain, {"team_id": team_id, "keys": list(domains)})
-    return {row[0]: (row[1], row[2]) for row in rows}
+    result = connection.execute(
+        statements.ids_by_domain, {"team_id": team_id, "keys": list(domains)}
+    )
+    try:  # plain driver rows: a text and two ints need no conversion, and a batch has 1,000
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    return {domain: (pk, rtp_aid) for domain, pk, rtp_aid in rows}
 
 
 def update_many(session: Session, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:

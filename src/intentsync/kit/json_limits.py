@@ -16,6 +16,7 @@ MAX_ECHO = 200
 MAX_MESSAGE = 1000
 
 Path = tuple[str | int, ...]
+_CONTAINERS = (dict, list)
 _Step = tuple[Any, str | int]  # (parent step or None, key or index)
 
 
@@ -28,20 +29,18 @@ class TooDeep(ValueError):
 
 def depth_exceeds(value: Any, limit: int = MAX_DEPTH) -> bool:
     """Whether arrays and objects nest more than `limit` levels (a scalar is level 0)."""
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        kind = type(item)
-        if kind is dict:
-            children = item.values()
-        elif kind is list:
-            children = item
-        else:
-            continue
+    # Level by level: one comprehension per container, not one Python step per value.
+    level = [value] if type(value) in _CONTAINERS else []
+    depth = 0
+    while level:
         depth += 1
         if depth > limit:
             return True
-        stack.extend((child, depth) for child in children if type(child) in (dict, list))
+        below: list[Any] = []
+        for item in level:
+            children = item.values() if type(item) is dict else item
+            below += [child for child in children if type(child) in _CONTAINERS]
+        level = below
     return False
 
 

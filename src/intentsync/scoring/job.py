@@ -154,10 +154,12 @@ def _plan(db: Database, *, team_id: int, full: bool, as_of: int | None) -> _Plan
 
 
 def fold_signals(db: Database, *, team_id: int) -> None:
-    """Roll up the signals stored since the last round, in short transactions.
+    """Roll up the signals stored since the last round and flag their accounts, in short
+    transactions.
 
-    After the plan read its watermark: every signal the plan counts as read was committed
-    before that, so it is folded here, before any chunk reads the roll-up.
+    Before the plan: each fold commits its accounts' flags before the plan reads its
+    watermark, so the plan scores them, and a chunk reads their signals in the roll-up.
+    A signal stored after the last fold stays past the mark for the next round.
     """
     while True:
         with db.transaction() as session:
@@ -385,8 +387,8 @@ def run_team(
     changed: set[int] = set()  # distinct accounts whose fields or segments changed
     plan: _Plan | None = None
     try:
+        fold_signals(db, team_id=team_id)  # first: the fold flags the accounts the plan reads
         plan = _plan(db, team_id=team_id, full=full, as_of=as_of)
-        fold_signals(db, team_id=team_id)
         report.kind, report.as_of_day = plan.kind, plan.as_of
         report.accounts_total = plan.team_accounts
         report.config_version = plan.config.version
@@ -683,7 +685,9 @@ def _has_new_inputs(db: Database, *, team_id: int, as_of: int | None) -> bool:
         day = as_of if as_of is not None else day_of(now_ms())
         if state.config_version != version or state.as_of_day != day:
             return True
-        return repository.has_inputs_after(session, team_id=team_id, since_ms=state.inputs_ms)
+        return repository.has_inputs_after(
+            session, team_id=team_id, since_ms=state.inputs_ms
+        ) or signals.has_unfolded_signals(session, team_id=team_id)
 
 
 def run_all(

@@ -16,6 +16,7 @@ from intentsync.scoring.config import (
     parse_config,
     set_value,
 )
+from intentsync.signals import service as signals
 from intentsync.teams.service import require_team
 
 DEFAULT_VERSION = 1  # the built-in defaults, until a team changes something
@@ -125,7 +126,8 @@ def config_diff(session: Session, *, team_id: int, old: int, new: int) -> list[C
 
 def teams_with_new_inputs(session: Session) -> list[int]:
     """Teams an incremental round would find work for: the dispatcher's freshness check."""
-    return repository.teams_with_new_inputs(session)
+    flagged = repository.teams_with_new_inputs(session)
+    return sorted({*flagged, *signals.teams_with_unfolded_signals(session)})
 
 
 def teams_not_run_since(session: Session, *, since_ms: int) -> list[int]:
@@ -147,7 +149,11 @@ def open_spread_chunks(
 
 def scoring_lag_seconds(session: Session, *, at_ms: int | None = None) -> float:
     """How long the oldest input no complete run has read has waited; 0 when all are scored."""
-    oldest = repository.oldest_unscored_input_ms(session)
+    waiting = (
+        repository.oldest_unscored_input_ms(session),
+        signals.oldest_unfolded_ms(session),  # a signal flags its account only once folded
+    )
+    oldest = min((ms for ms in waiting if ms is not None), default=None)
     if oldest is None:
         return 0.0
     return max((now_ms() if at_ms is None else at_ms) - oldest, 0) / 1000

@@ -8,7 +8,7 @@ from sqlalchemy import Select, Table, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from intentsync.db.dialect import in_bound_list, insert_rows, upsert_accumulate
-from intentsync.db.models import SignalDaily, SignalEvent, SignalFoldMark, SignalVolume
+from intentsync.db.models import SignalDaily, SignalEvent, SignalFoldMark, SignalVolume, Team
 from intentsync.signals.types import VISITOR_TYPE
 
 _EVENTS = cast(Table, SignalEvent.__table__)
@@ -167,3 +167,47 @@ def unfolded_volume(
         .group_by(_EVENTS.c.day, _EVENTS.c.source)
     )
     return session.connection().execute(query).all()
+
+
+def _mark_of(team_id: Any) -> Any:
+    """The fold mark of team_id (a column or a value) as a scalar; 0 before the first fold."""
+    return func.coalesce(
+        select(SignalFoldMark.event_id)
+        .where(SignalFoldMark.team_id == team_id)
+        .correlate_except(SignalFoldMark)
+        .scalar_subquery(),
+        0,
+    )
+
+
+def _first_after_mark(team_id: Any) -> Select[Any]:
+    """The team's first event past its mark: one seek on (team_id, id) whatever its size."""
+    return (
+        select(_EVENTS.c.created_ms)
+        .where(_EVENTS.c.team_id == team_id, _EVENTS.c.id > _mark_of(team_id))
+        .correlate_except(_EVENTS)
+        .order_by(_EVENTS.c.id)
+        .limit(1)
+    )
+
+
+def has_events_after_mark(session: Session, *, team_id: int) -> bool:
+    return session.connection().execute(_first_after_mark(team_id)).first() is not None
+
+
+def teams_with_events_after_mark(session: Session) -> list[int]:
+    rows = session.connection().execute(
+        select(Team.id).where(_first_after_mark(Team.id).exists()).order_by(Team.id)
+    )
+    return [int(row[0]) for row in rows]
+
+
+def oldest_event_after_mark_ms(session: Session) -> int | None:
+    """Stamps grow with ids under the team lock, so each team's first event is its oldest."""
+    per_team = (
+        select(_first_after_mark(Team.id).scalar_subquery().label("oldest"))
+        .select_from(Team)
+        .subquery()
+    )
+    value = session.connection().execute(select(func.min(per_team.c.oldest))).scalar()
+    return None if value is None else int(value)

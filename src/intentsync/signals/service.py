@@ -1,13 +1,14 @@
 """Signal ingest rules: each signal is stored once, attached to an account, rolled up later.
 
-Ingest stores the events; the scoring round folds them into the daily roll-up it reads
-(fold_new_signals), so a push writes its own rows and nothing per account and day.
+Ingest stores the events; the scoring round folds them into the daily roll-up it reads and
+flags their accounts for rescoring (fold_new_signals), so a push writes its own rows and
+nothing per account or day. Until folded, an event is itself the sign that its account waits.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy.orm import Session
@@ -46,22 +47,27 @@ class NewSignal:
     attributes: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
+    """One signal's fate; a tuple, as a request makes a thousand of them."""
+
     status: str  # created, skipped or failed
     domain: str
     rtp_aid: str | None = None
     error: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class _Checked:
-    index: int
+class _Checked(NamedTuple):
+    """A signal that passed the checks, with its signal_events row built but for two columns.
+
+    The row's account_id and created_ms are known only under the team write lock.
+    """
+
+    position: int  # in the request
     signal: NewSignal
     domain: str
     natural_key: str
-    day: int
-    quantity: float
+    company: str | None  # attributes.companyName, which names a discovered account
+    row: dict[str, Any]
 
 
 def _text_attribute(signal: NewSignal, name: str) -> str | None:
@@ -115,10 +121,10 @@ def _problem(signal: NewSignal, now: int) -> str | None:
         problem = _attributes_problem(signal.attributes)
         if problem:
             return problem
-    for name in _TEXT_ATTRIBUTES:
-        value = signal.attributes.get(name)
-        if value is not None and (not isinstance(value, str | int) or len(str(value)) > 255):
-            return f"attributes.{name} must be text of at most 255 characters"
+        for name in _TEXT_ATTRIBUTES:
+            value = signal.attributes.get(name)
+            if value is not None and (not isinstance(value, str | int) or len(str(value)) > 255):
+                return f"attributes.{name} must be text of at most 255 characters"
     if signal.source == "bombora":
         if _text_attribute(signal, "topic") is None:
             return "bombora signals need attributes.topic (the topic name)"
@@ -131,7 +137,7 @@ def _problem(signal: NewSignal, now: int) -> str | None:
     return None
 
 
-def _check(index: int, signal: NewSignal, now: int) -> _Checked | Outcome:
+def _check(index: int, signal: NewSignal, now: int, team_id: int) -> _Checked | Outcome:
     domain = clean_domain(signal.domain)
     if not domain:
         return Outcome(
@@ -146,8 +152,20 @@ def _check(index: int, signal: NewSignal, now: int) -> _Checked | Outcome:
     key = _natural_key(signal, domain, day)
     if key is None or len(key) > 700:
         return Outcome("failed", domain, error="the signal key is longer than 700 characters")
-    quantity = 1.0 if signal.source == "bombora" else signal.quantity
-    return _Checked(index, signal, domain, key, day, quantity)
+    row = {
+        "team_id": team_id,
+        "account_id": None,
+        "source": signal.source,
+        "type": signal.type,
+        "natural_key": key,
+        "occurred_ms": signal.occurred_ms,
+        "day": day,
+        "quantity": 1.0 if signal.source == "bombora" else signal.quantity,
+        "attributes": signal.attributes,
+        "created_ms": None,
+    }
+    company = _text_of(signal.attributes, "companyName") if signal.attributes else None
+    return _Checked(index, signal, domain, key, company, row)
 
 
 RollUpKey = tuple[int, str, str, int, str]  # account_id, source, type, day, detail
@@ -181,16 +199,34 @@ def fold_new_signals(session: Session, *, team_id: int, limit: int = FOLD_BATCH)
     """Roll up at most limit of the team's events stored since the last fold; how many.
 
     Taken under the team write lock that every ingest takes before it inserts, so the events
-    after the mark are all committed and a second fold cannot run at the same time.
+    after the mark are all committed and a second fold cannot run at the same time. The
+    events' accounts are flagged for rescoring in the same transaction as the mark moves, so
+    an event is always either past the mark or counted in its account's flag.
     """
-    change_stamp(session, team_id=team_id)
+    stamp = change_stamp(session, team_id=team_id)
     mark = repository.fold_mark(session, team_id=team_id)
     rows = repository.events_after(session, team_id=team_id, after_id=mark, limit=limit)
     if not rows:
         return 0
     repository.add_to_daily(session, daily_rows(team_id, (row[1:] for row in rows)))
+    mark_inputs_changed(session, {row[1] for row in rows}, at_ms=stamp)
     repository.set_fold_mark(session, team_id=team_id, event_id=rows[-1][0])
     return len(rows)
+
+
+def has_unfolded_signals(session: Session, *, team_id: int) -> bool:
+    """Whether the team holds signals no fold has rolled up (and flagged) yet."""
+    return repository.has_events_after_mark(session, team_id=team_id)
+
+
+def teams_with_unfolded_signals(session: Session) -> list[int]:
+    """Teams whose next scoring round has signals to fold: part of the freshness check."""
+    return repository.teams_with_events_after_mark(session)
+
+
+def oldest_unfolded_ms(session: Session) -> int | None:
+    """Across teams, when the oldest signal no fold has rolled up yet was stored."""
+    return repository.oldest_event_after_mark_ms(session)
 
 
 def roll_up_rows(team_id: int, totals: Mapping[RollUpKey, list[float]]) -> list[dict[str, Any]]:
@@ -213,12 +249,15 @@ def roll_up_rows(team_id: int, totals: Mapping[RollUpKey, list[float]]) -> list[
 def ingest_signals(
     session: Session, *, team_id: int, signals: Sequence[NewSignal]
 ) -> list[Outcome]:
-    """Store new signals once, create discovered accounts, mark them; one outcome per signal."""
+    """Store new signals once and create discovered accounts; one outcome per signal.
+
+    The accounts are flagged for rescoring when the scoring round folds these events.
+    """
     now = now_ms()
     outcomes: list[Outcome | None] = [None] * len(signals)
     checked: list[_Checked] = []
     for index, signal in enumerate(signals):
-        result = _check(index, signal, now)
+        result = _check(index, signal, now, team_id)
         if isinstance(result, Outcome):
             outcomes[index] = result
         else:
@@ -226,12 +265,13 @@ def ingest_signals(
     by_source: dict[str, set[str]] = defaultdict(set)
     for item in checked:
         by_source[item.signal.source].add(item.natural_key)
-    # The checks above need no database: the team write lock is taken only now, before the
-    # lookup of repeats, so concurrent pushes wait for each other's writes, not their parsing.
+    # The checks and rows above need no database: the team write lock is taken only now,
+    # before the lookup of repeats, so concurrent pushes wait for each other's writes only.
     stamp = change_stamp(session, team_id=team_id)
     seen = repository.existing_pairs(session, team_id=team_id, keys_by_source=by_source)
     fresh: list[_Checked] = []
     repeats: list[_Checked] = []
+    wanted: dict[str, str | None] = {}
     for item in checked:
         identity = (item.signal.source, item.natural_key)
         if identity in seen:
@@ -239,10 +279,8 @@ def ingest_signals(
             continue
         seen.add(identity)
         fresh.append(item)
-    wanted: dict[str, str | None] = {}
-    for item in fresh:
         if wanted.get(item.domain) is None:
-            wanted[item.domain] = _text_attribute(item.signal, "companyName")
+            wanted[item.domain] = item.company
     accounts = accounts_for_domains(
         session,
         team_id=team_id,
@@ -250,32 +288,16 @@ def ingest_signals(
         stamp=stamp,
         known={item.domain for item in repeats},
     )
-    stored = [(item, accounts[item.domain][0]) for item in fresh]
-    repository.insert_events(
-        session,
-        [
-            {
-                "team_id": team_id,
-                "account_id": account_id,
-                "source": item.signal.source,
-                "type": item.signal.type,
-                "natural_key": item.natural_key,
-                "occurred_ms": item.signal.occurred_ms,
-                "day": item.day,
-                "quantity": item.quantity,
-                "attributes": item.signal.attributes,
-                "created_ms": stamp,
-            }
-            for item, account_id in stored
-        ],
-    )
-    mark_inputs_changed(session, {account_id for _, account_id in stored}, at_ms=stamp)
     for item in fresh:
-        outcomes[item.index] = Outcome("created", item.domain, rtp_aid=accounts[item.domain][1])
+        account_id, rtp_aid = accounts[item.domain]
+        item.row["account_id"] = account_id
+        item.row["created_ms"] = stamp
+        outcomes[item.position] = Outcome("created", item.domain, rtp_aid)
+    repository.insert_events(session, [item.row for item in fresh])
     for item in repeats:
         # A repeat names its account too (None only if no account holds that domain any more).
         known = accounts.get(item.domain)
-        outcomes[item.index] = Outcome(
+        outcomes[item.position] = Outcome(
             "skipped",
             item.domain,
             rtp_aid=known[1] if known else None,
