@@ -51,9 +51,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             f"Load accounts, then push intent signals through POST {CRM}/signals on a live "
             "server and compare with a Core insert of the same signal_events rows in "
             "transactions of one request's size. The API also looks up repeats, finds or "
-            "creates each signal's account and marks it for rescoring; the scoring round then "
-            "folds the signals into the daily roll-up, timed after the push and reported "
-            f"beside it. Target: API/baseline >= {TARGET_RATIO}."
+            "creates each signal's account; the scoring round then folds the signals into the "
+            "daily roll-up and marks their accounts for rescoring, timed after the push and "
+            f"reported beside it. Target: API/baseline >= {TARGET_RATIO}."
         )
     )
     add_common_arguments(

@@ -1,14 +1,24 @@
 """Ingest stores events; the scoring round folds them into the roll-up once, in commit order."""
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from intentsync.db.models import SignalDaily
+from intentsync.db.models import SignalDaily, SignalEvent
+from intentsync.kit.clock import now_ms
+from intentsync.scoring import job
 from intentsync.scoring.job import run_team
-from intentsync.signals.service import NewSignal, fold_new_signals, ingest_signals
-from tests.factories import account
+from intentsync.signals.service import (
+    NewSignal,
+    fold_new_signals,
+    has_unfolded_signals,
+    ingest_signals,
+    oldest_unfolded_ms,
+    teams_with_unfolded_signals,
+)
+from intentsync.signals.types import day_of
+from tests.factories import account, create_workspace
 from tests.signals.test_ingest import send, sig
 
 
@@ -78,18 +88,76 @@ def test_a_fold_takes_a_bounded_batch_and_the_next_one_continues(ws):
     assert roll_up(ws) == [("g2", "pricing", 5.0)]
 
 
+def _today() -> tuple[int, str]:
+    """Today's day number and a signal time on it, fixed once so no test crosses midnight."""
+    day = day_of(now_ms())
+    return day, (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=day)).strftime(
+        "%Y-%m-%dT00:00:00Z"
+    )
+
+
+def _g2_scores(ws) -> dict[str, int]:
+    data = ws.get("/accounts").json()["data"]["data"]
+    return {a["domain"]: a["rtp_g2_intent_score"] for a in data}
+
+
 def test_one_round_folds_a_new_signal_and_scores_its_account(ws):
     """The fold runs before the plan, so the account it flags is scored in that same round."""
+    day, at = _today()
     ws.push(account(1, domain="acme.com"), account(2, domain="other.com"))
-    assert run_team(ws.db, team_id=ws.team_id).status == "succeeded"
-    idle = run_team(ws.db, team_id=ws.team_id, if_new_inputs=True)
+    assert run_team(ws.db, team_id=ws.team_id, as_of=day).status == "succeeded"
+    idle = run_team(ws.db, team_id=ws.team_id, as_of=day, if_new_inputs=True)
     assert idle.status == "skipped"
-    today = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    send(ws, sig("g2", "acme.com", "pricing", at=today, quantity=5, key="fresh"))
-    report = run_team(ws.db, team_id=ws.team_id, if_new_inputs=True)
+    send(ws, sig("g2", "acme.com", "pricing", at=at, quantity=5, key="fresh"))
+    report = run_team(ws.db, team_id=ws.team_id, as_of=day, if_new_inputs=True)
     assert (report.status, report.kind, report.accounts_scored) == ("succeeded", "incremental", 1)
-    scores = {
-        a["domain"]: a["rtp_g2_intent_score"] for a in ws.get("/accounts").json()["data"]["data"]
-    }
+    scores = _g2_scores(ws)
     assert scores["acme.com"] > 0
     assert scores["other.com"] == 0
+
+
+def test_a_round_that_fails_after_its_fold_leaves_the_account_to_the_next_round(ws, monkeypatch):
+    """The fold has committed its flag, and a failed run saves no watermark past it."""
+    day, at = _today()
+    ws.push(account(1, domain="acme.com"))
+    assert run_team(ws.db, team_id=ws.team_id, as_of=day).status == "succeeded"
+    send(ws, sig("g2", "acme.com", "pricing", at=at, quantity=5, key="fresh"))
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("scoring broke")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(job, "compute", broken)
+        failed = run_team(ws.db, team_id=ws.team_id, as_of=day, processes=1, if_new_inputs=True)
+    assert failed.status == "failed"
+    assert roll_up(ws) == [("g2", "pricing", 5.0)], "the fold committed before the run failed"
+    assert _g2_scores(ws)["acme.com"] == 0
+    retry = run_team(ws.db, team_id=ws.team_id, as_of=day, processes=1, if_new_inputs=True)
+    assert (retry.status, retry.accounts_scored) == ("succeeded", 1)
+    assert _g2_scores(ws)["acme.com"] > 0
+
+
+def test_each_team_is_measured_against_its_own_fold_mark(ws):
+    """A team whose mark is past another team's events does not hide them."""
+    waiting = create_workspace(ws.app, ws.db, name="Waiting team")
+    try:
+        send(waiting, sig("g2", "waiting.com", "pricing", key="w"))
+        send(
+            ws, sig("g2", "acme.com", "pricing", key="a"), sig("g2", "acme.com", "profile", key="b")
+        )
+        with ws.db.transaction() as session:
+            assert fold_new_signals(session, team_id=ws.team_id) == 2
+        with ws.db.transaction(write=False) as session:
+            stored = session.scalar(
+                select(SignalEvent.created_ms).where(SignalEvent.team_id == waiting.team_id)
+            )
+            assert not has_unfolded_signals(session, team_id=ws.team_id)
+            assert has_unfolded_signals(session, team_id=waiting.team_id)
+            unfolded = teams_with_unfolded_signals(session)
+            assert waiting.team_id in unfolded
+            assert ws.team_id not in unfolded
+            oldest = oldest_unfolded_ms(session)
+            assert oldest is not None
+            assert oldest <= stored
+    finally:
+        waiting.close()

@@ -232,7 +232,7 @@ def ids_by_domain(
     result = connection.execute(
         statements.ids_by_domain, {"team_id": team_id, "keys": list(domains)}
     )
-    try:  # plain driver rows: a text and two ints need no conversion, and a batch has 1,000
+    try:  # plain driver rows: two texts and an int need no conversion, and a batch has 1,000
         rows = result.cursor.fetchall()
     finally:
         result.close()

@@ -196,8 +196,11 @@ def has_events_after_mark(session: Session, *, team_id: int) -> bool:
 
 
 def teams_with_events_after_mark(session: Session) -> list[int]:
+    """A scalar subquery per team, not EXISTS: PostgreSQL could make EXISTS a semi-join, whose
+    mark would no longer bound the index scan."""
+    first = _first_after_mark(Team.id).scalar_subquery()
     rows = session.connection().execute(
-        select(Team.id).where(_first_after_mark(Team.id).exists()).order_by(Team.id)
+        select(Team.id).where(first.is_not(None)).order_by(Team.id)
     )
     return [int(row[0]) for row in rows]
 
