@@ -5,10 +5,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from intentsync.db.models import SignalDaily, SignalEvent
+from intentsync.db.models import SignalDaily, SignalEvent, Team
 from intentsync.kit.clock import now_ms
 from intentsync.scoring import job
 from intentsync.scoring.job import run_team
+from intentsync.signals import repository as signals_repository
 from intentsync.signals.service import (
     NewSignal,
     fold_new_signals,
@@ -161,3 +162,29 @@ def test_each_team_is_measured_against_its_own_fold_mark(ws):
             assert oldest <= stored
     finally:
         waiting.close()
+
+
+def test_the_unfolded_signal_lookups_seek_the_team_index(ws):
+    """The dispatcher asks every second for every team: a scan of other teams' events is a bug."""
+    with ws.db.transaction(write=False) as session:
+        connection = session.connection()
+        dialect = connection.dialect.name
+        queries = (
+            select(signals_repository._first_after_mark(ws.team_id, dialect)),
+            select(Team.id).where(
+                signals_repository._first_after_mark(Team.id, dialect).is_not(None)
+            ),
+        )
+        for query in queries:
+            sql = str(
+                query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+            )
+            if dialect == "postgresql":
+                connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+                plan = "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + sql))
+                assert "ix_signal_events_team_id" in plan, plan
+                assert "ROW(team_id, id) > ROW(" in plan, plan
+            else:
+                rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)
+                plan = "\n".join(str(row[-1]) for row in rows)
+                assert "ix_signal_events_team_id (team_id=? AND id>?)" in plan, plan

@@ -4,7 +4,7 @@ import functools
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, func, select, text, update
+from sqlalchemy import Select, Table, bindparam, case, func, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from intentsync.db.dialect import in_bound_list, insert_rows, upsert_accumulate
@@ -180,37 +180,49 @@ def _mark_of(team_id: Any) -> Any:
     )
 
 
-def _first_after_mark(team_id: Any) -> Select[Any]:
-    """The team's first event past its mark: one seek on (team_id, id) whatever its size."""
-    return (
-        select(_EVENTS.c.created_ms)
-        .where(_EVENTS.c.team_id == team_id, _EVENTS.c.id > _mark_of(team_id))
-        .correlate_except(_EVENTS)
-        .order_by(_EVENTS.c.id)
-        .limit(1)
-    )
+def _first_after_mark(team_id: Any, dialect: str) -> Any:
+    """created_ms of the team's first event past its mark, else NULL: one index seek.
+
+    On PostgreSQL, a keyset step on (team_id, id): the first row after (team, mark) in that
+    index is the team's first unfolded event if it is the team's at all. With the team as an
+    equality and `ORDER BY id`, its generic plans walked the primary key from the mark
+    instead, through every newer event of every team. SQLite seeks only the first column of a
+    row value, so there the equality form is the one that seeks (team_id, id) exactly.
+    """
+    events = _EVENTS.c
+    mark = _mark_of(team_id)
+    if dialect == "postgresql":
+        query = (
+            select(case((events.team_id == team_id, events.created_ms), else_=None))
+            .where(tuple_(events.team_id, events.id) > tuple_(team_id, mark))
+            .order_by(events.team_id, events.id)
+        )
+    else:
+        query = (
+            select(events.created_ms)
+            .where(events.team_id == team_id, events.id > mark)
+            .order_by(events.id)
+        )
+    return query.correlate_except(_EVENTS).limit(1).scalar_subquery()
 
 
 def has_events_after_mark(session: Session, *, team_id: int) -> bool:
-    return session.connection().execute(_first_after_mark(team_id)).first() is not None
+    connection = session.connection()
+    query = select(_first_after_mark(team_id, connection.dialect.name))
+    return connection.execute(query).scalar() is not None
 
 
 def teams_with_events_after_mark(session: Session) -> list[int]:
-    """A scalar subquery per team, not EXISTS: PostgreSQL could make EXISTS a semi-join, whose
-    mark would no longer bound the index scan."""
-    first = _first_after_mark(Team.id).scalar_subquery()
-    rows = session.connection().execute(
-        select(Team.id).where(first.is_not(None)).order_by(Team.id)
-    )
+    connection = session.connection()
+    first = _first_after_mark(Team.id, connection.dialect.name)
+    rows = connection.execute(select(Team.id).where(first.is_not(None)).order_by(Team.id))
     return [int(row[0]) for row in rows]
 
 
 def oldest_event_after_mark_ms(session: Session) -> int | None:
     """Stamps grow with ids under the team lock, so each team's first event is its oldest."""
-    per_team = (
-        select(_first_after_mark(Team.id).scalar_subquery().label("oldest"))
-        .select_from(Team)
-        .subquery()
-    )
-    value = session.connection().execute(select(func.min(per_team.c.oldest))).scalar()
+    connection = session.connection()
+    first = _first_after_mark(Team.id, connection.dialect.name)
+    per_team = select(first.label("oldest")).select_from(Team).subquery()
+    value = connection.execute(select(func.min(per_team.c.oldest))).scalar()
     return None if value is None else int(value)
