@@ -53,7 +53,7 @@ class WriterQueue:
         """Wait for this process's turn, then for the file lock; give up like SQLite would."""
         deadline = time.monotonic() + self.timeout
         if not self._threads.acquire(timeout=self.timeout):
-            raise _locked()
+            raise locked_error()
         try:
             self._lock_file(deadline)
         except BaseException:
@@ -69,7 +69,7 @@ class WriterQueue:
                 return
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise _locked() from None
+                    raise locked_error() from None
                 time.sleep(POLL_SECONDS)
 
     def release(self) -> None:
@@ -85,7 +85,7 @@ class WriterQueue:
             self._fd = -1
 
 
-def _locked() -> OperationalError:
+def locked_error() -> OperationalError:
     """The error SQLite itself gives after its busy timeout, so callers handle both alike."""
     return OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
 

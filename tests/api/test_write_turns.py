@@ -1,0 +1,116 @@
+"""On SQLite a process runs one API write at a time; its body arrives before it takes the turn."""
+
+import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from intentsync.api.routing import WriteTurns
+from intentsync.signals import endpoints as signal_endpoints
+from tests.factories import CRM, Workspace
+
+
+def _signals(key: str) -> bytes:
+    signal = {"source": "g2", "domain": "acme.com", "type": "pricing", "key": key}
+    return orjson.dumps({"signals": [{**signal, "occurredAt": "2026-11-20"}]})
+
+
+def _client(ws: Workspace) -> httpx.AsyncClient:
+    """One event loop for every request, as in a server process."""
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=ws.app),
+        base_url="http://test",
+        headers={"X-Api-Key": ws.key, "Content-Type": "application/json"},
+    )
+
+
+def test_writes_of_one_process_take_turns_on_sqlite_and_overlap_on_postgresql(ws, monkeypatch):
+    inside = peak = 0
+    counting = threading.Lock()
+    second_arrived = threading.Event()
+    real = signal_endpoints.ingest_signals
+
+    def watched(session: Any, **kwargs: Any) -> Any:
+        nonlocal inside, peak
+        with counting:
+            inside += 1
+            peak = max(peak, inside)
+            if inside == 2:
+                second_arrived.set()
+        try:
+            second_arrived.wait(1.0)  # room for a second write to come in, if it may
+            return real(session, **kwargs)
+        finally:
+            with counting:
+                inside -= 1
+
+    monkeypatch.setattr(signal_endpoints, "ingest_signals", watched)
+
+    async def push_two() -> list[int]:
+        async with _client(ws) as client:
+            replies = await asyncio.gather(
+                client.post(f"{CRM}/signals", content=_signals("one")),
+                client.post(f"{CRM}/signals", content=_signals("two")),
+            )
+        return [reply.status_code for reply in replies]
+
+    assert asyncio.run(push_two()) == [200, 200]
+    sqlite = ws.db.writers is not None
+    assert peak == (1 if sqlite else 2)
+
+
+def test_a_slowly_sent_body_holds_no_turn(ws):
+    """A write whose body is still arriving does not keep another write of its process waiting."""
+    finished: dict[str, float] = {}
+
+    async def trickle() -> AsyncIterator[bytes]:
+        body = _signals("slow")
+        yield body[:10]
+        await asyncio.sleep(1.0)
+        yield body[10:]
+
+    async def push(client: httpx.AsyncClient, name: str, content: Any) -> int:
+        reply = await client.post(f"{CRM}/signals", content=content)
+        finished[name] = time.monotonic()
+        return reply.status_code
+
+    async def both() -> list[int]:
+        async with _client(ws) as client:
+            slow = asyncio.create_task(push(client, "slow", trickle()))
+            await asyncio.sleep(0.2)  # the slow one is in, waiting for the rest of its body
+            quick = await push(client, "quick", _signals("quick"))
+            return [await slow, quick]
+
+    assert asyncio.run(both()) == [200, 200]
+    assert finished["quick"] < finished["slow"]
+
+
+def test_a_write_that_waits_past_the_timeout_gets_the_busy_database_error():
+    turns = WriteTurns()
+
+    async def scenario() -> None:
+        held = asyncio.Event()
+        release = asyncio.Event()
+
+        async def holder() -> None:
+            async with turns.turn(timeout=1.0):
+                held.set()
+                await release.wait()
+
+        task = asyncio.create_task(holder())
+        await held.wait()
+        with pytest.raises(OperationalError, match="database is locked"):
+            async with turns.turn(timeout=0.05):
+                pass
+        release.set()
+        await task
+        async with turns.turn(timeout=0.05):  # free again: the timed-out wait left nothing held
+            pass
+
+    asyncio.run(scenario())
