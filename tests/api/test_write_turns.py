@@ -91,6 +91,45 @@ def test_a_slowly_sent_body_holds_no_turn(ws):
     assert finished["quick"] < finished["slow"]
 
 
+def test_a_body_that_is_not_json_is_refused_before_it_arrives(ws):
+    """The 415 needs only the headers: the request is answered before its body has come in."""
+
+    async def trickle() -> AsyncIterator[bytes]:
+        yield b"name,domain\n"
+        await asyncio.sleep(2.0)
+        yield b"Acme,acme.com\n"
+
+    async def send() -> tuple[int, float]:
+        async with _client(ws) as client:
+            started = time.monotonic()
+            reply = await client.post(
+                f"{CRM}/signals", content=trickle(), headers={"Content-Type": "text/csv"}
+            )
+            return reply.status_code, time.monotonic() - started
+
+    status, seconds = asyncio.run(send())
+    assert status == 415
+    assert seconds < 1.5
+
+
+def test_a_refused_write_gives_its_turn_back(ws):
+    """After a 400 and a 422 of the same process, the next write goes through at once."""
+
+    async def three() -> list[int]:
+        async with _client(ws) as client:
+            broken = await client.post(f"{CRM}/signals", content=b"{not json")
+            invalid = await client.post(f"{CRM}/signals", content=b'{"signals": []}')
+            fine = await asyncio.wait_for(
+                client.post(f"{CRM}/signals", content=_signals("after")), timeout=10
+            )
+            return [broken.status_code, invalid.status_code, fine.status_code]
+
+    statuses = asyncio.run(three())
+    assert statuses[0] == 400
+    assert statuses[1] in (400, 422)
+    assert statuses[2] == 200
+
+
 def test_a_write_that_waits_past_the_timeout_gets_the_busy_database_error():
     turns = WriteTurns()
 

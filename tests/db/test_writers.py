@@ -4,6 +4,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from intentsync.db.engine import Database
 from intentsync.db.migrate import upgrade
-from intentsync.db.writers import LOCK_SUFFIX, WriterQueue, lock_path
+from intentsync.db.writers import LOCK_SUFFIX, WriterQueue, lock_path, waiting_until
 from intentsync.teams.service import create_team
 
 
@@ -295,3 +296,21 @@ def test_the_lock_file_is_held_exactly_while_a_write_transaction_is_open(sqlite_
             assert lock_file_is_free(database_file)  # readers never take it
     finally:
         db.dispose()
+
+
+def test_a_wait_begun_earlier_shortens_the_queue_wait_to_one_shared_budget(sqlite_url, tmp_path):
+    """A server's write turn and the database wait after it end together, not one after another."""
+    holder = WriterQueue(str(tmp_path / "writers.db"), timeout=5)
+    waiter = WriterQueue(str(tmp_path / "writers.db"), timeout=5)
+    holder.acquire()
+    try:
+        started = time.monotonic()
+        with waiting_until(started + 0.2), pytest.raises(OperationalError, match="locked"):
+            waiter.acquire()
+        assert time.monotonic() - started < 2
+    finally:
+        holder.release()
+    waiter.acquire()  # outside the context, the queue's own timeout applies again
+    waiter.release()
+    holder.close()
+    waiter.close()

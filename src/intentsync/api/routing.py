@@ -9,6 +9,7 @@ without a valid key. The endpoint learns who is calling by declaring a parameter
 import asyncio
 import functools
 import inspect
+import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -28,12 +29,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from intentsync.auth.job import KeyUseRecorder
 from intentsync.auth.service import Principal, authenticate, presented_key
 from intentsync.db.engine import Database
-from intentsync.db.writers import locked_error
+from intentsync.db.writers import locked_error, waiting_until
 from intentsync.idempotency import service as idempotency
 from intentsync.kit.clock import now_ms
 from intentsync.kit.errors import AppError, ValidationFailed
 from intentsync.kit.handlers import render_error
-from intentsync.kit.json_body import read_json_body, refuse_nul_in_url
+from intentsync.kit.json_body import read_json_body, refuse_nul_in_url, require_json
 from intentsync.kit.security_headers import API_PREFIX
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -218,7 +219,7 @@ def _with_principal(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class WriteTurns:
-    """On SQLite, one API write at a time per process, from its parsed body to its commit.
+    """On SQLite, one API write at a time per process, from its received body to its commit.
 
     SQLite lets one writer in at a time. A second write in the same process gains nothing by
     parsing meanwhile: it shares the process's one interpreter lock with the writer, which
@@ -238,13 +239,15 @@ class WriteTurns:
         lock = self._locks.get(loop)
         if lock is None:
             lock = self._locks[loop] = asyncio.Lock()
+        deadline = time.monotonic() + timeout
         try:
             async with asyncio.timeout(timeout):
                 await lock.acquire()
         except TimeoutError:
             raise locked_error() from None  # as the database's own wait would end: a 503
         try:
-            yield
+            with waiting_until(deadline):  # the database wait that follows shares this budget
+                yield
         finally:
             lock.release()
 
@@ -279,18 +282,23 @@ class ApiRoute(APIRoute):
             try:
                 refuse_nul_in_url(request)
                 if reads_body:
+                    require_json(request)  # a 415 reads nothing and waits for nothing
+                if request.method in WRITE_METHODS:
                     await request.body()  # a slow sender holds no turn while its body arrives
                 async with write_turn(request):
-                    if reads_body:
-                        await read_json_body(request)
-                    key = request.headers.get("idempotency-key") if takes_key else None
-                    if key is not None and request.method in IDEMPOTENT_METHODS:
-                        return await _run_once(handler, request, transaction, key)
-                    response = await handler(request)
-                    ok = response.status_code < 400
-                    return response
+                    try:
+                        if reads_body:
+                            await read_json_body(request)
+                        key = request.headers.get("idempotency-key") if takes_key else None
+                        if key is not None and request.method in IDEMPOTENT_METHODS:
+                            return await _run_once(handler, request, transaction, key)
+                        response = await handler(request)
+                        ok = response.status_code < 400
+                        return response
+                    finally:
+                        await transaction.finish_async(ok)  # its commit, within the turn
             finally:
-                await transaction.finish_async(ok)
+                await transaction.finish_async(ok)  # a no-op once the turn's finished it
 
         return guarded
 

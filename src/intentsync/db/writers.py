@@ -11,7 +11,9 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 try:
     import fcntl
@@ -41,6 +43,21 @@ def _open_lock_file(path: str | None) -> int:
         return -1  # read-only directory: SQLite's own locking still serialises writers
 
 
+# When a writer's wait must end at the latest: set by a caller that has waited already (a
+# server's write turn), so the two waits share one busy timeout instead of adding up.
+_deadline: ContextVar[float | None] = ContextVar("intentsync_writer_deadline", default=None)
+
+
+@contextmanager
+def waiting_until(deadline: float) -> Iterator[None]:
+    """Writers begun in this context give up at `deadline` (time.monotonic()) at the latest."""
+    token = _deadline.set(deadline)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
 class WriterQueue:
     """Writers of one database wait here, in turn, before BEGIN IMMEDIATE."""
 
@@ -52,7 +69,10 @@ class WriterQueue:
     def acquire(self) -> None:
         """Wait for this process's turn, then for the file lock; give up like SQLite would."""
         deadline = time.monotonic() + self.timeout
-        if not self._threads.acquire(timeout=self.timeout):
+        outer = _deadline.get()
+        if outer is not None:
+            deadline = min(deadline, outer)
+        if not self._threads.acquire(timeout=max(deadline - time.monotonic(), 0.0)):
             raise locked_error()
         try:
             self._lock_file(deadline)

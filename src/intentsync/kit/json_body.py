@@ -46,14 +46,19 @@ def decode_json(raw: bytes) -> Any:
     return parsed
 
 
-async def read_json_body(request: Request) -> Any:
-    """Parse a write's body and hand it to FastAPI so the body is decoded once."""
+def require_json(request: Request) -> None:
+    """Refuse a body that is not JSON by its Content-Type, before any of it is read."""
     content_type = request.headers.get("content-type", "")
     if not is_json(content_type):
         raise UnsupportedMediaType(
             f"Content-Type must be application/json for {request.method} requests; "
             f"got '{clip(content_type)}'"
         )
+
+
+async def read_json_body(request: Request) -> Any:
+    """Parse a write's body and hand it to FastAPI so the body is decoded once."""
+    require_json(request)
     parsed = decode_json(await request.body())
     request._json = parsed
     return parsed
