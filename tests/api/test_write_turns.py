@@ -3,8 +3,8 @@
 import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any, TypeVar, cast
 
 import httpx
 import orjson
@@ -14,6 +14,30 @@ from sqlalchemy.exc import OperationalError
 from intentsync.api.routing import WriteTurns
 from intentsync.signals import endpoints as signal_endpoints
 from tests.factories import CRM, Workspace
+
+T = TypeVar("T")
+
+
+def in_own_loop(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run main in a fresh event loop on its own thread, as a server process runs one.
+
+    The browser tests' synchronous driver keeps a loop running on the main thread.
+    """
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = asyncio.run(main())
+        except BaseException as exc:  # handed to the test's thread below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name="test-event-loop")
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive(), "the scenario did not finish within 60 s"
+    if "error" in outcome:
+        raise outcome["error"]
+    return cast(T, outcome["value"])
 
 
 def _signals(key: str) -> bytes:
@@ -60,7 +84,7 @@ def test_writes_of_one_process_take_turns_on_sqlite_and_overlap_on_postgresql(ws
             )
         return [reply.status_code for reply in replies]
 
-    assert asyncio.run(push_two()) == [200, 200]
+    assert in_own_loop(push_two) == [200, 200]
     sqlite = ws.db.writers is not None
     assert peak == (1 if sqlite else 2)
 
@@ -87,7 +111,7 @@ def test_a_slowly_sent_body_holds_no_turn(ws):
             quick = await push(client, "quick", _signals("quick"))
             return [await slow, quick]
 
-    assert asyncio.run(both()) == [200, 200]
+    assert in_own_loop(both) == [200, 200]
     assert finished["quick"] < finished["slow"]
 
 
@@ -107,7 +131,7 @@ def test_a_body_that_is_not_json_is_refused_before_it_arrives(ws):
             )
             return reply.status_code, time.monotonic() - started
 
-    status, seconds = asyncio.run(send())
+    status, seconds = in_own_loop(send)
     assert status == 415
     assert seconds < 1.5
 
@@ -124,7 +148,7 @@ def test_a_refused_write_gives_its_turn_back(ws):
             )
             return [broken.status_code, invalid.status_code, fine.status_code]
 
-    statuses = asyncio.run(three())
+    statuses = in_own_loop(three)
     assert statuses[0] == 400
     assert statuses[1] in (400, 422)
     assert statuses[2] == 200
@@ -152,4 +176,4 @@ def test_a_write_that_waits_past_the_timeout_gets_the_busy_database_error():
         async with turns.turn(timeout=0.05):  # free again: the timed-out wait left nothing held
             pass
 
-    asyncio.run(scenario())
+    in_own_loop(scenario)
