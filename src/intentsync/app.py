@@ -13,7 +13,7 @@ from intentsync.accounts.endpoints import ext_router as domain_keyed_accounts_ro
 from intentsync.accounts.endpoints import router as accounts_router
 from intentsync.activities.endpoints import router as activities_router
 from intentsync.api import openapi
-from intentsync.api.routing import ApiAuthentication, WriteTurns, require_api_routes
+from intentsync.api.routing import ApiAuthentication, require_api_routes
 from intentsync.auth.job import KeyUseRecorder
 from intentsync.config import Settings, get_settings
 from intentsync.console import install as console
@@ -130,7 +130,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequireCurrentSchema, db=db)  # last added runs outermost
     app.state.db = db
-    app.state.write_turns = WriteTurns()
     app.state.key_uses = key_uses
     app.state.background = background
     app.state.settings = settings

@@ -11,7 +11,7 @@ import orjson
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from intentsync.api.routing import WriteTurns
+from intentsync.db.writers import WriterQueue
 from intentsync.signals import endpoints as signal_endpoints
 from tests.factories import CRM, Workspace
 
@@ -155,25 +155,25 @@ def test_a_refused_write_gives_its_turn_back(ws):
 
 
 def test_a_write_that_waits_past_the_timeout_gets_the_busy_database_error():
-    turns = WriteTurns()
+    queue = WriterQueue(None, timeout=0.05)
 
     async def scenario() -> None:
         held = asyncio.Event()
         release = asyncio.Event()
 
         async def holder() -> None:
-            async with turns.turn(timeout=1.0):
+            async with queue.turn():
                 held.set()
                 await release.wait()
 
         task = asyncio.create_task(holder())
         await held.wait()
         with pytest.raises(OperationalError, match="database is locked"):
-            async with turns.turn(timeout=0.05):
+            async with queue.turn():
                 pass
         release.set()
         await task
-        async with turns.turn(timeout=0.05):  # free again: the timed-out wait left nothing held
+        async with queue.turn():  # free again: the timed-out wait left nothing held
             pass
 
     in_own_loop(scenario)

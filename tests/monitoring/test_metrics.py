@@ -1,8 +1,10 @@
 """GET /metrics: latency by route template, job durations, lag and backlog, and its token."""
 
 import secrets
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -98,72 +100,70 @@ def test_job_durations_are_observed_by_scoring_runs_and_webhook_deliveries(
     assert grew(kind="import", outcome="succeeded") == 1
 
 
-def test_scoring_lag_and_webhook_backlog_come_from_the_database(fresh_url) -> None:
+@pytest.fixture
+def lag_app(fresh_url) -> Iterator[tuple[Database, TestClient]]:
+    """An app of its own database: the lag and backlog it reports count every team in it."""
     url = fresh_url()
     database = Database(url, pool_size=2)
     app = create_app(Settings(database_url=url, scoring_interval=0, serve_webhooks=False), database)
     try:
-        client = TestClient(app)
-        quiet = scrape(client)
-        assert value(quiet, "intentsync_scoring_lag_seconds") == 0
-        assert value(quiet, "intentsync_webhook_pending_deliveries") == 0
-        assert value(quiet, "intentsync_webhook_oldest_due_seconds") == 0
-        assert value(quiet, "intentsync_scrape_collector_up", collector="database") == 1
-
-        ws = create_workspace(app, database)
-        ws.push(account("lagging", domain="lagging.example.com"))
-        today = datetime.now(UTC).strftime("%Y-%m-%d")
-        signal = {"source": "g2", "domain": "lagging.example.com", "occurredAt": today}
-        assert ws.post("/signals", {"signals": [{**signal, "type": "pricing"}]}).status_code == 200
-        add_subscription(database, ws.team_id, "http://127.0.0.1:9/hook", [SCORING_RUN_COMPLETED])
-        with database.transaction() as session:
-            events = [Event(SCORING_RUN_COMPLETED, {"n": n}) for n in range(3)]
-            webhooks.emit(session, team_id=ws.team_id, events=events)
-        with database.transaction() as session:  # as if all this happened two minutes ago
-            session.execute(sa.update(Account).values(inputs_ms=Account.inputs_ms - 120_000))
-            session.execute(
-                sa.update(WebhookDelivery).values(
-                    next_attempt_ms=WebhookDelivery.next_attempt_ms - 120_000
-                )
-            )
-        behind = scrape(client)
-        assert 120 <= value(behind, "intentsync_scoring_lag_seconds") < 180
-        assert value(behind, "intentsync_webhook_pending_deliveries") == 3
-        assert 120 <= value(behind, "intentsync_webhook_oldest_due_seconds") < 180
-
-        assert run_team(database, team_id=ws.team_id, processes=1).status == "succeeded"
-        scored = scrape(client)
-        assert value(scored, "intentsync_scoring_lag_seconds") == 0
-        assert value(scored, "intentsync_webhook_pending_deliveries") == 4  # + run completed
-        ws.close()
+        yield database, TestClient(app)
     finally:
         database.dispose()
 
 
-def test_a_signal_no_round_has_folded_yet_counts_in_the_scoring_lag(fresh_url) -> None:
+def test_scoring_lag_and_webhook_backlog_come_from_the_database(lag_app) -> None:
+    database, client = lag_app
+    quiet = scrape(client)
+    assert value(quiet, "intentsync_scoring_lag_seconds") == 0
+    assert value(quiet, "intentsync_webhook_pending_deliveries") == 0
+    assert value(quiet, "intentsync_webhook_oldest_due_seconds") == 0
+    assert value(quiet, "intentsync_scrape_collector_up", collector="database") == 1
+
+    ws = create_workspace(client.app, database)
+    ws.push(account("lagging", domain="lagging.example.com"))
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    signal = {"source": "g2", "domain": "lagging.example.com", "occurredAt": today}
+    assert ws.post("/signals", {"signals": [{**signal, "type": "pricing"}]}).status_code == 200
+    add_subscription(database, ws.team_id, "http://127.0.0.1:9/hook", [SCORING_RUN_COMPLETED])
+    with database.transaction() as session:
+        events = [Event(SCORING_RUN_COMPLETED, {"n": n}) for n in range(3)]
+        webhooks.emit(session, team_id=ws.team_id, events=events)
+    with database.transaction() as session:  # as if all this happened two minutes ago
+        session.execute(sa.update(Account).values(inputs_ms=Account.inputs_ms - 120_000))
+        session.execute(
+            sa.update(WebhookDelivery).values(
+                next_attempt_ms=WebhookDelivery.next_attempt_ms - 120_000
+            )
+        )
+    behind = scrape(client)
+    assert 120 <= value(behind, "intentsync_scoring_lag_seconds") < 180
+    assert value(behind, "intentsync_webhook_pending_deliveries") == 3
+    assert 120 <= value(behind, "intentsync_webhook_oldest_due_seconds") < 180
+
+    assert run_team(database, team_id=ws.team_id, processes=1).status == "succeeded"
+    scored = scrape(client)
+    assert value(scored, "intentsync_scoring_lag_seconds") == 0
+    assert value(scored, "intentsync_webhook_pending_deliveries") == 4  # + run completed
+    ws.close()
+
+
+def test_a_signal_no_round_has_folded_yet_counts_in_the_scoring_lag(lag_app) -> None:
     """Ingest flags no account: the lag comes from the oldest signal past the fold mark."""
-    url = fresh_url()
-    database = Database(url, pool_size=2)
-    app = create_app(Settings(database_url=url, scoring_interval=0, serve_webhooks=False), database)
-    try:
-        client = TestClient(app)
-        ws = create_workspace(app, database)
-        ws.push(account("waiting", domain="waiting.example.com"))
-        assert run_team(database, team_id=ws.team_id, processes=1).status == "succeeded"
-        assert value(scrape(client), "intentsync_scoring_lag_seconds") == 0
-        today = datetime.now(UTC).strftime("%Y-%m-%d")
-        signal = {"source": "g2", "domain": "waiting.example.com", "occurredAt": today}
-        assert ws.post("/signals", {"signals": [{**signal, "type": "pricing"}]}).status_code == 200
-        with database.transaction() as session:  # stored two minutes ago, not folded since
-            session.execute(
-                sa.update(SignalEvent).values(created_ms=SignalEvent.created_ms - 120_000)
-            )
-        assert 120 <= value(scrape(client), "intentsync_scoring_lag_seconds") < 180
-        assert run_team(database, team_id=ws.team_id, processes=1).status == "succeeded"
-        assert value(scrape(client), "intentsync_scoring_lag_seconds") == 0
-        ws.close()
-    finally:
-        database.dispose()
+    database, client = lag_app
+    ws = create_workspace(client.app, database)
+    ws.push(account("waiting", domain="waiting.example.com"))
+    assert run_team(database, team_id=ws.team_id, processes=1).status == "succeeded"
+    assert value(scrape(client), "intentsync_scoring_lag_seconds") == 0
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    signal = {"source": "g2", "domain": "waiting.example.com", "occurredAt": today}
+    assert ws.post("/signals", {"signals": [{**signal, "type": "pricing"}]}).status_code == 200
+    with database.transaction() as session:  # stored two minutes ago, not folded since
+        session.execute(sa.update(SignalEvent).values(created_ms=SignalEvent.created_ms - 120_000))
+    assert 120 <= value(scrape(client), "intentsync_scoring_lag_seconds") < 180
+    assert run_team(database, team_id=ws.team_id, processes=1).status == "succeeded"
+    assert value(scrape(client), "intentsync_scoring_lag_seconds") == 0
+    ws.close()
 
 
 def test_collectors_other_parts_add_are_scraped_and_a_failing_one_is_reported(

@@ -6,11 +6,8 @@ without a valid key. The endpoint learns who is calling by declaring a parameter
 `Principal` (any name); ApiRoute fills it with the checked principal. There is no stand-in.
 """
 
-import asyncio
 import functools
 import inspect
-import time
-import weakref
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -29,12 +26,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from intentsync.auth.job import KeyUseRecorder
 from intentsync.auth.service import Principal, authenticate, presented_key
 from intentsync.db.engine import Database
-from intentsync.db.writers import locked_error, waiting_until
 from intentsync.idempotency import service as idempotency
 from intentsync.kit.clock import now_ms
 from intentsync.kit.errors import AppError, ValidationFailed
 from intentsync.kit.handlers import render_error
-from intentsync.kit.json_body import read_json_body, refuse_nul_in_url, require_json
+from intentsync.kit.json_body import parse_json_body, refuse_nul_in_url, require_json
 from intentsync.kit.security_headers import API_PREFIX
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -218,49 +214,14 @@ def _with_principal(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
-class WriteTurns:
-    """On SQLite, one API write at a time per process, from its received body to its commit.
-
-    SQLite lets one writer in at a time. A second write in the same process gains nothing by
-    parsing meanwhile: it shares the process's one interpreter lock with the writer, which
-    then holds the database for longer (measured: the database lock was held 96 % of the time
-    under a steady push, each turn taking about twice as long as alone). Writes of other
-    processes, and every read, run as before; on PostgreSQL writes of one process overlap.
-    """
-
-    def __init__(self) -> None:
-        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-            weakref.WeakKeyDictionary()
-        )
-
-    @asynccontextmanager
-    async def turn(self, *, timeout: float) -> AsyncIterator[None]:
-        loop = asyncio.get_running_loop()
-        lock = self._locks.get(loop)
-        if lock is None:
-            lock = self._locks[loop] = asyncio.Lock()
-        deadline = time.monotonic() + timeout
-        try:
-            async with asyncio.timeout(timeout):
-                await lock.acquire()
-        except TimeoutError:
-            raise locked_error() from None  # as the database's own wait would end: a 503
-        try:
-            with waiting_until(deadline):  # the database wait that follows shares this budget
-                yield
-        finally:
-            lock.release()
-
-
 @asynccontextmanager
 async def write_turn(request: Request) -> AsyncIterator[None]:
-    """The process's write turn for a write on SQLite; nothing to wait for otherwise."""
+    """The process's write turn for a write on SQLite (see WriterQueue.turn); none otherwise."""
     db: Database = request.app.state.db
-    turns: WriteTurns | None = getattr(request.app.state, "write_turns", None)
-    if request.method not in WRITE_METHODS or db.writers is None or turns is None:
+    if request.method not in WRITE_METHODS or db.writers is None:
         yield
         return
-    async with turns.turn(timeout=db.writers.timeout):
+    async with db.writers.turn():
         yield
 
 
@@ -288,7 +249,7 @@ class ApiRoute(APIRoute):
                 async with write_turn(request):
                     try:
                         if reads_body:
-                            await read_json_body(request)
+                            await parse_json_body(request)  # its type was checked above
                         key = request.headers.get("idempotency-key") if takes_key else None
                         if key is not None and request.method in IDEMPOTENT_METHODS:
                             return await _run_once(handler, request, transaction, key)

@@ -7,12 +7,14 @@ beside the database; the next writer starts within a fraction of a millisecond. 
 still decides who writes: a writer that does not queue here (another tool) is only slower.
 """
 
+import asyncio
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 
 try:
@@ -65,6 +67,35 @@ class WriterQueue:
         self.timeout = timeout
         self._threads = threading.Lock()
         self._fd = _open_lock_file(lock_path(database))
+        self._turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """An event loop's one write at a time, from its received body to its commit.
+
+        SQLite lets one writer in at a time. A second write of the same server process gains
+        nothing by parsing meanwhile: it shares the process's one interpreter lock with the
+        writer, which then holds the database for longer (measured: the database lock was held
+        96 % of the time under a steady push, each turn taking about twice as long as alone).
+        The turn's wait and the database wait inside it share one busy timeout.
+        """
+        loop = asyncio.get_running_loop()
+        lock = self._turns.get(loop)
+        if lock is None:
+            lock = self._turns[loop] = asyncio.Lock()
+        deadline = time.monotonic() + self.timeout
+        try:
+            async with asyncio.timeout(self.timeout):
+                await lock.acquire()
+        except TimeoutError:
+            raise locked_error() from None  # as the database's own wait would end: a 503
+        try:
+            with waiting_until(deadline):
+                yield
+        finally:
+            lock.release()
 
     def acquire(self) -> None:
         """Wait for this process's turn, then for the file lock; give up like SQLite would."""

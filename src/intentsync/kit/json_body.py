@@ -56,9 +56,8 @@ def require_json(request: Request) -> None:
         )
 
 
-async def read_json_body(request: Request) -> Any:
-    """Parse a write's body and hand it to FastAPI so the body is decoded once."""
-    require_json(request)
+async def parse_json_body(request: Request) -> Any:
+    """Parse a body require_json accepted and hand it to FastAPI, so it is decoded once."""
     parsed = decode_json(await request.body())
     request._json = parsed
     return parsed
