@@ -4,10 +4,17 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy.exc import DBAPIError
 
 from intentsync.accounts.service import new_account_row
-from intentsync.db.dialect import bind_rows, in_bound_list, insert_bound, insert_rows
+from intentsync.db.dialect import (
+    bind_rows,
+    in_bound_list,
+    insert_bound,
+    insert_rows,
+    update_unnest,
+)
 from intentsync.db.models import Account, SignalEvent
 
 ACCOUNTS = cast(Table, Account.__table__)
@@ -241,3 +248,69 @@ def test_rows_nothing_can_complete_are_refused_on_both_databases(ws, change, mes
     with pytest.raises(ValueError, match=message), ws.db.transaction() as session:
         insert_rows(session, ACCOUNTS, rows)
     assert _stored_by_domain(ws, "refused") == []
+
+
+def _scores(ws: Any, prefix: str) -> list[dict[str, Any]]:
+    """What a scoring write sets on each of the prefix's accounts, by a value of its own."""
+    stored = _stored(ws, prefix)
+    with ws.db.transaction(write=False) as session:
+        ids = session.scalars(
+            select(ACCOUNTS.c.id)
+            .where(ACCOUNTS.c.team_id == ws.team_id, ACCOUNTS.c.external_id.like(f"{prefix}-%"))
+            .order_by(ACCOUNTS.c.external_id)
+        ).all()
+    assert len(ids) == len(stored) == 2
+    return [
+        {
+            "pk": pk,
+            "account_score": 40 + n,
+            "journey_stage": "Consideration" if n else "Aware",
+            "intent_signals": [{"source": "g2", "type": "pricing", "quantity": 1.5 + n}],
+            "stage_entered_ms": None if n else 7,
+        }
+        for n, pk in enumerate(ids)
+    ]
+
+
+def _postgresql(ws: Any) -> bool:
+    return bool(ws.db.engine.dialect.name == "postgresql")
+
+
+def test_an_unnest_update_sets_what_a_row_by_row_update_sets(ws):
+    """PostgreSQL's one-statement UPDATE against Core's executemany of the same values."""
+    if not _postgresql(ws):
+        with ws.db.transaction() as session, pytest.raises(ValueError, match="PostgreSQL"):
+            update_unnest(session, ACCOUNTS, [{"pk": 1}], key="id", given_as="pk")
+        return
+    with ws.db.transaction() as session:
+        for prefix in ("unnest", "core", "kept"):
+            insert_rows(session, ACCOUNTS, _rows(ws, prefix))
+    kept = _stored(ws, "kept")
+    with ws.db.transaction() as session:
+        update_unnest(session, ACCOUNTS, _scores(ws, "unnest"), key="id", given_as="pk")
+        core = [{"id_": r.pop("pk"), **r} for r in _scores(ws, "core")]
+        statement = ACCOUNTS.update().where(ACCOUNTS.c.id == bindparam("id_"))
+        session.connection().execute(statement, core)
+    unnest = _stored(ws, "unnest")
+    assert [r["account_score"] for r in unnest] == [40, 41]
+    assert [r["stage_entered_ms"] for r in unnest] == [7, None]
+    assert unnest[1]["intent_signals"] == [{"source": "g2", "type": "pricing", "quantity": 2.5}]
+    assert unnest == _stored(ws, "core")
+    assert _stored(ws, "kept") == kept  # rows not named are left alone
+
+
+def test_an_unnest_update_refuses_a_key_twice_and_a_value_too_long_changing_nothing(ws):
+    if not _postgresql(ws):
+        pytest.skip("update_unnest is PostgreSQL's; SQLite's refusal is tested above")
+    with ws.db.transaction() as session:
+        insert_rows(session, ACCOUNTS, _rows(ws, "refused"))
+    before = _stored(ws, "refused")
+    twice = _scores(ws, "refused")
+    twice[1]["pk"] = twice[0]["pk"]
+    with ws.db.transaction() as session, pytest.raises(ValueError, match="twice"):
+        update_unnest(session, ACCOUNTS, twice, key="id", given_as="pk")
+    too_long = _scores(ws, "refused")
+    too_long[1]["journey_stage"] = "x" * 65  # journey_stage is VARCHAR(64)
+    with pytest.raises(DBAPIError, match="too long"), ws.db.transaction() as session:
+        update_unnest(session, ACCOUNTS, too_long, key="id", given_as="pk")
+    assert _stored(ws, "refused") == before

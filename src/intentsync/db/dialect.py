@@ -388,3 +388,70 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     """Insert rows that all carry the same columns, in one executemany."""
     if rows:
         insert_bound(session, bind_rows(session.get_bind().dialect, table, rows))
+
+
+_UnnestUpdate = tuple[str, tuple[_ColumnConverter, ...]]
+_unnest_updates: dict[tuple[str, str, str, tuple[str, ...]], _UnnestUpdate] = {}
+
+
+def _unnest_update(
+    dialect: Dialect, table: Table, key: str, columns: tuple[str, ...]
+) -> _UnnestUpdate:
+    """UPDATE ... FROM unnest(): one statement, and one text for any batch size; built once."""
+    cache_key = (dialect.name, table.name, key, columns)
+    found = _unnest_updates.get(cache_key)
+    if found is None:
+        quote = dialect.identifier_preparer.quote
+        names = (key, *columns)
+        # %b: the arrays travel in binary, as in _unnest_insert.
+        arrays = ", ".join(f"CAST(%b AS {_array_type(dialect, table.c[c])})" for c in names)
+        sets = ", ".join(f"{quote(c)} = u.{quote(c)}" for c in columns)
+        sql = (
+            f"UPDATE {quote(table.name)} AS t SET {sets} FROM unnest({arrays}) AS u("
+            f"{', '.join(quote(c) for c in names)}) WHERE t.{quote(key)} = u.{quote(key)}"
+        )
+        impls = [table.c[c].type.dialect_impl(dialect) for c in names]
+        converters = tuple(
+            _floats
+            if isinstance(impl, Float)
+            else _column_converter(impl, impl.bind_processor(dialect))
+            for impl in impls
+        )
+        found = _unnest_updates[cache_key] = (sql, converters)
+    return found
+
+
+def update_unnest(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], *, key: str, given_as: str
+) -> None:
+    """PostgreSQL: set each row's other values on the table row whose `key` is its `given_as`.
+
+    One statement for the batch instead of one per row. Every row carries the same fields, each
+    the name of a column; nothing else is set (no defaults), as in an UPDATE naming its columns.
+    A key given twice is refused: which of its rows would win is undefined.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        raise ValueError("update_unnest is for PostgreSQL")
+    first = rows[0].keys()
+    if given_as not in first or any(row.keys() != first for row in rows):
+        raise ValueError(f"update_unnest needs '{given_as}' and the same fields in every row")
+    columns = tuple(c for c in first if c != given_as)
+    sql, converters = _unnest_update(connection.dialect, table, key, columns)
+    values = [[row[c] for row in rows] for c in (given_as, *columns)]
+    if len(set(values[0])) != len(values[0]):
+        raise ValueError(f"update_unnest was given one {table.name}.{key} twice")
+    for i, convert in enumerate(converters):
+        if convert is not None:
+            values[i] = convert(values[i])
+    connection.exec_driver_sql(sql, tuple(values))
+
+
+@functools.cache
+def replace_clause(index_elements: tuple[str, ...], update: tuple[str, ...]) -> str:
+    """ON CONFLICT for the unnest() insert: overwrite the given columns with the new row's."""
+    keys = ", ".join(f'"{c}"' for c in index_elements)
+    sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in update)
+    return f" ON CONFLICT ({keys}) DO UPDATE SET {sets}"

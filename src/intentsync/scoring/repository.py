@@ -20,7 +20,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from intentsync.db.dialect import insert_ignore, upsert_replace
+from intentsync.db.dialect import (
+    insert_ignore,
+    insert_unnest,
+    replace_clause,
+    update_unnest,
+    upsert_replace,
+)
 from intentsync.db.live import LIVE_ACCOUNT, live_account
 from intentsync.db.models import (
     Account,
@@ -369,9 +375,17 @@ def encoded(value: Any) -> Any:
     return orjson.Fragment(value) if isinstance(value, bytes) else value
 
 
+def _postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def write_account_scores(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Per-row rtp_ fields for changed accounts in one executemany; rows carry 'pk'."""
+    """Per-row rtp_ fields for changed accounts in one statement; rows carry 'pk'."""
     if not rows:
+        return
+    params = [{**r, "intent_signals": encoded(r["intent_signals"])} for r in rows]
+    if _postgresql(session):
+        update_unnest(session, _ACCOUNTS, params, key="id", given_as="pk")
         return
     stmt = (
         update(_ACCOUNTS)
@@ -379,13 +393,16 @@ def write_account_scores(session: Session, rows: Sequence[dict[str, Any]]) -> No
         .values({c: bindparam(c) for c in SCORE_UPDATE_COLUMNS})
     )
     columns = {"pk": _ACCOUNTS.c.id, **{c: _ACCOUNTS.c[c] for c in SCORE_UPDATE_COLUMNS}}
-    params = [{**r, "intent_signals": encoded(r["intent_signals"])} for r in rows]
     _executemany(session, "account_scores", stmt, columns, params)
 
 
 def write_trends(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Only the trend columns: no field a client reads changed, so the delta stamp stays."""
     if not rows:
+        return
+    if _postgresql(session):
+        trends = [{"pk": r["pk"], **{c: r[c] for c in TREND_COLUMNS}} for r in rows]
+        update_unnest(session, _ACCOUNTS, trends, key="id", given_as="pk")
         return
     stmt = (
         update(_ACCOUNTS)
@@ -422,8 +439,11 @@ def write_explanations(session: Session, rows: Sequence[dict[str, Any]]) -> None
         return
     table = cast(Table, AccountScore.__table__)
     names = ("account_id", "team_id", *EXPLANATION_UPDATES)
-    stmt = _upsert(table, ["account_id"], EXPLANATION_UPDATES, session.get_bind().dialect.name)
     params = [{**r, "breakdown": encoded(r["breakdown"])} for r in rows]
+    if _postgresql(session):
+        insert_unnest(session, table, params, replace_clause(("account_id",), EXPLANATION_UPDATES))
+        return
+    stmt = _upsert(table, ["account_id"], EXPLANATION_UPDATES, session.get_bind().dialect.name)
     _executemany(session, "explanations", stmt, {n: table.c[n] for n in names}, params)
 
 
@@ -449,6 +469,9 @@ def write_history(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         return
     table = cast(Table, ScoreHistory.__table__)
     names = ("account_id", "day", "team_id", *HISTORY_SCORES)
+    if _postgresql(session):
+        insert_unnest(session, table, rows, replace_clause(("account_id", "day"), HISTORY_SCORES))
+        return
     stmt = _upsert(table, ["account_id", "day"], HISTORY_SCORES, session.get_bind().dialect.name)
     _executemany(session, "history", stmt, {n: table.c[n] for n in names}, rows)
 
