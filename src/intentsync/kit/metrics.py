@@ -221,17 +221,47 @@ class RouteRecorder:
                 holder[0] = scope["route"]
 
 
+SHARED_PREFIX = "intentsync-metrics-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process: not ours to judge
+    return True
+
+
+def remove_orphaned_directories(parent: str) -> list[str]:
+    """Directories a killed `serve` left behind (its pid is in the name, and it is gone)."""
+    removed = []
+    for name in os.listdir(parent):
+        owner = name.removeprefix(SHARED_PREFIX + "pid").split("-", 1)[0]
+        path = os.path.join(parent, name)
+        if not name.startswith(SHARED_PREFIX + "pid") or not owner.isdigit() or _alive(int(owner)):
+            continue
+        if os.path.isdir(path) and not os.path.islink(path) and os.stat(path).st_uid == os.getuid():
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
 @contextmanager
 def shared_across_processes(processes: int) -> Iterator[None]:
     """For `serve --workers N`: a fresh directory the N processes count into, removed after.
 
     Set before the processes start (they read it when the client library loads); one process
-    keeps its counts in memory. A directory the operator set is used as it is, and kept.
+    keeps its counts in memory. A directory the operator set is used as it is, and kept. A
+    `serve` killed outright cannot remove its directory, so the next one does.
     """
     if processes < 2 or os.environ.get(MULTIPROCESS_DIR):
         yield
         return
-    directory = tempfile.mkdtemp(prefix="intentsync-metrics-")
+    for path in remove_orphaned_directories(tempfile.gettempdir()):
+        log.info("removed the metrics directory of a server that is gone: %s", path)
+    directory = tempfile.mkdtemp(prefix=f"{SHARED_PREFIX}pid{os.getpid()}-")
     os.environ[MULTIPROCESS_DIR] = directory
     try:
         yield
