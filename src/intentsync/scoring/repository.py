@@ -379,11 +379,18 @@ def _postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def _only(rows: Sequence[Mapping[str, Any]], *names: str) -> list[dict[str, Any]]:
+    """Exactly the named fields of each row: the columns both databases' statements write."""
+    return [{n: row[n] for n in names} for row in rows]
+
+
 def write_account_scores(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Per-row rtp_ fields for changed accounts in one statement; rows carry 'pk'."""
     if not rows:
         return
-    params = [{**r, "intent_signals": encoded(r["intent_signals"])} for r in rows]
+    params = _only(rows, "pk", *SCORE_UPDATE_COLUMNS)
+    for row in params:
+        row["intent_signals"] = encoded(row["intent_signals"])
     if _postgresql(session):
         update_unnest(session, _ACCOUNTS, params, key="id", given_as="pk")
         return
@@ -401,8 +408,9 @@ def write_trends(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if not rows:
         return
     if _postgresql(session):
-        trends = [{"pk": r["pk"], **{c: r[c] for c in TREND_COLUMNS}} for r in rows]
-        update_unnest(session, _ACCOUNTS, trends, key="id", given_as="pk")
+        update_unnest(
+            session, _ACCOUNTS, _only(rows, "pk", *TREND_COLUMNS), key="id", given_as="pk"
+        )
         return
     stmt = (
         update(_ACCOUNTS)
@@ -439,9 +447,12 @@ def write_explanations(session: Session, rows: Sequence[dict[str, Any]]) -> None
         return
     table = cast(Table, AccountScore.__table__)
     names = ("account_id", "team_id", *EXPLANATION_UPDATES)
-    params = [{**r, "breakdown": encoded(r["breakdown"])} for r in rows]
+    params = _only(rows, *names)
+    for row in params:
+        row["breakdown"] = encoded(row["breakdown"])
     if _postgresql(session):
-        insert_unnest(session, table, params, replace_clause(("account_id",), EXPLANATION_UPDATES))
+        upsert = replace_clause(("account_id",), EXPLANATION_UPDATES)
+        insert_unnest(session, table, params, upsert)
         return
     stmt = _upsert(table, ["account_id"], EXPLANATION_UPDATES, session.get_bind().dialect.name)
     _executemany(session, "explanations", stmt, {n: table.c[n] for n in names}, params)
@@ -470,7 +481,8 @@ def write_history(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     table = cast(Table, ScoreHistory.__table__)
     names = ("account_id", "day", "team_id", *HISTORY_SCORES)
     if _postgresql(session):
-        insert_unnest(session, table, rows, replace_clause(("account_id", "day"), HISTORY_SCORES))
+        upsert = replace_clause(("account_id", "day"), HISTORY_SCORES)
+        insert_unnest(session, table, _only(rows, *names), upsert)
         return
     stmt = _upsert(table, ["account_id", "day"], HISTORY_SCORES, session.get_bind().dialect.name)
     _executemany(session, "history", stmt, {n: table.c[n] for n in names}, rows)
