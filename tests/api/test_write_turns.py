@@ -177,3 +177,27 @@ def test_a_write_that_waits_past_the_timeout_gets_the_busy_database_error():
             pass
 
     in_own_loop(scenario)
+
+
+def test_a_database_wait_inside_the_turn_ends_at_the_turns_deadline(tmp_path):
+    """The turn and the writer queue share one busy timeout instead of adding theirs up."""
+    path = str(tmp_path / "turns.db")
+    holder = WriterQueue(path, timeout=5)  # as another process writing meanwhile
+    queue = WriterQueue(path, timeout=0.5)
+
+    async def scenario() -> float:
+        async with queue.turn():
+            await asyncio.sleep(0.3)  # the turn's budget is 0.5 s: about 0.2 s is left
+            started = time.monotonic()
+            with pytest.raises(OperationalError, match="database is locked"):
+                queue.acquire()
+            return time.monotonic() - started
+
+    holder.acquire()
+    try:
+        waited = in_own_loop(scenario)
+    finally:
+        holder.release()
+        holder.close()
+        queue.close()
+    assert 0.1 < waited < 0.4  # the turn's remaining 0.2 s, not a fresh 0.5 s

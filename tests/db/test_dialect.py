@@ -313,4 +313,11 @@ def test_an_unnest_update_refuses_a_key_twice_and_a_value_too_long_changing_noth
     too_long[1]["journey_stage"] = "x" * 65  # journey_stage is VARCHAR(64)
     with pytest.raises(DBAPIError, match="too long"), ws.db.transaction() as session:
         update_unnest(session, ACCOUNTS, too_long, key="id", given_as="pk")
+    for wrong, message in (
+        ({"pk": 1, "no_such_column": 2}, "no column no_such_column"),
+        ({"pk": 1}, "columns to set"),
+        ({"pk": 1, "id": 2, "account_score": 3}, "other than the key"),
+    ):
+        with ws.db.transaction() as session, pytest.raises(ValueError, match=message):
+            update_unnest(session, ACCOUNTS, [wrong], key="id", given_as="pk")
     assert _stored(ws, "refused") == before

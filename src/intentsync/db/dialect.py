@@ -230,10 +230,11 @@ def _unnest_insert(
     if found is None:
         quote = dialect.identifier_preparer.quote
         names = ", ".join(quote(c) for c in columns + late)
-        singles = [f"CAST(%s AS {_element_type(dialect, table.c[c])})" for c in late]
         scalars = "".join(
-            f", {_unnested(dialect, table.c[c], single)}"
-            for c, single in zip(late, singles, strict=True)
+            f", CAST(%s AS {table.c[c].type.dialect_impl(dialect).compile(dialect=dialect)})"
+            if isinstance(table.c[c].type.dialect_impl(dialect), JSON)
+            else f", CAST(%s AS {_element_type(dialect, table.c[c])})"
+            for c in late
         )
         # %b: psycopg sends the arrays in binary, about ten times cheaper to build than text.
         arrays = ", ".join(f"CAST(%b AS {_array_type(dialect, table.c[c])})" for c in columns)
@@ -462,6 +463,11 @@ def update_unnest(
     if given_as not in first or any(row.keys() != first for row in rows):
         raise ValueError(f"update_unnest needs '{given_as}' and the same fields in every row")
     columns = tuple(c for c in first if c != given_as)
+    unknown = sorted(set(columns) - set(table.c.keys()))
+    if unknown:
+        raise ValueError(f"update_unnest: {table.name} has no column {', '.join(unknown)}")
+    if not columns or key in columns:
+        raise ValueError(f"update_unnest needs columns to set other than the key '{key}'")
     sql, converters = _unnest_update(connection.dialect, table, key, columns)
     values = [[row[c] for row in rows] for c in (given_as, *columns)]
     if len(set(values[0])) != len(values[0]):

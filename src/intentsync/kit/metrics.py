@@ -10,11 +10,17 @@ import logging
 import os
 import re
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: a killed server's directory is left
+    fcntl = None  # type: ignore[assignment]
 
 from fastapi.routing import iter_route_contexts
 from prometheus_client import (
@@ -222,30 +228,54 @@ class RouteRecorder:
 
 
 SHARED_PREFIX = "intentsync-metrics-"
+# The running server holds this file locked; the system drops the lock when it dies however.
+OWNER_FILE = ".owner"
+_SHARED_NAME = re.compile(r"intentsync-metrics-pid[0-9]{1,10}-[A-Za-z0-9_]+", re.ASCII)
 
 
-def _alive(pid: int) -> bool:
+def _hold_owner_lock(directory: str) -> int:
+    """Lock the directory's owner file for as long as this process runs (-1: cannot lock)."""
+    if fcntl is None:
+        return -1
+    fd = os.open(os.path.join(directory, OWNER_FILE), os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def _remove_if_unowned(path: str) -> bool:
+    """Remove a metrics directory of ours whose owner file nobody holds locked."""
+    assert fcntl is not None
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        info = os.lstat(path)
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+            return False
+        fd = os.open(os.path.join(path, OWNER_FILE), os.O_RDWR | os.O_NOFOLLOW)
+    except OSError:
+        return False  # gone already, not ours, or made by a release that kept no owner file
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return False  # its server is running
+    try:
+        shutil.rmtree(path)
+    except OSError:
         return False
-    except PermissionError:
-        return True  # another user's process: not ours to judge
+    finally:
+        os.close(fd)
     return True
 
 
 def remove_orphaned_directories(parent: str) -> list[str]:
-    """Directories a killed `serve` left behind (its pid is in the name, and it is gone)."""
-    removed = []
-    for name in os.listdir(parent):
-        owner = name.removeprefix(SHARED_PREFIX + "pid").split("-", 1)[0]
-        path = os.path.join(parent, name)
-        if not name.startswith(SHARED_PREFIX + "pid") or not owner.isdigit() or _alive(int(owner)):
-            continue
-        if os.path.isdir(path) and not os.path.islink(path) and os.stat(path).st_uid == os.getuid():
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
-    return removed
+    """Metrics directories a `serve` killed outright left behind: nobody holds their lock."""
+    if fcntl is None:
+        return []
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return []
+    paths = [os.path.join(parent, name) for name in names if _SHARED_NAME.fullmatch(name)]
+    return [path for path in paths if _remove_if_unowned(path)]
 
 
 @contextmanager
@@ -254,7 +284,8 @@ def shared_across_processes(processes: int) -> Iterator[None]:
 
     Set before the processes start (they read it when the client library loads); one process
     keeps its counts in memory. A directory the operator set is used as it is, and kept. A
-    `serve` killed outright cannot remove its directory, so the next one does.
+    `serve` killed outright cannot remove its directory, so the next one does: a running one
+    holds its directory's owner file locked.
     """
     if processes < 2 or os.environ.get(MULTIPROCESS_DIR):
         yield
@@ -262,9 +293,12 @@ def shared_across_processes(processes: int) -> Iterator[None]:
     for path in remove_orphaned_directories(tempfile.gettempdir()):
         log.info("removed the metrics directory of a server that is gone: %s", path)
     directory = tempfile.mkdtemp(prefix=f"{SHARED_PREFIX}pid{os.getpid()}-")
+    owner = _hold_owner_lock(directory)
     os.environ[MULTIPROCESS_DIR] = directory
     try:
         yield
     finally:
         os.environ.pop(MULTIPROCESS_DIR, None)
         shutil.rmtree(directory, ignore_errors=True)
+        if owner >= 0:
+            os.close(owner)

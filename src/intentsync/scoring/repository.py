@@ -384,6 +384,12 @@ def _only(rows: Sequence[Mapping[str, Any]], *names: str) -> list[dict[str, Any]
     return [{n: row[n] for n in names} for row in rows]
 
 
+def _once_each(rows: Sequence[Mapping[str, Any]], *keys: str) -> None:
+    """One upsert statement cannot touch a row twice, where row-by-row the last would win."""
+    if len({tuple(row[k] for k in keys) for row in rows}) != len(rows):
+        raise ValueError(f"a scoring write named one ({', '.join(keys)}) twice")
+
+
 def write_account_scores(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Per-row rtp_ fields for changed accounts in one statement; rows carry 'pk'."""
     if not rows:
@@ -450,6 +456,7 @@ def write_explanations(session: Session, rows: Sequence[dict[str, Any]]) -> None
     params = _only(rows, *names)
     for row in params:
         row["breakdown"] = encoded(row["breakdown"])
+    _once_each(params, "account_id")
     if _postgresql(session):
         upsert = replace_clause(("account_id",), EXPLANATION_UPDATES)
         insert_unnest(session, table, params, upsert)
@@ -480,6 +487,7 @@ def write_history(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         return
     table = cast(Table, ScoreHistory.__table__)
     names = ("account_id", "day", "team_id", *HISTORY_SCORES)
+    _once_each(rows, "account_id", "day")
     if _postgresql(session):
         upsert = replace_clause(("account_id", "day"), HISTORY_SCORES)
         insert_unnest(session, table, _only(rows, *names), upsert)
