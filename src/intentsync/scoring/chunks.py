@@ -176,15 +176,24 @@ def score_chunk(
     )
     result = ChunkResult()
     downgrade_days = config.stages.downgrade_days
+    # An account without evidence is scored too: its explanation then says why it is 0. Its
+    # score depends on nothing else, so it is worked out once for every such account.
+    unseen = score_account((), as_of=as_of, config=config)
+    unseen_shown = intent_signals(unseen)
+    unseen_breakdown = orjson.dumps(breakdown(unseen, config, unseen_shown))
     for account in accounts:
-        rows = signals.get(account.id, [])
+        evidence = signals.get(account.id)
         facts = deals.get(account.id, _NO_DEALS)
         before = earlier.get(account.id)
-        # An account without evidence is scored too: its explanation then says why it is 0.
         result.scored += 1
-        score = score_account(rows, as_of=as_of, config=config)
+        if evidence is None:
+            evidence, score, shown, explained = [], unseen, unseen_shown, unseen_breakdown
+        else:
+            score = score_account(evidence, as_of=as_of, config=config)
+            shown = intent_signals(score)
+            explained = orjson.dumps(breakdown(score, config, shown))
         stage, reason = candidate_stage(
-            rows,
+            evidence,
             as_of=as_of,
             score=score,
             open_deals=facts.open_count,
@@ -207,7 +216,6 @@ def score_chunk(
             )
         else:
             stage_reason = before.stage_reason if before is not None else decision.reason
-        shown = intent_signals(score)
         values = {
             "account_score": score.overall,
             "website_score": score.sources["website"].score,
@@ -265,7 +273,7 @@ def score_chunk(
                 "team_id": team_id,
                 "as_of_day": as_of,
                 "config_version": config.version,
-                "breakdown": orjson.dumps(breakdown(score, config, shown)),
+                "breakdown": explained,
                 "stage_reason": stage_reason,
                 "pending_stage": decision.pending_stage,
                 "pending_since_day": decision.pending_since_day,
