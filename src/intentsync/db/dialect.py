@@ -115,6 +115,11 @@ def _accumulate_clause(
     """ON CONFLICT for the unnest() insert: add to some columns, keep the larger of others."""
     sets = [f'"{c}" = t."{c}" + EXCLUDED."{c}"' for c in add]
     sets += [f'"{c}" = greatest(t."{c}", EXCLUDED."{c}")' for c in keep_max]
+    return _on_conflict(index_elements, sets)
+
+
+def _on_conflict(index_elements: Sequence[str], sets: Sequence[str]) -> str:
+    """ON CONFLICT (index_elements) with these SET items, or DO NOTHING without any."""
     keys = ", ".join(f'"{c}"' for c in index_elements)
     if not sets:
         return f" ON CONFLICT ({keys}) DO NOTHING"
@@ -217,6 +222,11 @@ def _unnested(dialect: Dialect, column: Column[Any], name: str) -> str:
     return name
 
 
+def _single(dialect: Dialect, column: Column[Any]) -> str:
+    """A `late` value: one parameter for every row, as the column takes it."""
+    return _unnested(dialect, column, f"CAST(%s AS {_element_type(dialect, column)})")
+
+
 def _unnest_insert(
     dialect: Dialect, table: Table, columns: tuple[str, ...], late: tuple[str, ...]
 ) -> _PlainInsert:
@@ -230,12 +240,7 @@ def _unnest_insert(
     if found is None:
         quote = dialect.identifier_preparer.quote
         names = ", ".join(quote(c) for c in columns + late)
-        scalars = "".join(
-            f", CAST(%s AS {table.c[c].type.dialect_impl(dialect).compile(dialect=dialect)})"
-            if isinstance(table.c[c].type.dialect_impl(dialect), JSON)
-            else f", CAST(%s AS {_element_type(dialect, table.c[c])})"
-            for c in late
-        )
+        scalars = "".join(f", {_single(dialect, table.c[c])}" for c in late)
         # %b: psycopg sends the arrays in binary, about ten times cheaper to build than text.
         arrays = ", ".join(f"CAST(%b AS {_array_type(dialect, table.c[c])})" for c in columns)
         fields = [f"c{i}" for i in range(len(columns))]
@@ -248,11 +253,16 @@ def _unnest_insert(
         impls = [table.c[c].type.dialect_impl(dialect) for c in columns + late]
         value_converters = tuple(impl.bind_processor(dialect) for impl in impls)
         column_converters = tuple(
-            _floats if isinstance(impl, Float) else _column_converter(impl, convert)
+            _array_converter(impl, convert)
             for impl, convert in zip(impls, value_converters, strict=True)
         )
         found = _plain_inserts[key] = (sql, column_converters, value_converters)
     return found
+
+
+def _array_converter(impl: Any, convert: _Converter) -> _ColumnConverter:
+    """Convert one column's values into the array unnest() takes."""
+    return _floats if isinstance(impl, Float) else _column_converter(impl, convert)
 
 
 def _floats(values: list[Any]) -> list[Any]:
@@ -435,12 +445,7 @@ def _unnest_update(
             f"{', '.join(quote(c) for c in names)}) WHERE t.{quote(key)} = u.{quote(key)}"
         )
         impls = [table.c[c].type.dialect_impl(dialect) for c in names]
-        converters = tuple(
-            _floats
-            if isinstance(impl, Float)
-            else _column_converter(impl, impl.bind_processor(dialect))
-            for impl in impls
-        )
+        converters = tuple(_array_converter(impl, impl.bind_processor(dialect)) for impl in impls)
         found = _unnest_updates[cache_key] = (sql, converters)
     return found
 
@@ -481,6 +486,4 @@ def update_unnest(
 @functools.cache
 def replace_clause(index_elements: tuple[str, ...], update: tuple[str, ...]) -> str:
     """ON CONFLICT for the unnest() insert: overwrite the given columns with the new row's."""
-    keys = ", ".join(f'"{c}"' for c in index_elements)
-    sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in update)
-    return f" ON CONFLICT ({keys}) DO UPDATE SET {sets}"
+    return _on_conflict(index_elements, [f'"{c}" = EXCLUDED."{c}"' for c in update])
