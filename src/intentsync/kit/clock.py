@@ -1,10 +1,12 @@
 """Wall-clock helpers; the API speaks epoch milliseconds inside and ISO 8601 'Z' outside."""
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 DAY_MS = 86_400_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_MS = timedelta(milliseconds=1)
 
 
 def now_ms() -> int:
@@ -43,6 +45,5 @@ def parse_iso8601(value: str) -> datetime | None:
 
 
 def to_ms(dt: datetime) -> int:
-    """Floor to whole milliseconds without float rounding."""
-    delta = dt - datetime(1970, 1, 1, tzinfo=UTC)
-    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+    """Floor to whole milliseconds without float rounding: timedelta division is integral."""
+    return (dt - _EPOCH) // _ONE_MS

@@ -4,6 +4,7 @@ Every walk here is iterative: a document nested a thousand levels deep must get 
 recursive walk would hit Python's recursion limit on it first.
 """
 
+from itertools import chain
 from typing import Any
 
 import orjson
@@ -29,18 +30,15 @@ class TooDeep(ValueError):
 
 def depth_exceeds(value: Any, limit: int = MAX_DEPTH) -> bool:
     """Whether arrays and objects nest more than `limit` levels (a scalar is level 0)."""
-    # Level by level: one comprehension per container, not one Python step per value.
+    # Level by level: one comprehension per level, not one Python step per value.
     level = [value] if type(value) in _CONTAINERS else []
     depth = 0
     while level:
         depth += 1
         if depth > limit:
             return True
-        below: list[Any] = []
-        for item in level:
-            children = item.values() if type(item) is dict else item
-            below += [child for child in children if type(child) in _CONTAINERS]
-        level = below
+        children = chain.from_iterable([c.values() if type(c) is dict else c for c in level])
+        level = [child for child in children if type(child) in _CONTAINERS]
     return False
 
 

@@ -14,6 +14,7 @@ from pydantic import GetJsonSchemaHandler as JsonHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
+from intentsync.kit.clock import parse_iso8601
 from intentsync.kit.schemas import Keywords
 
 TEMPLATES: dict[str, str] = {
@@ -73,8 +74,6 @@ def _email(value: str | None) -> str | None:
 
 
 def _iso8601(value: str | None) -> str | None:
-    from intentsync.kit.clock import parse_iso8601
-
     if value is not None and parse_iso8601(value) is None:
         raise PydanticCustomError("isISO8601", "must be a valid ISO 8601 date string")
     return value
