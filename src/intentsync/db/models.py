@@ -7,6 +7,7 @@ from sqlalchemy import (
     Boolean,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -18,6 +19,18 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intentsync.db.base import Base, BigId, JsonDoc
+
+
+def account_of_team() -> ForeignKeyConstraint:
+    """(team_id, account_id) names an account of that team: one check per row, not two.
+
+    Every table whose rows belong to an account carries this key instead of one key to the
+    team and one to the account, so no row can name another team's account; deleting a
+    team still deletes its accounts and, through this key, their rows.
+    """
+    return ForeignKeyConstraint(
+        ["team_id", "account_id"], ["accounts.team_id", "accounts.id"], ondelete="CASCADE"
+    )
 
 
 class Team(Base):
@@ -115,7 +128,8 @@ class Account(Base):
         Index("ix_accounts_team_score", "team_id", "account_score", "id"),
         Index("ix_accounts_team_stage_score", "team_id", "journey_stage", "account_score", "id"),
         Index("ix_accounts_team_change_7d", "team_id", "score_change_7d", "id"),
-        Index("ix_accounts_team_id", "team_id", "id"),
+        # Unique so that rows naming an account can name its team with it, in one foreign key.
+        Index("ix_accounts_team_id", "team_id", "id", unique=True),
         Index("ix_accounts_team_inputs", "team_id", "inputs_ms"),
         # Live accounts (deleted_ms IS NULL) are counted from it; the deleted delta reads it.
         Index("ix_accounts_team_deleted", "team_id", "deleted_ms", "id"),
@@ -197,15 +211,13 @@ class Segment(Base):
 
 class SegmentMember(Base):
     __tablename__ = "segment_members"
-    __table_args__ = (Index("ix_segment_members_account", "account_id"),)
+    __table_args__ = (Index("ix_segment_members_account", "account_id"), account_of_team())
 
     segment_pk: Mapped[int] = mapped_column(
         ForeignKey("segments.id", ondelete="CASCADE"), primary_key=True
     )
-    account_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
-    )
-    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    team_id: Mapped[int] = mapped_column(Integer)
     added_ms: Mapped[int] = mapped_column(BigInteger)
 
 
@@ -375,11 +387,12 @@ class SignalEvent(Base):
         # The scoring round's fold reads a team's events after its mark, whatever other
         # teams have stored since.
         Index("ix_signal_events_team_id", "team_id", "id"),
+        account_of_team(),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
-    account_id: Mapped[int] = mapped_column(BigId, ForeignKey("accounts.id", ondelete="CASCADE"))
+    team_id: Mapped[int] = mapped_column(Integer)
+    account_id: Mapped[int] = mapped_column(BigId)
     source: Mapped[str] = mapped_column(String(16))
     type: Mapped[str] = mapped_column(String(32))
     natural_key: Mapped[str] = mapped_column(String(700))
@@ -400,15 +413,11 @@ class SignalDaily(Base):
 
     __tablename__ = "signal_daily"
     # On SQLite the key is the table: a run reads an account's rows in one sequential range.
-    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012  (SQLAlchemy reads it once)
+    __table_args__ = (account_of_team(), {"sqlite_with_rowid": False})
 
     # The key leads with team and account so a run streams a team in account order.
-    team_id: Mapped[int] = mapped_column(
-        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
-    )
-    account_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
-    )
+    team_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     source: Mapped[str] = mapped_column(String(16), primary_key=True)
     type: Mapped[str] = mapped_column(String(32), primary_key=True)
     day: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -542,11 +551,10 @@ class AccountScore(Base):
     """The latest explanation of an account's score: sub-scores, buckets, top signals."""
 
     __tablename__ = "account_scores"
+    __table_args__ = (account_of_team(),)
 
-    account_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
-    )
-    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    team_id: Mapped[int] = mapped_column(Integer, index=True)
     as_of_day: Mapped[int] = mapped_column(Integer)
     config_version: Mapped[int] = mapped_column(Integer)
     breakdown: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
@@ -559,11 +567,14 @@ class AccountScore(Base):
 
 class StageTransition(Base):
     __tablename__ = "stage_transitions"
-    __table_args__ = (Index("ix_stage_transitions_account", "account_id", "at_ms"),)
+    __table_args__ = (
+        Index("ix_stage_transitions_account", "account_id", "at_ms"),
+        account_of_team(),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
-    account_id: Mapped[int] = mapped_column(BigId, ForeignKey("accounts.id", ondelete="CASCADE"))
+    team_id: Mapped[int] = mapped_column(Integer)
+    account_id: Mapped[int] = mapped_column(BigId)
     from_stage: Mapped[str] = mapped_column(String(64))
     to_stage: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)
@@ -574,12 +585,11 @@ class ScoreHistory(Base):
     """An account's scores from a day on, until its next row: written only when one changes."""
 
     __tablename__ = "score_history"
+    __table_args__ = (account_of_team(),)
 
-    account_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
-    )
+    account_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     day: Mapped[int] = mapped_column(Integer, primary_key=True)  # UTC days since 1970-01-01
-    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    team_id: Mapped[int] = mapped_column(Integer)
     account_score: Mapped[int] = mapped_column(Integer)
     website_score: Mapped[int] = mapped_column(Integer)
     g2_score: Mapped[int] = mapped_column(Integer)

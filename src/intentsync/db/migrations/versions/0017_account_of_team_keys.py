@@ -1,0 +1,61 @@
+"""rows of an account name its team with it: one (team_id, account_id) key per row
+
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-12-05
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0017"
+down_revision: str | None = "0016"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# The tables whose rows belong to one account; SQLite rebuilds each, as it cannot alter keys.
+TABLES = (
+    "account_scores",
+    "score_history",
+    "segment_members",
+    "signal_daily",
+    "signal_events",
+    "stage_transitions",
+)
+# Kept on rebuild: SQLite stores the roll-up as its key (see models.SignalDaily).
+TABLE_OPTIONS = {"signal_daily": {"sqlite_with_rowid": False}}
+
+
+def upgrade() -> None:
+    op.drop_index("ix_accounts_team_id", table_name="accounts")
+    op.create_index("ix_accounts_team_id", "accounts", ["team_id", "id"], unique=True)
+    for table in TABLES:
+        with op.batch_alter_table(table, table_kwargs=TABLE_OPTIONS.get(table, {})) as batch:
+            batch.drop_constraint(f"fk_{table}_team_id_teams", type_="foreignkey")
+            batch.drop_constraint(f"fk_{table}_account_id_accounts", type_="foreignkey")
+            batch.create_foreign_key(
+                f"fk_{table}_team_id_accounts",
+                "accounts",
+                ["team_id", "account_id"],
+                ["team_id", "id"],
+                ondelete="CASCADE",
+            )
+
+
+def downgrade() -> None:
+    for table in TABLES:
+        with op.batch_alter_table(table, table_kwargs=TABLE_OPTIONS.get(table, {})) as batch:
+            batch.drop_constraint(f"fk_{table}_team_id_accounts", type_="foreignkey")
+            batch.create_foreign_key(
+                f"fk_{table}_team_id_teams", "teams", ["team_id"], ["id"], ondelete="CASCADE"
+            )
+            batch.create_foreign_key(
+                f"fk_{table}_account_id_accounts",
+                "accounts",
+                ["account_id"],
+                ["id"],
+                ondelete="CASCADE",
+            )
+    op.drop_index("ix_accounts_team_id", table_name="accounts")
+    op.create_index("ix_accounts_team_id", "accounts", ["team_id", "id"], unique=False)
