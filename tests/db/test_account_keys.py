@@ -3,12 +3,15 @@
 from typing import Any, cast
 
 import pytest
+from alembic import command
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import JSON, Boolean, Float, ForeignKeyConstraint, Integer, Table, func, select
 from sqlalchemy.exc import IntegrityError
 
 from intentsync.db.base import Base
+from intentsync.db.migrate import alembic_config
 from intentsync.db.models import Account
-from intentsync.teams.service import delete_team
+from intentsync.teams.service import create_team, delete_team
 from tests.factories import account, create_workspace
 
 ACCOUNTS = cast(Table, Account.__table__)
@@ -117,3 +120,29 @@ def test_a_row_naming_another_teams_account_is_refused_and_goes_with_its_team(na
     assert count() == 0
     mine.close()
     other.close()
+
+
+def test_the_upgrade_refuses_rows_that_cross_teams_and_changes_nothing(lone_ws):
+    ws = lone_ws
+    ws.push(account("crossing-1", domain="crossing.example"))
+    config = alembic_config(ws.db.url)
+    command.downgrade(config, "0016")
+    try:
+        with ws.db.transaction() as session:
+            other = create_team(session, name="Other team").id
+            account_id = session.scalar(
+                select(ACCOUNTS.c.id).where(ACCOUNTS.c.team_id == ws.team_id)
+            )
+            table = Base.metadata.tables["score_history"]
+            session.connection().execute(
+                table.insert(), _filler(table, team_id=other, account_id=account_id)
+            )
+        with pytest.raises(RuntimeError, match=r"1 in score_history\); nothing was changed"):
+            command.upgrade(config, "head")
+        with ws.db.transaction(write=False) as session:
+            assert session.scalar(select(func.count()).select_from(table)) == 1
+            assert MigrationContext.configure(session.connection()).get_current_revision() == "0016"
+    finally:
+        with ws.db.transaction() as session:
+            session.connection().execute(Base.metadata.tables["score_history"].delete())
+        command.upgrade(config, "head")

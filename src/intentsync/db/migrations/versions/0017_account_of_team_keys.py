@@ -7,6 +7,7 @@ Create Date: 2026-12-05
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
@@ -27,7 +28,24 @@ TABLES = (
 TABLE_OPTIONS = {"signal_daily": {"sqlite_with_rowid": False}}
 
 
+def _crossing(table: str) -> int:
+    """Rows whose team is not their account's team: the new key would refuse them."""
+    query = sa.text(
+        f"SELECT COUNT(*) FROM {table} AS r JOIN accounts AS a ON a.id = r.account_id"
+        " WHERE a.team_id <> r.team_id"
+    )
+    return int(op.get_bind().execute(query).scalar_one())
+
+
 def upgrade() -> None:
+    crossing = {table: n for table in TABLES if (n := _crossing(table))}
+    if crossing:
+        counts = ", ".join(f"{n} in {table}" for table, n in crossing.items())
+        raise RuntimeError(
+            f"rows name an account of another team ({counts}); nothing was changed. "
+            "Such rows were never written by intentsync: find where they came from, "
+            "delete them, then upgrade again"
+        )
     op.drop_index("ix_accounts_team_id", table_name="accounts")
     op.create_index("ix_accounts_team_id", "accounts", ["team_id", "id"], unique=True)
     for table in TABLES:
