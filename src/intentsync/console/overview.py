@@ -1,6 +1,6 @@
 """The overview: where a team's accounts stand and what moved."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from starlette.responses import Response
 
@@ -9,7 +9,7 @@ from intentsync.console.labels import source_label
 from intentsync.console.routing import Access, ConsoleRouter, Page
 from intentsync.journey.stages import JOURNEY_STAGES
 from intentsync.kit.charts import Series, bar_chart, legend, stacked_bar_chart
-from intentsync.kit.clock import DAY_MS
+from intentsync.kit.clock import DAY_MS, EPOCH
 from intentsync.kit.errors import BadRequest
 from intentsync.scoring.history import last_run, recent_stage_moves
 from intentsync.signals.service import daily_volume
@@ -21,7 +21,6 @@ SURGING = 10
 STAGE_MOVES = 20
 HALF_WIDTH = 480  # charts in a half-width card: a narrower drawing keeps labels legible
 VOLUME_DAYS = 90
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def band_label(band: int) -> str:
@@ -31,7 +30,7 @@ def band_label(band: int) -> str:
 
 
 def _day_label(day: int) -> str:
-    return (_EPOCH + timedelta(days=day)).strftime("%b %d")
+    return (EPOCH + timedelta(days=day)).strftime("%b %d")
 
 
 def _source(page: Page, present: list[str]) -> str:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 DAY_MS = 86_400_000
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # day 0 of day_of()
 _ONE_MS = timedelta(milliseconds=1)
 
 
@@ -46,4 +46,4 @@ def parse_iso8601(value: str) -> datetime | None:
 
 def to_ms(dt: datetime) -> int:
     """Floor to whole milliseconds without float rounding: timedelta division is integral."""
-    return (dt - _EPOCH) // _ONE_MS
+    return (dt - EPOCH) // _ONE_MS
