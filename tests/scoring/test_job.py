@@ -4,6 +4,7 @@ import gc
 import os
 import subprocess
 import sys
+import threading
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
@@ -13,7 +14,7 @@ from sqlalchemy import select
 
 from intentsync.db.models import Account, AccountScore, ScoreHistory, ScoringRun, StageTransition
 from intentsync.kit.clock import now_ms
-from intentsync.scoring import repository
+from intentsync.scoring import job, repository
 from intentsync.scoring.chunks import ChunkTask, compute
 from intentsync.scoring.config import default_config, parse_config
 from intentsync.scoring.job import new_holder, run_team
@@ -376,6 +377,35 @@ def test_worker_processes_score_exactly_as_the_parent_does(ws):
     assert alone.processes == 1
     assert (alone.accounts_scored, alone.accounts_changed) == (12, 0)
     assert ws.get("/accounts", params={"limit": 100}).json()["data"]["data"] == scored
+
+
+def test_one_process_computes_the_next_chunk_while_it_writes_the_last(ws, monkeypatch):
+    ws.push(*[account(n) for n in range(1, 7)])
+    send(ws, [{"source": "g2", "domain": "company1.com", "type": "compare", "occurredAt": on(1)}])
+    began: list[int] = []
+    second_began = threading.Event()
+    waited: list[bool] = []
+
+    def watched_compute(task, db, config):
+        began.append(task.ids[0])
+        if len(began) == 2:
+            second_began.set()
+        return compute(task, db, config)
+
+    def write_once_the_next_chunk_computes(session, **kwargs):
+        # Without the overlap the next chunk would start only after this write: a timeout.
+        waited.append(second_began.wait(timeout=20))
+        return write_chunk(session, **kwargs)
+
+    write_chunk = job._write_chunk
+    monkeypatch.setattr(job, "compute", watched_compute)
+    monkeypatch.setattr(job, "_write_chunk", write_once_the_next_chunk_computes)
+    report = run_team(ws.db, team_id=ws.team_id, full=True, processes=1, chunk_size=2)
+    assert report.status == "succeeded", report.errors
+    assert (report.processes, report.accounts_scored) == (1, 6)
+    assert len(began) == 3 and waited == [True, True, True]
+    company1 = ws.get("/accounts", params={"limit": 100}).json()["data"]["data"][0]
+    assert company1["rtp_g2_intent_score"] > 0
 
 
 def test_dynamic_segments_follow_scoring_runs_full_and_incremental(ws):

@@ -1,8 +1,9 @@
 """The scoring job: re-score a team's accounts, move stages, refresh dynamic segments.
 
 A run computes chunks of accounts outside the team write lock — in worker processes when
-there is more than one chunk and more than one core — and writes each finished chunk in a
-short transaction with one change stamp, so API writers wait milliseconds, not the whole run.
+there is more than one chunk and more than one core, else one chunk ahead in a thread — and
+writes each finished chunk in a short transaction with one change stamp, so API writers wait
+milliseconds, not the whole run.
 """
 
 import logging
@@ -12,8 +13,9 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from multiprocessing import get_context
 from typing import Any
 
@@ -190,31 +192,44 @@ def _tasks(
 def _results(
     db: Database, plan: _Plan, tasks: list[ChunkTask], processes: int
 ) -> Iterator[tuple[ChunkTask, ChunkResult | BaseException]]:
-    """Each task's result in order; at most two chunks per worker wait to be written."""
-    if processes <= 1:
+    """Each task's result in order; at most two chunks per worker wait to be written.
+
+    On one process the next chunk is computed in a thread while the caller writes this one,
+    so Python's maths overlaps the database's write work instead of waiting for it.
+    """
+    if len(tasks) <= 1:
         for task in tasks:
             try:
                 yield task, compute(task, db, plan.config)
             except Exception as exc:
                 yield task, exc
         return
-    # Spawned workers never inherit this process's threads, locks or connections.
-    with ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn")) as pool:
+    pool: Executor
+    if processes <= 1:
+        pool, ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scoring"), 1
+        work: Callable[[ChunkTask], ChunkResult] = partial(compute, db=db, config=plan.config)
+    else:
+        # Spawned workers never inherit this process's threads, locks or connections.
+        pool = ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn"))
+        ahead, work = 2 * processes, compute_in_worker
+    with pool:
         pending: deque[tuple[ChunkTask, Future[ChunkResult]]] = deque()
         queue = iter(tasks)
         for task in queue:
-            pending.append((task, pool.submit(compute_in_worker, task)))
-            if len(pending) >= 2 * processes:
+            pending.append((task, pool.submit(work, task)))
+            if len(pending) >= ahead:
                 break
         while pending:
             task, future = pending.popleft()
-            try:
-                yield task, future.result()
-            except Exception as exc:
-                yield task, exc
-            following = next(queue, None)
+            following = next(queue, None)  # submitted before the caller writes this one
             if following is not None:
-                pending.append((following, pool.submit(compute_in_worker, following)))
+                pending.append((following, pool.submit(work, following)))
+            outcome: ChunkResult | BaseException
+            try:
+                outcome = future.result()
+            except Exception as exc:
+                outcome = exc
+            yield task, outcome
 
 
 # The previous values an account.score_changed event reports, by wire name (PREVIOUS order).
