@@ -7,6 +7,11 @@ the same service, or in bulk with Core when that would take too long. Then a ful
 incremental run after 1% of accounts got new signals, and a no-op incremental run are timed;
 then pairs of full runs on the following days, without and with score history writes, show
 what keeping history costs.
+
+With --load rollup the roll-up is written directly, and full runs on 1 and 2 processes are timed
+against a bare SQL aggregate over the same rows. Beside them, floors: what any run must do beyond
+that aggregate before it writes anything, timed on the same rows (the rows streamed to Python;
+the capped bucket sums and the top contributions of every account computed in SQL).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import argparse
 import cProfile
 import io
 import json
+import math
 import os
 import pstats
 import random
@@ -50,9 +56,10 @@ from _harness import (
 )
 from sqlalchemy import Table, bindparam, func, select, text, update
 from sqlalchemy import event as sa_event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 
 from intentsync.db.engine import Database
+from intentsync.db.models import AccountScore as AccountScoreRow
 from intentsync.db.models import (
     SegmentMember,
     SignalDaily,
@@ -60,7 +67,11 @@ from intentsync.db.models import (
     WebhookEvent,
 )
 from intentsync.kit.clock import now_ms
+from intentsync.scoring.compute import VISITOR_BUCKET
+from intentsync.scoring.config import ScoringConfig, parse_config
 from intentsync.scoring.job import RunReport, fold_signals, run_team
+from intentsync.scoring.repository import DAILY_SIGNAL_COLUMNS
+from intentsync.scoring.service import current_document
 from intentsync.segments.service import create_segment
 from intentsync.signals.schemas import MAX_SIGNALS
 from intentsync.signals.service import (
@@ -238,6 +249,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--skip-identity",
         action="store_true",
         help="--compare-python: skip the two extra full runs that show both agree exactly",
+    )
+    parser.add_argument(
+        "--skip-floors",
+        action="store_true",
+        help=(
+            "--load rollup: skip timing what any run must do beyond the aggregate (the rows "
+            "streamed to Python; capped bucket sums and top contributions in SQL)"
+        ),
     )
     parser.add_argument(
         "--check-targets", action="store_true", help="exit 1 when a SQLite target is missed"
@@ -1394,6 +1413,148 @@ def sql_aggregate(db: Database, team_id: int, min_day: int) -> tuple[float, int]
     return seconds, len(rows)
 
 
+# What a run must do beyond the bare aggregate, each ahead of any write: (label, SQL or None).
+# None streams the window's rows to Python. The two SQL floors leave out Bombora's weekly
+# ranking and website visitors, so they understate what scoring those takes in SQL.
+FLOOR_BUCKETS = """
+WITH buckets AS (
+  SELECT d.account_id, d.source, {least}(MAX(r.cap), SUM(d.quantity * r.points)) AS capped
+  FROM signal_daily d JOIN bench_rule r
+    ON r.source = d.source AND r.type = d.type AND r.age = :as_of - d.day
+  WHERE d.team_id = :team_id AND d.day >= :min_day
+  GROUP BY d.account_id, d.source, d.type
+), raws AS (
+  SELECT account_id, source, SUM(capped) AS raw FROM buckets GROUP BY account_id, source
+)
+SELECT account_id,
+  SUM(CASE WHEN source = 'website' THEN raw END),
+  SUM(CASE WHEN source = 'g2' THEN raw END),
+  SUM(CASE WHEN source = 'linkedin' THEN raw END)
+FROM raws GROUP BY account_id
+"""
+FLOOR_TOP = """
+SELECT account_id, source, type, day, quantity FROM (
+  SELECT d.account_id, d.source, d.type, d.day, d.quantity,
+    ROW_NUMBER() OVER (
+      PARTITION BY d.account_id ORDER BY d.quantity * r.points DESC, d.day DESC
+    ) AS rank
+  FROM signal_daily d JOIN bench_rule r
+    ON r.source = d.source AND r.type = d.type AND r.age = :as_of - d.day
+  WHERE d.team_id = :team_id AND d.day >= :min_day
+) ranked WHERE rank <= 5
+"""
+FLOORS = (
+    ("roll-up rows streamed to Python, no work per row", None),
+    ("capped bucket sums per account in SQL", FLOOR_BUCKETS),
+    ("top 5 contributions per account in SQL", FLOOR_TOP),
+)
+
+
+def point_rules(config: ScoringConfig) -> list[dict[str, Any]]:
+    """Points of one unit by (source, type, age), decayed, with its bucket's cap."""
+    return [
+        {
+            "source": source,
+            "type": signal_type,
+            "age": age,
+            "points": points * 0.5 ** (age / params.half_life(signal_type)),
+            "cap": params.caps[signal_type],
+        }
+        for source, params in config.point_sources.items()
+        if config.enabled[source]
+        for signal_type, points in params.points.items()
+        for age in range(params.window_days + 1)
+    ]
+
+
+class Floors(NamedTuple):
+    """Each floor's (label, seconds, rows fetched), and the bucket floor's rows to check."""
+
+    timed: list[tuple[str, float, int]]
+    buckets: list[Any]
+
+
+def sql_floors(db: Database, team_id: int, *, as_of: int, min_day: int) -> Floors:
+    """Each floor once, on the aggregate's rows."""
+    with db.transaction(write=False) as session:
+        version, doc = current_document(session, team_id=team_id)
+    rules = point_rules(parse_config(doc, version=version))
+    params = {"team_id": team_id, "as_of": as_of, "min_day": min_day}
+    floors = Floors([], [])
+    with db.engine.connect() as conn:
+        # SQLite's two-argument MIN is PostgreSQL's LEAST.
+        least = "MIN" if conn.dialect.name == "sqlite" else "LEAST"
+        # A plain table, not a temporary one: PostgreSQL plans no parallel scan of a query that
+        # reads a temporary table, and the aggregate it is held to scans in parallel.
+        conn.execute(text("DROP TABLE IF EXISTS bench_rule"))
+        conn.execute(
+            text(
+                "CREATE TABLE bench_rule (source VARCHAR(16), type VARCHAR(32), "
+                "age INTEGER, points FLOAT, cap FLOAT, PRIMARY KEY (source, type, age))"
+            )
+        )
+        conn.execute(
+            text("INSERT INTO bench_rule VALUES (:source, :type, :age, :points, :cap)"), rules
+        )
+        conn.execute(text("ANALYZE bench_rule"))
+        conn.commit()
+        try:
+            for label, sql in FLOORS:
+                started = time.perf_counter()
+                if sql is None:
+                    count = stream_rows(conn, team_id=team_id, min_day=min_day)
+                else:
+                    rows = conn.execute(text(sql.format(least=least)), params).fetchall()
+                    count = len(rows)
+                    if sql is FLOOR_BUCKETS:
+                        floors.buckets.extend(rows)
+                floors.timed.append((label, time.perf_counter() - started, count))
+        finally:
+            conn.execute(text("DROP TABLE bench_rule"))
+            conn.commit()
+    return floors
+
+
+def check_bucket_floor(db: Database, team_id: int, *, as_of: int, buckets: list[Any]) -> int:
+    """The bucket floor computes what scoring does: its sums are the stored explanations'."""
+    sums = {row[0]: row[1:] for row in buckets}
+    query = select(AccountScoreRow.account_id, AccountScoreRow.breakdown).where(
+        AccountScoreRow.team_id == team_id, AccountScoreRow.as_of_day == as_of
+    )
+    compared = 0
+    with db.engine.connect() as conn:
+        for account_id, explained in conn.execute(query, execution_options={"yield_per": 5_000}):
+            floor = sums.pop(account_id, (None, None, None))
+            for source, value in zip(("website", "g2", "linkedin"), floor, strict=True):
+                kept = explained["sources"][source]["buckets"]
+                want = math.fsum(v for k, v in kept.items() if k != VISITOR_BUCKET)
+                # Explanations keep 4 decimals of each bucket.
+                if abs((value or 0.0) - want) > 1e-3 * max(1, len(kept)):
+                    raise BenchError(
+                        f"bucket floor of account {account_id}, {source}: {value}, "
+                        f"its explanation's buckets {kept}"
+                    )
+                compared += 1
+    if sums:
+        raise BenchError(f"bucket floor has {len(sums):,} accounts without an explanation")
+    return compared
+
+
+def stream_rows(conn: Connection, *, team_id: int, min_day: int) -> int:
+    """The rows scoring reads, as the driver's plain tuples (as scoring reads them), counted."""
+    query = select(SignalDaily.account_id, *DAILY_SIGNAL_COLUMNS).where(
+        SignalDaily.team_id == team_id, SignalDaily.day >= min_day
+    )
+    result = conn.execute(query, execution_options={"stream_results": True})
+    rows = 0
+    try:
+        while part := result.cursor.fetchmany(20_000):
+            rows += len(part)
+    finally:
+        result.close()
+    return rows
+
+
 @dataclass
 class Scored:
     """One scoring run in its own process, as bench/_score_once.py reports it."""
@@ -1592,6 +1753,19 @@ def run_rollup(args: argparse.Namespace) -> bool:
             seconds, _ = sql_aggregate(db, ws.team_id, day - SPAN_DAYS)
             aggregates.append(seconds)
             last_day = day - 1
+            floors = Floors([], [])
+            if not args.skip_floors:
+                # On the last full run's day, so the bucket floor can be held to its explanations.
+                floors = sql_floors(db, ws.team_id, as_of=last_day, min_day=last_day - SPAN_DAYS)
+                for label, seconds, rows in floors.timed:
+                    print(f"  floor, {label}: {seconds:.2f} s, {rows:,} rows", flush=True)
+                compared = check_bucket_floor(
+                    db, ws.team_id, as_of=last_day, buckets=floors.buckets
+                )
+                print(f"  bucket floor equals {compared:,} explained sub-score sums", flush=True)
+                floors.buckets.clear()
+                seconds, _ = sql_aggregate(db, ws.team_id, last_day - SPAN_DAYS)
+                aggregates.append(seconds)
             incrementals: list[Scored] = []
             batch = 0
             for round_ in range(args.rounds):
@@ -1652,6 +1826,11 @@ def run_rollup(args: argparse.Namespace) -> bool:
         ("database size after load", size),
         ("SQL aggregate (GROUP BY account, window)", spread(aggregates)),
     ]
+    for label, seconds, rows in floors.timed:
+        figures += [
+            (f"floor: {label}", f"{seconds:.2f} s, {rows:,} rows"),
+            ("  ratio floor / best SQL aggregate", f"{seconds / best_aggregate:.2f}"),
+        ]
     targets_met = True
     for variant, _ in variants:
         for processes in sorted(set(args.full_run_processes)):
