@@ -1559,9 +1559,10 @@ def write_floor(db: Database, team_id: int, *, changed: int) -> tuple[str, float
         started = time.perf_counter()
         result = conn.execute(text(FLOOR_WRITE), {"team_id": team_id, "changed": changed})
         seconds = time.perf_counter() - started
+        updated = result.rowcount
         conn.rollback()
-    if result.rowcount != changed:
-        raise BenchError(f"write floor updated {result.rowcount:,} accounts, not {changed:,}")
+    if updated != changed:
+        raise BenchError(f"write floor updated {updated:,} accounts, not {changed:,}")
     return WRITE_FLOOR, seconds, changed
 
 
