@@ -11,8 +11,8 @@ what keeping history costs.
 With --load rollup the roll-up is written directly, and full runs on 1 and 2 processes are timed
 against a bare SQL aggregate over the same rows. Beside them, floors: what any run must do beyond
 that aggregate, timed on the same rows: the rows streamed to Python; the capped bucket sums and
-the top contributions of every account computed in SQL; and one UPDATE of as many accounts'
-scores as the last full run changed, rolled back.
+the top contributions of every account computed in SQL, on one connection and split over two;
+and one UPDATE of as many accounts' scores as the last full run changed, rolled back.
 """
 
 from __future__ import annotations
