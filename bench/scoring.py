@@ -12,7 +12,8 @@ With --load rollup the roll-up is written directly, and full runs on 1 and 2 pro
 against a bare SQL aggregate over the same rows. Beside them, floors: what any run must do beyond
 that aggregate, timed on the same rows: the rows streamed to Python; the capped bucket sums and
 the top contributions of every account computed in SQL, on one connection and split over two;
-and one UPDATE of as many accounts' scores as the last full run changed, rolled back.
+and an UPDATE of as many accounts' scores as the last full run changed, rolled back (split
+over two connections too on PostgreSQL; SQLite takes one writer at a time).
 """
 
 from __future__ import annotations
@@ -257,7 +258,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help=(
             "--load rollup: skip timing what any run must do beyond the aggregate (the rows "
-            "streamed to Python; capped bucket sums and top contributions in SQL; one UPDATE "
+            "streamed to Python; capped bucket sums and top contributions in SQL; an UPDATE "
             "of the changed accounts' scores, rolled back)"
         ),
     )
@@ -1510,15 +1511,13 @@ class Floors(NamedTuple):
     buckets: list[Any]
 
 
-def _account_ranges(conn: Connection, team_id: int, parts: int) -> list[tuple[int, int]]:
-    """The team's account ids cut into `parts` ranges of equal counts."""
-    ids = [
-        row[0]
-        for row in conn.execute(
-            text("SELECT id FROM accounts WHERE team_id = :team_id ORDER BY id"),
-            {"team_id": team_id},
-        )
-    ]
+def _team_ids(conn: Connection, team_id: int) -> list[int]:
+    query = text("SELECT id FROM accounts WHERE team_id = :team_id ORDER BY id")
+    return [row[0] for row in conn.execute(query, {"team_id": team_id})]
+
+
+def _ranges(ids: list[int], parts: int) -> list[tuple[int, int]]:
+    """Sorted ids cut into `parts` ranges of equal counts, as (first, last)."""
     size = -(-len(ids) // parts)
     return [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
 
@@ -1557,7 +1556,8 @@ def sql_floors(db: Database, team_id: int, *, as_of: int, min_day: int) -> Floor
     floors = Floors([], [])
     with db.engine.connect() as conn:
         dialect = conn.dialect.name
-        ranges = {parts: _account_ranges(conn, team_id, parts) for parts in FLOOR_SPLITS}
+        ids = _team_ids(conn, team_id)
+        ranges = {parts: _ranges(ids, parts) for parts in FLOOR_SPLITS}
         # A plain table, not a temporary one: PostgreSQL plans no parallel scan of a query that
         # reads a temporary table, and the aggregate it is held to scans in parallel. On SQLite
         # without a rowid, so a lookup by its key finds the row in one search.
@@ -1630,25 +1630,40 @@ def check_bucket_floor(db: Database, team_id: int, *, as_of: int, buckets: list[
 # The least a run writes for its changed accounts: their score and the stamp delta sync reads.
 FLOOR_WRITE = """
 UPDATE accounts SET account_score = 100 - account_score, changed_ms = changed_ms + 1
-WHERE team_id = :team_id AND id IN (
-  SELECT id FROM accounts WHERE team_id = :team_id ORDER BY id LIMIT :changed
-)
+WHERE team_id = :team_id AND id BETWEEN :lo AND :hi
 """
-WRITE_FLOOR = "new scores of the changed accounts in one UPDATE, rolled back"
+WRITE_FLOOR = "new scores of the changed accounts by UPDATE, rolled back"
 
 
 def write_floor(db: Database, team_id: int, *, changed: int) -> Floor:
-    """One statement over as many account rows as the last full run changed, with no Python
-    between rows; rolled back, so the following runs see the accounts as they were."""
+    """As many account rows as the last full run changed (the lowest ids), with no Python between
+    rows; split over two connections too, except on SQLite, which takes one writer at a time.
+    Rolled back, so the following runs see the accounts as they were."""
     with db.engine.connect() as conn:
-        started = time.perf_counter()
-        result = conn.execute(text(FLOOR_WRITE), {"team_id": team_id, "changed": changed})
-        seconds = time.perf_counter() - started
-        updated = result.rowcount
-        conn.rollback()
-    if updated != changed:
-        raise BenchError(f"write floor updated {updated:,} accounts, not {changed:,}")
-    return Floor(WRITE_FLOOR, {1: seconds}, changed)
+        ids = _team_ids(conn, team_id)[:changed]
+        splits = (1,) if conn.dialect.name == "sqlite" else FLOOR_SPLITS
+    seconds: dict[int, float] = {}
+    for parts in splits:
+        conns = [db.engine.connect() for _ in range(parts)]
+
+        def update(job: tuple[Connection, tuple[int, int]]) -> int:
+            conn, (lo, hi) = job
+            result = conn.execute(text(FLOOR_WRITE), {"team_id": team_id, "lo": lo, "hi": hi})
+            return int(result.rowcount)
+
+        try:
+            started = time.perf_counter()
+            # Every part's transaction stays open until all are done, as one run's would.
+            with ThreadPoolExecutor(parts) as pool:
+                updated = sum(pool.map(update, zip(conns, _ranges(ids, parts), strict=True)))
+            seconds[parts] = time.perf_counter() - started
+        finally:
+            for conn in conns:
+                conn.rollback()
+                conn.close()
+        if updated != changed:
+            raise BenchError(f"write floor updated {updated:,} accounts, not {changed:,}")
+    return Floor(WRITE_FLOOR, seconds, changed)
 
 
 def floor_times(floor: Floor) -> str:
