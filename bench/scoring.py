@@ -31,12 +31,12 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from _harness import (
     ACCOUNTS_TABLE,
@@ -61,7 +61,7 @@ from sqlalchemy import Table, bindparam, func, select, text, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, make_url
 
-from intentsync.db.engine import Database
+from intentsync.db.engine import Database, is_sqlite
 from intentsync.db.models import AccountScore as AccountScoreRow
 from intentsync.db.models import (
     SegmentMember,
@@ -73,7 +73,7 @@ from intentsync.kit.clock import now_ms
 from intentsync.scoring.compute import VISITOR_BUCKET
 from intentsync.scoring.config import ScoringConfig, parse_config
 from intentsync.scoring.job import RunReport, fold_signals, run_team
-from intentsync.scoring.repository import DAILY_SIGNAL_COLUMNS
+from intentsync.scoring.repository import DAILY_SIGNAL_COLUMNS, all_account_ids
 from intentsync.scoring.service import current_document
 from intentsync.segments.service import create_segment
 from intentsync.signals.schemas import MAX_SIGNALS
@@ -91,6 +91,7 @@ from intentsync.webhooks.events import EVENT_TYPES
 from intentsync.webhooks.service import create_subscription, remove_subscription
 
 EVENTS = cast(Table, SignalEvent.__table__)
+T = TypeVar("T")
 DAILY = cast(Table, SignalDaily.__table__)
 
 TARGET_FULL_SECONDS = 60.0
@@ -1504,60 +1505,47 @@ class Floor(NamedTuple):
         return min(self.seconds.values())
 
 
-class Floors(NamedTuple):
-    """Each floor, and the bucket floor's rows to check against the explanations."""
-
-    timed: list[Floor]
-    buckets: list[Any]
-
-
-def _team_ids(conn: Connection, team_id: int) -> list[int]:
-    query = text("SELECT id FROM accounts WHERE team_id = :team_id ORDER BY id")
-    return [row[0] for row in conn.execute(query, {"team_id": team_id})]
-
-
 def _ranges(ids: list[int], parts: int) -> list[tuple[int, int]]:
     """Sorted ids cut into `parts` ranges of equal counts, as (first, last)."""
     size = -(-len(ids) // parts)
     return [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
 
 
-def _query_parts(
-    db: Database, sql: str, params: dict[str, Any], ranges: list[tuple[int, int]]
-) -> tuple[float, list[Any]]:
-    """One statement per range, each on its own connection and thread, all at once."""
+def _in_parts(
+    db: Database, ranges: list[tuple[int, int]], work: Callable[[Connection, int, int], T]
+) -> tuple[float, list[T]]:
+    """`work` on each range at once, each on its own connection and thread, timed. Every
+    transaction stays open until all are done, as one run's would, and is then rolled back."""
     conns = [db.engine.connect() for _ in ranges]
-
-    def fetch(job: tuple[Connection, tuple[int, int]]) -> list[Any]:
-        conn, (lo, hi) = job
-        result = conn.execute(text(sql), {**params, "lo": lo, "hi": hi})
-        try:
-            return list(result.cursor.fetchall())  # the driver's tuples, as scoring reads them
-        finally:
-            result.close()
-
     try:
         started = time.perf_counter()
         with ThreadPoolExecutor(len(ranges)) as pool:
-            parts = list(pool.map(fetch, zip(conns, ranges, strict=True)))
-        seconds = time.perf_counter() - started
+            done = list(pool.map(work, conns, *zip(*ranges, strict=True)))
+        return time.perf_counter() - started, done
     finally:
         for conn in conns:
+            conn.rollback()
             conn.close()
-    return seconds, [row for part in parts for row in part]
 
 
-def sql_floors(db: Database, team_id: int, *, as_of: int, min_day: int) -> Floors:
-    """Each floor on the aggregate's rows; the SQL ones on 1 and on 2 connections."""
+def _live_ids(db: Database, team_id: int) -> list[int]:
+    """The accounts a full run scores, in id order."""
+    with db.transaction(write=False) as session:
+        return all_account_ids(session, team_id=team_id)
+
+
+def sql_floors(db: Database, team_id: int, *, as_of: int, min_day: int) -> tuple[list[Floor], int]:
+    """Each floor on the aggregate's rows, the SQL ones on 1 and on 2 connections; and how many
+    bucket sums were held to the explanations of the run on `as_of`."""
     with db.transaction(write=False) as session:
         version, doc = current_document(session, team_id=team_id)
     rules = point_rules(parse_config(doc, version=version))
     params = {"team_id": team_id, "as_of": as_of, "min_day": min_day}
-    floors = Floors([], [])
+    ids = _live_ids(db, team_id)
+    floors: list[Floor] = []
+    buckets: list[Any] = []
     with db.engine.connect() as conn:
         dialect = conn.dialect.name
-        ids = _team_ids(conn, team_id)
-        ranges = {parts: _ranges(ids, parts) for parts in FLOOR_SPLITS}
         # A plain table, not a temporary one: PostgreSQL plans no parallel scan of a query that
         # reads a temporary table, and the aggregate it is held to scans in parallel. On SQLite
         # without a rowid, so a lookup by its key finds the row in one search.
@@ -1577,9 +1565,7 @@ def sql_floors(db: Database, team_id: int, *, as_of: int, min_day: int) -> Floor
         try:
             started = time.perf_counter()
             count = stream_rows(conn, team_id=team_id, min_day=min_day)
-            floors.timed.append(
-                Floor(FLOOR_LABELS["stream"], {1: time.perf_counter() - started}, count)
-            )
+            floors.append(Floor(FLOOR_LABELS["stream"], {1: time.perf_counter() - started}, count))
             # SQLite's two-argument MIN is PostgreSQL's LEAST.
             least = "MIN" if dialect == "sqlite" else "LEAST"
             statements = {
@@ -1588,16 +1574,25 @@ def sql_floors(db: Database, team_id: int, *, as_of: int, min_day: int) -> Floor
                 "top each": FLOOR_TOP_EACH[dialect],
             }
             for key, sql in statements.items():
+
+                def fetch(part: Connection, lo: int, hi: int, sql: str = sql) -> list[Any]:
+                    result = part.execute(text(sql), {**params, "lo": lo, "hi": hi})
+                    try:
+                        return list(result.cursor.fetchall())  # driver tuples, as scoring's
+                    finally:
+                        result.close()
+
                 seconds: dict[int, float] = {}
                 for parts in FLOOR_SPLITS:
-                    seconds[parts], rows = _query_parts(db, sql, params, ranges[parts])
-                floors.timed.append(Floor(FLOOR_LABELS[key], seconds, len(rows)))
+                    seconds[parts], fetched = _in_parts(db, _ranges(ids, parts), fetch)
+                rows = [row for part in fetched for row in part]
+                floors.append(Floor(FLOOR_LABELS[key], seconds, len(rows)))
                 if key == "buckets":
-                    floors.buckets.extend(rows)
+                    buckets = rows
         finally:
             conn.execute(text("DROP TABLE bench_rule"))
             conn.commit()
-    return floors
+    return floors, check_bucket_floor(db, team_id, as_of=as_of, buckets=buckets)
 
 
 def check_bucket_floor(db: Database, team_id: int, *, as_of: int, buckets: list[Any]) -> int:
@@ -1639,30 +1634,18 @@ def write_floor(db: Database, team_id: int, *, changed: int) -> Floor:
     """As many account rows as the last full run changed (the lowest ids), with no Python between
     rows; split over two connections too, except on SQLite, which takes one writer at a time.
     Rolled back, so the following runs see the accounts as they were."""
-    with db.engine.connect() as conn:
-        ids = _team_ids(conn, team_id)[:changed]
-        splits = (1,) if conn.dialect.name == "sqlite" else FLOOR_SPLITS
+    ids = _live_ids(db, team_id)[:changed]
+    splits = (1,) if is_sqlite(db.url) else FLOOR_SPLITS
+
+    def update(part: Connection, lo: int, hi: int) -> int:
+        result = part.execute(text(FLOOR_WRITE), {"team_id": team_id, "lo": lo, "hi": hi})
+        return int(result.rowcount)
+
     seconds: dict[int, float] = {}
     for parts in splits:
-        conns = [db.engine.connect() for _ in range(parts)]
-
-        def update(job: tuple[Connection, tuple[int, int]]) -> int:
-            conn, (lo, hi) = job
-            result = conn.execute(text(FLOOR_WRITE), {"team_id": team_id, "lo": lo, "hi": hi})
-            return int(result.rowcount)
-
-        try:
-            started = time.perf_counter()
-            # Every part's transaction stays open until all are done, as one run's would.
-            with ThreadPoolExecutor(parts) as pool:
-                updated = sum(pool.map(update, zip(conns, _ranges(ids, parts), strict=True)))
-            seconds[parts] = time.perf_counter() - started
-        finally:
-            for conn in conns:
-                conn.rollback()
-                conn.close()
-        if updated != changed:
-            raise BenchError(f"write floor updated {updated:,} accounts, not {changed:,}")
+        seconds[parts], counts = _in_parts(db, _ranges(ids, parts), update)
+        if sum(counts) != changed:
+            raise BenchError(f"write floor updated {sum(counts):,} accounts, not {changed:,}")
     return Floor(WRITE_FLOOR, seconds, changed)
 
 
@@ -1888,16 +1871,14 @@ def run_rollup(args: argparse.Namespace) -> bool:
             # The last full run's window: the floors read it too, and are held to that run.
             seconds, _ = sql_aggregate(db, ws.team_id, last_day - SPAN_DAYS)
             aggregates.append(seconds)
-            floors = Floors([], [])
+            floors: list[Floor] = []
             if not args.skip_floors:
-                floors = sql_floors(db, ws.team_id, as_of=last_day, min_day=last_day - SPAN_DAYS)
-                compared = check_bucket_floor(
-                    db, ws.team_id, as_of=last_day, buckets=floors.buckets
+                floors, compared = sql_floors(
+                    db, ws.team_id, as_of=last_day, min_day=last_day - SPAN_DAYS
                 )
                 print(f"  bucket floor equals {compared:,} explained sub-score sums", flush=True)
-                floors.buckets.clear()
-                floors.timed.append(write_floor(db, ws.team_id, changed=runs[-1].changed))
-                for floor in floors.timed:
+                floors.append(write_floor(db, ws.team_id, changed=runs[-1].changed))
+                for floor in floors:
                     print(f"  floor, {floor.label}: {floor_times(floor)}", flush=True)
                 seconds, _ = sql_aggregate(db, ws.team_id, last_day - SPAN_DAYS)
                 aggregates.append(seconds)
@@ -1961,7 +1942,7 @@ def run_rollup(args: argparse.Namespace) -> bool:
         ("database size after load", size),
         ("SQL aggregate (GROUP BY account, window)", spread(aggregates)),
     ]
-    for floor in floors.timed:
+    for floor in floors:
         figures += [
             (f"floor: {floor.label}", floor_times(floor)),
             ("  ratio best / best SQL aggregate", f"{floor.best() / best_aggregate:.2f}"),
