@@ -19,6 +19,8 @@ from intentsync.db.migrate import upgrade
 from tests.factories import Workspace, create_workspace
 from tests.openapi_check import check_response
 
+pytest_plugins = ["tests.clock"]
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "INTENTSYNC_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )

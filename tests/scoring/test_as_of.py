@@ -1,5 +1,6 @@
 """A run as of a past day sees only what had happened by then and dates the stage to that day."""
 
+import pytest
 from sqlalchemy import select
 
 from intentsync.db.models import StageTransition
@@ -8,6 +9,8 @@ from intentsync.scoring.job import run_team
 from intentsync.scoring.stages import iso_day
 from tests.factories import account
 from tests.scoring.test_job import TODAY, activity, on, send, web
+
+pytestmark = pytest.mark.usefixtures("same_day")
 
 PAST = TODAY - 10
 

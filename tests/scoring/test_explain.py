@@ -1,15 +1,20 @@
 """Score explanations on both bases: the worked example end to end, and the parts add up."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
+
+import pytest
 
 from intentsync.scoring.job import run_team
+from tests import clock
 from tests.factories import account
 
 EPOCH = date(1970, 1, 1)
 
+pytestmark = pytest.mark.usefixtures("same_day")
+
 
 def last_wednesday() -> date:
-    today = datetime.now(UTC).date()
+    today = clock.TODAY
     return today - timedelta(days=(today.weekday() - 2) % 7)
 
 
@@ -155,7 +160,7 @@ def test_an_account_without_evidence_is_scored_and_says_why_it_is_zero(ws):
     report = run_team(ws.db, team_id=ws.team_id)
     assert (report.accounts_total, report.accounts_scored) == (2, 2)
     data = ws.get("/accounts/crm-1/score").json()["data"]
-    assert data["asOf"] == datetime.now(UTC).date().isoformat()
+    assert data["asOf"] == clock.TODAY.isoformat()
     assert data["configVersion"] == 1
     assert data["scoredAt"] is not None
     assert data["rtp_account_score"] == 0

@@ -1,6 +1,6 @@
 """An account's past through the API on both surfaces: scores per day, stages, signals, trends."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from itertools import pairwise
 
 import pytest
@@ -9,12 +9,14 @@ from sqlalchemy import func, select
 from intentsync.db.models import Account, ScoreHistory
 from intentsync.scoring.job import run_team
 from intentsync.segments import service as segments
+from tests import clock
 from tests.factories import account
 from tests.scoring.test_explain import worked_example
 
 EPOCH = date(1970, 1, 1)
-TODAY = datetime.now(UTC).date()
-DAY = (TODAY - EPOCH).days
+DAY = clock.DAY
+
+pytestmark = pytest.mark.usefixtures("same_day")
 
 
 def iso(day: int) -> str:
@@ -155,7 +157,7 @@ def test_a_run_without_history_writes_none(ws):
 def test_stages_newest_first_with_their_reasons(ws):
     ws.push(account(1, domain="acme.com"))
     ws.post("/signals", {"signals": worked_example("acme.com")})
-    wednesday = DAY - (TODAY.weekday() - 2) % 7
+    wednesday = DAY - (clock.TODAY.weekday() - 2) % 7
     run(ws, wednesday - 18)  # only the oldest website visits are known by then
     run(ws, wednesday)
     data = ws.get("/accounts/crm-1/stages").json()["data"]

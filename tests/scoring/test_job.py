@@ -6,7 +6,7 @@ import subprocess
 import sys
 import threading
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from types import MappingProxyType
 
 import pytest
@@ -20,13 +20,16 @@ from intentsync.scoring.chunks import ChunkTask, compute
 from intentsync.scoring.config import default_config, parse_config
 from intentsync.scoring.job import new_holder, run_team
 from intentsync.scoring.service import change_setting
+from tests import clock
 from tests.factories import account
 
-TODAY = (datetime.now(UTC).date() - date(1970, 1, 1)).days
+pytestmark = pytest.mark.usefixtures("same_day")
+
+TODAY = clock.DAY
 
 
 def on(days_ago: int, hour: int = 12) -> str:
-    day = datetime.now(UTC).date() - timedelta(days=days_ago)
+    day = clock.TODAY - timedelta(days=days_ago)
     return f"{day.isoformat()}T{hour:02d}:00:00Z"
 
 
