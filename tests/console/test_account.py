@@ -10,10 +10,11 @@ from fastapi.testclient import TestClient
 
 from intentsync.db.engine import Database
 from intentsync.scoring.job import run_team
+from tests.clock import TODAY
 from tests.console.conftest import ConsoleClient
 from tests.factories import Workspace, account, create_workspace
 from tests.scoring.test_explain import worked_example
-from tests.scoring.test_history import DAY, TODAY, at, g2
+from tests.scoring.test_history import DAY, at, g2
 
 ROW = re.compile(
     r"<tr><th scope=\"row\">(\d{4}-\d\d-\d\d)</th>((?:<td class=\"num\">-?\d+</td>)+)</tr>"
