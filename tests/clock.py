@@ -7,8 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import time_machine
 
-STARTED = datetime.now(UTC)
-TODAY = STARTED.date()
+TODAY = datetime.now(UTC).date()
 DAY = (TODAY - date(1970, 1, 1)).days
 _LAST_START = time(23, 55, tzinfo=UTC)  # a test starts early enough to end on the same day
 

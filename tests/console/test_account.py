@@ -10,10 +10,9 @@ from fastapi.testclient import TestClient
 
 from intentsync.db.engine import Database
 from intentsync.scoring.job import run_team
-from tests.clock import TODAY
 from tests.console.conftest import ConsoleClient
 from tests.factories import Workspace, account, create_workspace
-from tests.scoring.test_explain import worked_example
+from tests.scoring.test_explain import AS_OF, EPOCH, worked_example
 from tests.scoring.test_history import DAY, at, g2
 
 ROW = re.compile(
@@ -91,7 +90,7 @@ def seeded(ws: Workspace) -> dict[str, Any]:
         },
     )
     assert activities.status_code == 200, activities.text
-    wednesday = DAY - (TODAY.weekday() - 2) % 7
+    wednesday = (AS_OF - EPOCH).days
     run(ws, wednesday - 18)  # the oldest website visits move it on
     deals = ws.post(
         "/deals",

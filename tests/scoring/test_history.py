@@ -11,7 +11,7 @@ from intentsync.scoring.job import run_team
 from intentsync.segments import service as segments
 from tests import clock
 from tests.factories import account
-from tests.scoring.test_explain import worked_example
+from tests.scoring.test_explain import AS_OF, worked_example
 
 EPOCH = date(1970, 1, 1)
 DAY = clock.DAY
@@ -157,7 +157,7 @@ def test_a_run_without_history_writes_none(ws):
 def test_stages_newest_first_with_their_reasons(ws):
     ws.push(account(1, domain="acme.com"))
     ws.post("/signals", {"signals": worked_example("acme.com")})
-    wednesday = DAY - (clock.TODAY.weekday() - 2) % 7
+    wednesday = (AS_OF - EPOCH).days
     run(ws, wednesday - 18)  # only the oldest website visits are known by then
     run(ws, wednesday)
     data = ws.get("/accounts/crm-1/stages").json()["data"]
