@@ -1425,9 +1425,21 @@ def sql_aggregate(db: Database, team_id: int, min_day: int) -> tuple[float, int]
 # Each reads the window's rows of the accounts :lo..:hi, so it can be split over connections.
 _WINDOW = "d.team_id = :team_id AND d.day >= :min_day"
 _RULE = "r.source = d.source AND r.type = d.type AND r.age = :as_of - d.day"
+# A bucket's capped sum, over rows of signal_daily d joined to bench_rule r.
+_CAPPED = "{least}(MAX(r.cap), SUM(d.quantity * r.points)) AS capped"
+
+
+def _by_source(column: str) -> str:
+    """The website, G2 and LinkedIn sums of `column`, in that order."""
+    return ",\n    ".join(
+        f"SUM(CASE WHEN source = '{source}' THEN {column} END)"
+        for source in ("website", "g2", "linkedin")
+    )
+
+
 FLOOR_BUCKETS = f"""
 WITH buckets AS (
-  SELECT d.account_id, d.source, {{least}}(MAX(r.cap), SUM(d.quantity * r.points)) AS capped
+  SELECT d.account_id, d.source, {_CAPPED}
   FROM signal_daily d JOIN bench_rule r ON {_RULE}
   WHERE {_WINDOW} AND d.account_id BETWEEN :lo AND :hi
   GROUP BY d.account_id, d.source, d.type
@@ -1435,9 +1447,7 @@ WITH buckets AS (
   SELECT account_id, source, SUM(capped) AS raw FROM buckets GROUP BY account_id, source
 )
 SELECT account_id,
-  SUM(CASE WHEN source = 'website' THEN raw END),
-  SUM(CASE WHEN source = 'g2' THEN raw END),
-  SUM(CASE WHEN source = 'linkedin' THEN raw END)
+  {_by_source("raw")}
 FROM raws GROUP BY account_id
 """
 _TOP_ORDER = "d.quantity * r.points DESC, d.day DESC"
@@ -1474,24 +1484,19 @@ WHERE a.team_id = :team_id AND a.id BETWEEN :lo AND :hi
 # the sums over the whole range with the top 5 account by account. Sums and top 5 come as JSON
 # text, as an explanation keeps them.
 _SUMS_OF_ACCOUNT = f"""
-  SELECT d.source, {{least}}(MAX(r.cap), SUM(d.quantity * r.points)) AS capped
+  SELECT d.source, {_CAPPED}
   FROM signal_daily d JOIN bench_rule r ON {_RULE}
   WHERE {_WINDOW} AND d.account_id = a.id GROUP BY d.source, d.type
 """
 _SUMS_OF_RANGE = f"""
-  SELECT account_id, {{json}}(SUM(CASE WHEN source = 'website' THEN capped END),
-    SUM(CASE WHEN source = 'g2' THEN capped END),
-    SUM(CASE WHEN source = 'linkedin' THEN capped END)){{cast}} AS sums
+  SELECT account_id, {{json}}({_by_source("capped")}){{cast}} AS sums
   FROM (
-    SELECT d.account_id, d.source, {{least}}(MAX(r.cap), SUM(d.quantity * r.points)) AS capped
+    SELECT d.account_id, d.source, {_CAPPED}
     FROM signal_daily d JOIN bench_rule r ON {_RULE}
     WHERE {_WINDOW} AND d.account_id BETWEEN :lo AND :hi
     GROUP BY d.account_id, d.source, d.type
   ) b GROUP BY account_id
 """
-_SQLITE_SUMS = """json_array(SUM(CASE WHEN source = 'website' THEN capped END),
-    SUM(CASE WHEN source = 'g2' THEN capped END),
-    SUM(CASE WHEN source = 'linkedin' THEN capped END))"""
 _SQLITE_TOP = f"""(
   SELECT json_group_array(json_array(t.source, t.type, t.day, t.quantity))
   FROM ({_TOP_OF_ACCOUNT}) t
@@ -1503,7 +1508,9 @@ _PG_TOP = f"""CROSS JOIN LATERAL (
 _ACCOUNTS = "a.team_id = :team_id AND a.id BETWEEN :lo AND :hi"
 FLOOR_ONE_PASS = {
     ("sqlite", "each"): f"""
-SELECT a.id, (SELECT {_SQLITE_SUMS} FROM ({_SUMS_OF_ACCOUNT.format(least="MIN")})), {_SQLITE_TOP}
+SELECT a.id, (
+  SELECT json_array({_by_source("capped")}) FROM ({_SUMS_OF_ACCOUNT.format(least="MIN")})
+), {_SQLITE_TOP}
 FROM accounts a WHERE {_ACCOUNTS}
 """,
     ("sqlite", "range"): f"""
@@ -1514,9 +1521,7 @@ JOIN accounts a ON a.id = s.account_id WHERE {_ACCOUNTS}
     ("postgresql", "each"): f"""
 SELECT a.id, s.sums, t.top
 FROM accounts a CROSS JOIN LATERAL (
-  SELECT json_build_array(SUM(capped) FILTER (WHERE source = 'website'),
-    SUM(capped) FILTER (WHERE source = 'g2'),
-    SUM(capped) FILTER (WHERE source = 'linkedin'))::text AS sums
+  SELECT json_build_array({_by_source("capped")})::text AS sums
   FROM ({_SUMS_OF_ACCOUNT.format(least="LEAST")}) b
 ) s {_PG_TOP}
 WHERE {_ACCOUNTS}
@@ -1682,6 +1687,18 @@ def sql_floors(db: Database, team_id: int, *, as_of: int, min_day: int) -> tuple
     return floors, compared
 
 
+def _timed_writes(
+    db: Database, ids: list[int], write: Callable[[Connection, int, int], int]
+) -> dict[int, tuple[float, int]]:
+    """`write` over `ids` on one connection, then split over two where the database takes more
+    than one writer at a time (not SQLite), each rolled back: seconds and rows, by split."""
+    timed: dict[int, tuple[float, int]] = {}
+    for parts in (1,) if is_sqlite(db.url) else FLOOR_SPLITS:
+        seconds, counts = _in_parts(db, _ranges(ids, parts), write)
+        timed[parts] = (seconds, sum(counts))
+    return timed
+
+
 def one_pass_written(db: Database, params: dict[str, Any], ids: list[int]) -> Floor:
     """The one pass upserted into a narrow table that holds the day before's results, rolled
     back; split over two connections on PostgreSQL only, as SQLite takes one writer at a time."""
@@ -1689,12 +1706,11 @@ def one_pass_written(db: Database, params: dict[str, Any], ids: list[int]) -> Fl
     upsert = ONE_PASS_WRITE.format(
         select=FLOOR_ONE_PASS[dialect, "each"], changed=_CHANGED[dialect]
     )
-    bounds = {"lo": ids[0], "hi": ids[-1]} if ids else {"lo": 0, "hi": -1}
     with db.engine.connect() as conn:
         conn.execute(text("DROP TABLE IF EXISTS bench_score"))
         conn.execute(text(ONE_PASS_TABLE))
         day_before = {**params, "as_of": params["as_of"] - 1, "min_day": params["min_day"] - 1}
-        conn.execute(text(upsert), {**day_before, **bounds})
+        conn.execute(text(upsert), {**day_before, "lo": ids[0], "hi": ids[-1]})
         conn.execute(text("ANALYZE bench_score"))
         conn.commit()
     try:
@@ -1702,18 +1718,15 @@ def one_pass_written(db: Database, params: dict[str, Any], ids: list[int]) -> Fl
         def write(part: Connection, lo: int, hi: int) -> int:
             return int(part.execute(text(upsert), {**params, "lo": lo, "hi": hi}).rowcount)
 
-        seconds: dict[int, float] = {}
-        changed: set[int] = set()
-        for parts in (1,) if dialect == "sqlite" else FLOOR_SPLITS:
-            seconds[parts], counts = _in_parts(db, _ranges(ids, parts), write)
-            changed.add(sum(counts))
-        if len(changed) != 1:
-            raise BenchError(f"the one pass wrote different counts by split: {sorted(changed)}")
+        timed = _timed_writes(db, ids, write)
     finally:
         with db.engine.connect() as conn:
             conn.execute(text("DROP TABLE bench_score"))
             conn.commit()
-    return Floor(ONE_PASS_WRITTEN, seconds, changed.pop())
+    changed = {rows for _, rows in timed.values()}
+    if len(changed) != 1:
+        raise BenchError(f"the one pass wrote different counts by split: {sorted(changed)}")
+    return Floor(ONE_PASS_WRITTEN, {parts: s for parts, (s, _) in timed.items()}, changed.pop())
 
 
 def check_bucket_floor(db: Database, team_id: int, *, as_of: int, buckets: list[Any]) -> int:
@@ -1756,18 +1769,16 @@ def write_floor(db: Database, team_id: int, *, changed: int) -> Floor:
     rows; split over two connections too, except on SQLite, which takes one writer at a time.
     Rolled back, so the following runs see the accounts as they were."""
     ids = _live_ids(db, team_id)[:changed]
-    splits = (1,) if is_sqlite(db.url) else FLOOR_SPLITS
 
     def update(part: Connection, lo: int, hi: int) -> int:
         result = part.execute(text(FLOOR_WRITE), {"team_id": team_id, "lo": lo, "hi": hi})
         return int(result.rowcount)
 
-    seconds: dict[int, float] = {}
-    for parts in splits:
-        seconds[parts], counts = _in_parts(db, _ranges(ids, parts), update)
-        if sum(counts) != changed:
-            raise BenchError(f"write floor updated {sum(counts):,} accounts, not {changed:,}")
-    return Floor(WRITE_FLOOR, seconds, changed)
+    timed = _timed_writes(db, ids, update)
+    for _, rows in timed.values():
+        if rows != changed:
+            raise BenchError(f"write floor updated {rows:,} accounts, not {changed:,}")
+    return Floor(WRITE_FLOOR, {parts: s for parts, (s, _) in timed.items()}, changed)
 
 
 def floor_times(floor: Floor) -> str:
